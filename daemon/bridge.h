@@ -1,0 +1,31 @@
+/* The bridge and its addresses, through rtnetlink. */
+#ifndef DEFNET_BRIDGE_H
+#define DEFNET_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+
+/* Creates the bridge `name` with MAC `mac` (forward delay 0, STP off), or
+ * adopts an existing bridge of that name and sets its MAC to `mac`.
+ * An existing link of that name that is not a bridge is -EEXIST.
+ * Returns 0 with *ifindex and *created set, or -errno. */
+int bridge_ensure(struct nl *nl, const char *name, const uint8_t mac[6],
+		  unsigned *ifindex, bool *created);
+
+/* Adds addr/len to the link (already present: 0). Returns 0 or -errno. */
+int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
+/* Removes addr/len from the link (absent: 0). Returns 0 or -errno. */
+int bridge_addr_del(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
+
+/* Sets the link administratively up. Returns 0 or -errno. */
+int bridge_set_up(struct nl *nl, unsigned ifindex);
+
+/* Counts the links enslaved to the bridge. Returns 0 or -errno. */
+int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count);
+
+/* Writes 1 to /proc/sys/net/ipv4/ip_forward. Returns 0 or -errno. */
+int ip_forwarding_enable(void);
+
+#endif

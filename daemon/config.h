@@ -1,0 +1,77 @@
+/* defnet.conf: systemd-style INI. The parser is pure: text in, struct out,
+ * or the first error with its line. See DESIGN.md for the keys. */
+#ifndef DEFNET_CONFIG_H
+#define DEFNET_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ip4.h"
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/defnet/defnet.conf"
+#define CONFIG_MAX_RESERVATIONS 4096
+#define CONFIG_MAX_UPSTREAMS 8
+#define CONFIG_HOSTNAME_MAX 63   /* one RFC 1123 label */
+#define CONFIG_DOMAIN_MAX 253
+
+struct config_reservation {
+	uint8_t mac[6];
+	uint32_t ip;
+	char name[CONFIG_HOSTNAME_MAX + 1];  /* "" when none */
+};
+
+struct config_upstream {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network order, 4 or 16 bytes used */
+	uint16_t port;       /* 53 unless given as [addr]:port or addr:port */
+};
+
+struct config {
+	/* [Daemon] */
+	enum log_level log_level;
+	/* [Network] */
+	char bridge[IFNAMSIZ];
+	bool subnet_auto;
+	struct ip4_prefix subnet;            /* valid when !subnet_auto */
+	char domain[CONFIG_DOMAIN_MAX + 1];  /* "" when unset */
+	/* [DHCP] */
+	uint32_t lease_time;                 /* seconds */
+	bool pool_auto;
+	uint32_t pool_first, pool_last;      /* valid when !pool_auto */
+	struct config_reservation *reservations;
+	size_t n_reservations;
+	/* [DNS] */
+	bool upstream_auto;
+	struct config_upstream upstreams[CONFIG_MAX_UPSTREAMS];
+	size_t n_upstreams;
+	char resolv_conf[256];
+	/* [MDNS] */
+	bool mdns_enable;
+	/* [NAT] */
+	bool masquerade;
+	bool docker_compat;
+};
+
+struct config_error {
+	unsigned line;   /* 0 when the error is not tied to a line */
+	char msg[256];   /* "[Section] Key: what is wrong" */
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Parses buf (len bytes, need not be NUL-terminated) over the defaults in
+ * *c. Returns 0, or -EINVAL with *err filled in (c is then freed and reset
+ * to the defaults). */
+int config_parse(struct config *c, const char *buf, size_t len,
+		 struct config_error *err);
+
+/* Reads and parses path. A missing file is not an error: *c stays at the
+ * defaults. Returns 0, -EINVAL (bad content, *err filled) or -errno (cannot
+ * read; *err filled with the reason). */
+int config_load(struct config *c, const char *path, struct config_error *err);
+
+#endif

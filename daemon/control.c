@@ -1,0 +1,287 @@
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "control.h"
+#include "log.h"
+
+#define CONTROL_GROUP "defnet"
+#define CONTROL_TIMEOUT_SEC 5
+#define CONTROL_MAX_CONNS 32
+#define CONTROL_GROUPS_MAX 256
+
+struct control_conn {
+	struct control *control;
+	struct bufferevent *bev;
+	struct control_conn *next;
+};
+
+struct control {
+	struct evconnlistener *listener;
+	char *path;
+	control_handler handler;
+	void *ctx;
+	gid_t group;          /* (gid_t)-1 when the group does not exist */
+	struct control_conn *conns;
+	unsigned n_conns;
+};
+
+static void control_conn_free(struct control_conn *conn)
+{
+	struct control *c = conn->control;
+
+	for (struct control_conn **p = &c->conns; *p; p = &(*p)->next) {
+		if (*p == conn) {
+			*p = conn->next;
+			break;
+		}
+	}
+	c->n_conns--;
+	bufferevent_free(conn->bev);
+	free(conn);
+}
+
+/* Is uid a member of gid, as its primary group or a supplementary one? */
+static bool control_user_in_group(uid_t uid, gid_t gid)
+{
+	struct passwd pw, *res = NULL;
+	gid_t groups[CONTROL_GROUPS_MAX];
+	int n = CONTROL_GROUPS_MAX;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return false;
+	if (pw.pw_gid == gid)
+		return true;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The socket file's mode already keeps others out; this checks the peer
+ * itself, so a socket made reachable by mistake still refuses them. */
+static bool control_peer_allowed(struct control *c, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	if (c->group != (gid_t)-1 && (cred.gid == c->group ||
+				      control_user_in_group(cred.uid, c->group)))
+		return true;
+	log_warning("control: refused uid %u (pid %d): not root, not in group %s",
+		    (unsigned)cred.uid, (int)cred.pid, CONTROL_GROUP);
+	return false;
+}
+
+static void control_on_flushed(struct bufferevent *bev, void *arg)
+{
+	control_conn_free(arg);
+}
+
+static void control_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	control_conn_free(arg);
+}
+
+/* Queues the status line and body, and closes once they are written. */
+static void control_reply(struct control_conn *conn, int r, const char *err,
+			  const char *body, size_t body_len)
+{
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+
+	if (r == 0)
+		evbuffer_add(out, "ok\n", 3);
+	else
+		evbuffer_add_printf(out, "error: %s\n", err);
+	if (r == 0 && body_len)
+		evbuffer_add(out, body, body_len);
+	bufferevent_disable(conn->bev, EV_READ);
+	bufferevent_setcb(conn->bev, NULL, control_on_flushed, control_on_event, conn);
+}
+
+static void control_dispatch(struct control_conn *conn, const char *line, size_t len)
+{
+	struct control *c = conn->control;
+	struct control_request req;
+	char err[CONTROL_STATUS_MAX] = "";
+	char *body = NULL;
+	size_t body_len = 0;
+	FILE *out;
+	int r;
+
+	r = control_request_parse(line, len, &req);
+	if (r < 0) {
+		log_debug("control: malformed request dropped (%s)", strerror(-r));
+		control_reply(conn, r, "malformed request", NULL, 0);
+		return;
+	}
+	out = open_memstream(&body, &body_len);
+	if (!out) {
+		control_reply(conn, -ENOMEM, "out of memory", NULL, 0);
+		return;
+	}
+	r = c->handler(c->ctx, &req, out, err, sizeof(err));
+	if (fclose(out) != 0 && r == 0) {
+		r = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	if (r < 0 && err[0] == '\0')
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	control_reply(conn, r, err, body, body_len);
+	free(body);
+}
+
+static void control_on_read(struct bufferevent *bev, void *arg)
+{
+	struct control_conn *conn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+	char line[CONTROL_REQUEST_MAX];
+
+	if (eol.pos < 0) {
+		if (evbuffer_get_length(in) >= CONTROL_REQUEST_MAX)
+			control_reply(conn, -EMSGSIZE, "request too long", NULL, 0);
+		return;
+	}
+	if ((size_t)eol.pos + 1 > sizeof(line)) {
+		control_reply(conn, -EMSGSIZE, "request too long", NULL, 0);
+		return;
+	}
+	evbuffer_remove(in, line, (size_t)eol.pos + 1);
+	control_dispatch(conn, line, (size_t)eol.pos + 1);
+}
+
+static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
+			      struct sockaddr *sa, int salen, void *arg)
+{
+	struct control *c = arg;
+	struct timeval tv = { CONTROL_TIMEOUT_SEC, 0 };
+	struct control_conn *conn;
+
+	if (c->n_conns >= CONTROL_MAX_CONNS) {
+		log_warning("control: %u connections open, refusing another", c->n_conns);
+		close(fd);
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		close(fd);
+		return;
+	}
+	conn->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!conn->bev) {
+		free(conn);
+		close(fd);
+		return;
+	}
+	conn->control = c;
+	conn->next = c->conns;
+	c->conns = conn;
+	c->n_conns++;
+	bufferevent_setcb(conn->bev, control_on_read, NULL, control_on_event, conn);
+	bufferevent_set_timeouts(conn->bev, &tv, &tv);
+	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONTROL_REQUEST_MAX);
+	if (!control_peer_allowed(c, fd)) {
+		control_reply(conn, -EACCES, "permission denied", NULL, 0);
+		bufferevent_enable(conn->bev, EV_WRITE);
+		return;
+	}
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+}
+
+/* Binds the socket with mode 0660 and the defnet group, so the file's
+ * permissions keep others out from the first moment. */
+static int control_bind(struct control *c, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(c->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, c->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (unlink(c->path) < 0 && errno != ENOENT)
+		goto fail;
+	mode_t old = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		goto fail;
+	if (c->group != (gid_t)-1 && chown(c->path, (uid_t)-1, c->group) < 0)
+		goto fail;
+	*fdp = fd;
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+int control_open(struct control **out, struct event_base *base, const char *path,
+		 control_handler handler, void *ctx)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	struct group *gr;
+	int fd = -1, r;
+
+	if (!c)
+		return -ENOMEM;
+	c->path = strdup(path);
+	if (!c->path) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->handler = handler;
+	c->ctx = ctx;
+	gr = getgrnam(CONTROL_GROUP);
+	c->group = gr ? gr->gr_gid : (gid_t)-1;
+	r = control_bind(c, &fd);
+	if (r < 0)
+		goto fail;
+	c->listener = evconnlistener_new(base, control_on_accept, c,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
+	if (!c->listener) {
+		close(fd);
+		unlink(c->path);
+		r = -ENOMEM;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	free(c->path);
+	free(c);
+	return r;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	while (c->conns)
+		control_conn_free(c->conns);
+	evconnlistener_free(c->listener);
+	unlink(c->path);
+	free(c->path);
+	free(c);
+}

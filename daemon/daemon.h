@@ -1,0 +1,63 @@
+/* defnetd's state and its life cycle: start (bridge, subnet, sockets),
+ * reload, stop. main.c parses the arguments; this wires the modules. */
+#ifndef DEFNET_DAEMON_H
+#define DEFNET_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "control.h"
+#include "ip4.h"
+#include "nl.h"
+
+struct daemon {
+	const char *config_path;
+	const char *state_dir;
+	const char *runtime_dir;
+	struct config cfg;
+
+	struct event_base *base;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct control *control;
+	struct nl nl;
+
+	unsigned ifindex;
+	bool bridge_created;
+	uint8_t mac[6];
+	uint64_t subnet_seed;               /* from the machine id */
+	struct ip4_prefix previous_subnet;  /* from the state file; len 0: none */
+	struct ip4_prefix subnet;
+	uint32_t gateway;
+	uint64_t started_ms;  /* CLOCK_BOOTTIME */
+};
+
+/* Sets up everything and tells the service manager READY=1. Returns 0, or
+ * -errno after logging what failed. */
+int daemon_start(struct daemon *d);
+
+/* Runs the event loop until SIGTERM/SIGINT. */
+int daemon_run(struct daemon *d);
+
+/* Re-reads the configuration. A bad file keeps the running configuration;
+ * the reason ("FILE:LINE: ...") is written to err. Returns 0 or -errno. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* Frees what daemon_start() made; the bridge and its address stay. */
+void daemon_stop(struct daemon *d);
+
+/* Loads a configuration file; on error err holds "FILE:LINE: reason"
+ * (line omitted when the error has none). Returns 0 or -errno. */
+int daemon_load_config(const char *path, struct config *c, char *err, size_t errlen);
+
+/* The control socket's commands (commands.c). */
+int daemon_command(void *ctx, const struct control_request *req, FILE *out,
+		   char *err, size_t errlen);
+
+/* Milliseconds since boot, suspend included (CLOCK_BOOTTIME). */
+uint64_t daemon_now_ms(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* What the host's routing state says about address space in use. */
+#ifndef DEFNET_ROUTES_H
+#define DEFNET_ROUTES_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ip4.h"
+#include "nl.h"
+
+struct prefix_list {
+	struct ip4_prefix *v;
+	size_t n, cap;
+};
+
+int prefix_list_add(struct prefix_list *l, struct ip4_prefix p);
+void prefix_list_free(struct prefix_list *l);
+
+/* Every IPv4 route of every routing table except default routes (/0), and
+ * every IPv4 address of every link as a /32, leaving out routes and
+ * addresses whose link is skip_ifindex (the bridge: our own subnet is not a
+ * conflict with itself). 0 for skip_ifindex skips nothing.
+ * Returns 0 or -errno; on error *out is left empty. */
+int routes_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix_list *out);
+
+/* The kernel's route for dst (RTM_GETROUTE): output interface name and
+ * gateway (0 when directly connected). -ENETUNREACH when there is none. */
+int route_lookup(struct nl *nl, uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *gateway);
+
+#endif
