@@ -17,7 +17,8 @@ struct prefix_list {
 int prefix_list_add(struct prefix_list *l, struct ip4_prefix p);
 void prefix_list_free(struct prefix_list *l);
 
-/* Every IPv4 route of every routing table except default routes (/0), and
+/* Every IPv4 route of every routing table except default routes (/0, and
+ * the /1 halves VPNs use instead), and
  * every IPv4 address of every link as a /32, leaving out routes and
  * addresses whose link is skip_ifindex (the bridge: our own subnet is not a
  * conflict with itself). 0 for skip_ifindex skips nothing.

@@ -1,0 +1,278 @@
+/* The bridge and its IPv4 addresses, through rtnetlink. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "bridge.h"
+#include "ip4.h"
+
+#define BRIDGE_KIND "bridge"
+
+/* What a lookup by name tells about an existing link. */
+struct bridge_link {
+	unsigned ifindex;
+	bool is_bridge;
+	bool has_mac;
+	uint8_t mac[6];
+};
+
+static int bridge_kind_cb(const struct nlattr *attr, void *data)
+{
+	struct bridge_link *link = data;
+	const char *kind = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (mnl_attr_get_type(attr) != IFLA_INFO_KIND)
+		return MNL_CB_OK;
+	link->is_bridge = strnlen(kind, len) == strlen(BRIDGE_KIND) &&
+			  memcmp(kind, BRIDGE_KIND, strlen(BRIDGE_KIND)) == 0;
+	return MNL_CB_OK;
+}
+
+static int bridge_link_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct bridge_link *link = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(attr) != sizeof(link->mac))
+			break;
+		memcpy(link->mac, mnl_attr_get_payload(attr), sizeof(link->mac));
+		link->has_mac = true;
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		return mnl_attr_parse_nested(attr, bridge_kind_cb, link);
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int bridge_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct bridge_link *link = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	link->ifindex = (unsigned)ifi->ifi_index;
+	return mnl_attr_parse(nlh, sizeof(*ifi), bridge_link_attr_cb, link);
+}
+
+static struct ifinfomsg *bridge_link_msg(struct nl *nl, struct nlmsghdr **nlh,
+					 uint16_t type, uint16_t flags)
+{
+	struct ifinfomsg *ifi;
+
+	*nlh = nl_msg_start(nl, type, flags);
+	ifi = mnl_nlmsg_put_extra_header(*nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	return ifi;
+}
+
+/* -ENODEV when there is no link of that name. */
+static int bridge_lookup(struct nl *nl, const char *name, struct bridge_link *link)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	memset(link, 0, sizeof(*link));
+	bridge_link_msg(nl, &nlh, RTM_GETLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = nl_query(nl, nlh, bridge_link_cb, link);
+	if (ret < 0)
+		return ret;
+	return link->ifindex ? 0 : -EPROTO;
+}
+
+static int bridge_create(struct nl *nl, const char *name, const uint8_t mac[6])
+{
+	struct nlattr *linkinfo, *info_data;
+	struct nlmsghdr *nlh;
+
+	bridge_link_msg(nl, &nlh, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* A MAC of our choosing stays put; a bridge without one takes the
+	 * lowest of its ports' MACs and changes it as guests come and go. */
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, BRIDGE_KIND);
+	info_data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* A guest's port forwards at once (its DHCP DISCOVER must not be
+	 * lost in a listening/learning delay); STP is off: the daemon makes
+	 * no loops, so it would only add that delay. */
+	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
+	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
+	mnl_attr_nest_end(nlh, info_data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh);
+}
+
+static int bridge_set_mac(struct nl *nl, unsigned ifindex, const uint8_t mac[6])
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	ifi = bridge_link_msg(nl, &nlh, RTM_NEWLINK, 0);
+	ifi->ifi_index = (int)ifindex;
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	return nl_request(nl, nlh);
+}
+
+int bridge_ensure(struct nl *nl, const char *name, const uint8_t mac[6],
+		  unsigned *ifindex, bool *created)
+{
+	struct bridge_link link;
+	bool made = false;
+	int ret;
+
+	if (name[0] == '\0' || strnlen(name, IFNAMSIZ) >= IFNAMSIZ)
+		return -EINVAL;
+	ret = bridge_lookup(nl, name, &link);
+	if (ret == -ENODEV) {
+		ret = bridge_create(nl, name, mac);
+		/* -EEXIST: someone made it since the lookup; adopt theirs. */
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
+		made = ret == 0;
+		ret = bridge_lookup(nl, name, &link);
+	}
+	if (ret < 0)
+		return ret;
+	if (!link.is_bridge)
+		return -EEXIST;
+	if (!link.has_mac || memcmp(link.mac, mac, sizeof(link.mac)) != 0) {
+		ret = bridge_set_mac(nl, link.ifindex, mac);
+		if (ret < 0)
+			return ret;
+	}
+	*ifindex = link.ifindex;
+	*created = made;
+	return 0;
+}
+
+static int bridge_addr_msg(struct nl *nl, uint16_t type, uint16_t flags,
+			   unsigned ifindex, uint32_t addr, uint8_t len)
+{
+	struct ip4_prefix p = { .addr = addr & ip4_mask(len), .len = len };
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (ifindex == 0 || len > 32)
+		return -EINVAL;
+	nlh = nl_msg_start(nl, type, flags);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = len;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put_u32(nlh, IFA_LOCAL, htonl(addr));
+	mnl_attr_put_u32(nlh, IFA_ADDRESS, htonl(addr));
+	/* /31 and /32 have no broadcast address (RFC 3021). */
+	if (type == RTM_NEWADDR && len < 31)
+		mnl_attr_put_u32(nlh, IFA_BROADCAST, htonl(ip4_prefix_last(p)));
+	return nl_request(nl, nlh);
+}
+
+int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)
+{
+	int ret = bridge_addr_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+				  ifindex, addr, len);
+
+	return ret == -EEXIST ? 0 : ret;
+}
+
+int bridge_addr_del(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)
+{
+	int ret = bridge_addr_msg(nl, RTM_DELADDR, 0, ifindex, addr, len);
+
+	return ret == -EADDRNOTAVAIL ? 0 : ret;
+}
+
+int bridge_set_up(struct nl *nl, unsigned ifindex)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (ifindex == 0)
+		return -EINVAL;
+	ifi = bridge_link_msg(nl, &nlh, RTM_NEWLINK, 0);
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return nl_request(nl, nlh);
+}
+
+struct bridge_ports {
+	unsigned master;
+	unsigned count;
+};
+
+static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct bridge_ports *ports = data;
+
+	if (mnl_attr_get_type(attr) != IFLA_MASTER)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_ERROR;
+	if (mnl_attr_get_u32(attr) == ports->master)
+		ports->count++;
+	return MNL_CB_OK;
+}
+
+static int bridge_port_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return MNL_CB_OK;
+	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
+}
+
+int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
+{
+	struct bridge_ports ports = { .master = ifindex };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (ifindex == 0)
+		return -EINVAL;
+	bridge_link_msg(nl, &nlh, RTM_GETLINK, NLM_F_DUMP);
+	/* The kernel filters on IFLA_MASTER (4.15+); the callback checks
+	 * again for older ones. */
+	mnl_attr_put_u32(nlh, IFLA_MASTER, ifindex);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
+	if (ret < 0)
+		return ret;
+	*count = ports.count;
+	return 0;
+}
+
+int ip_forwarding_enable(void)
+{
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, "1", 1);
+	if (n < 0)
+		ret = -errno;
+	else if (n != 1)
+		ret = -EIO;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
