@@ -14,7 +14,7 @@
 /* True when p overlaps any of used[0..n). */
 bool subnet_conflicts(struct ip4_prefix p, const struct ip4_prefix *used, size_t n);
 
-/* Picks a /20 that overlaps nothing in used[] and is none of avoid[],
+/* Picks a /20 that overlaps nothing in used[] nor in avoid[],
  * from 172.16.0.0/12, then 10.0.0.0/8, then 192.168.0.0/16, starting in
  * each range at the block that seed selects. Returns 0 or -ENOSPC. */
 int subnet_choose(const struct ip4_prefix *used, size_t n_used,

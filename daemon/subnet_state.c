@@ -1,0 +1,280 @@
+/* The "subnet" file of the state directory:
+ *
+ *	# Written by defnetd; edit only while it is stopped.
+ *	subnet 172.20.48.0/20
+ *	conflicted 172.16.0.0/20
+ *
+ * At most one "subnet" line, any number of "conflicted" lines (the last
+ * SUBNET_STATE_MAX_CONFLICTED are kept, oldest first), "#" comments and
+ * blank lines.  Leading and trailing blanks (space, tab) are ignored.
+ * Anything else makes the whole file invalid.  The prefixes are only
+ * checked for syntax here: whether one still fits is the daemon's call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "subnet_state.h"
+
+#define SUBNET_STATE_FILE "subnet"
+#define SUBNET_STATE_TMP "subnet.tmp"
+/* A full file is about 2 KiB; comments may add some, not megabytes. */
+#define SUBNET_STATE_MAX_SIZE 8192
+
+static const char subnet_state_header[] =
+	"# Written by defnetd; edit only while it is stopped.\n";
+
+static bool subnet_state_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool subnet_state_word_is(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && memcmp(s, word, n) == 0;
+}
+
+/* One line without its newline; blanks at both ends already trimmed. */
+static int subnet_state_parse_line(const char *s, size_t n, struct subnet_state *st)
+{
+	struct ip4_prefix p;
+	size_t kw = 0, v;
+
+	if (n == 0 || s[0] == '#')
+		return 0;
+	while (kw < n && !subnet_state_blank(s[kw]))
+		kw++;
+	v = kw;
+	while (v < n && subnet_state_blank(s[v]))
+		v++;
+	if (v == kw || v == n)
+		return -EINVAL;
+	if (ip4_prefix_parse(s + v, n - v, &p) < 0)
+		return -EINVAL;
+
+	if (subnet_state_word_is(s, kw, "subnet")) {
+		if (st->have_current)
+			return -EINVAL;
+		st->have_current = true;
+		st->current = p;
+		return 0;
+	}
+	if (subnet_state_word_is(s, kw, "conflicted")) {
+		subnet_state_add_conflicted(st, p);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int subnet_state_parse(const char *buf, size_t len, struct subnet_state *st)
+{
+	struct subnet_state tmp;
+	size_t start = 0, end, a, b;
+	int ret;
+
+	if (!st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	if (!buf && len > 0)
+		return -EINVAL;
+	memset(&tmp, 0, sizeof(tmp));
+	while (start < len) {
+		end = start;
+		while (end < len && buf[end] != '\n')
+			end++;
+		a = start;
+		b = end;
+		while (a < b && subnet_state_blank(buf[a]))
+			a++;
+		while (b > a && subnet_state_blank(buf[b - 1]))
+			b--;
+		ret = subnet_state_parse_line(buf + a, b - a, &tmp);
+		if (ret < 0)
+			return ret;
+		start = end + 1;
+	}
+	*st = tmp;
+	return 0;
+}
+
+static int subnet_state_append(char *buf, size_t size, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+
+	/* Keep room for the terminating NUL. */
+	if (n >= size - *pos)
+		return -ENOSPC;
+	memcpy(buf + *pos, s, n + 1);
+	*pos += n;
+	return 0;
+}
+
+static int subnet_state_append_line(char *buf, size_t size, size_t *pos,
+				    const char *keyword, struct ip4_prefix p)
+{
+	char text[IP4_PREFIX_STRLEN];
+	int ret;
+
+	ret = subnet_state_append(buf, size, pos, keyword);
+	if (ret == 0)
+		ret = subnet_state_append(buf, size, pos, " ");
+	if (ret == 0)
+		ret = subnet_state_append(buf, size, pos, ip4_prefix_format(p, text));
+	if (ret == 0)
+		ret = subnet_state_append(buf, size, pos, "\n");
+	return ret;
+}
+
+int subnet_state_format(const struct subnet_state *st, char *buf, size_t size)
+{
+	size_t pos = 0, i;
+	int ret;
+
+	if (!st || !buf || size == 0 || st->n_conflicted > SUBNET_STATE_MAX_CONFLICTED)
+		return -EINVAL;
+	buf[0] = '\0';
+	ret = subnet_state_append(buf, size, &pos, subnet_state_header);
+	if (ret == 0 && st->have_current)
+		ret = subnet_state_append_line(buf, size, &pos, "subnet", st->current);
+	for (i = 0; ret == 0 && i < st->n_conflicted; i++)
+		ret = subnet_state_append_line(buf, size, &pos, "conflicted",
+					       st->conflicted[i]);
+	if (ret < 0)
+		return ret;
+	return (int)pos;
+}
+
+void subnet_state_add_conflicted(struct subnet_state *st, struct ip4_prefix p)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_conflicted; i++)
+		if (st->conflicted[i].addr == p.addr && st->conflicted[i].len == p.len)
+			return;
+	if (st->n_conflicted == SUBNET_STATE_MAX_CONFLICTED) {
+		memmove(&st->conflicted[0], &st->conflicted[1],
+			(SUBNET_STATE_MAX_CONFLICTED - 1) * sizeof(st->conflicted[0]));
+		st->n_conflicted--;
+	}
+	st->conflicted[st->n_conflicted++] = p;
+}
+
+/* Reads the whole file into buf; more than SUBNET_STATE_MAX_SIZE bytes
+ * is not a file we wrote, so it is -EINVAL like any other bad content. */
+static int subnet_state_read_all(int fd, char *buf, size_t size, size_t *len)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < size) {
+		r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > SUBNET_STATE_MAX_SIZE)
+		return -EINVAL;
+	*len = got;
+	return 0;
+}
+
+int subnet_state_load(const char *dir, struct subnet_state *st)
+{
+	/* One byte more than the limit, to tell "too big" from "fits". */
+	char buf[SUBNET_STATE_MAX_SIZE + 1];
+	size_t len = 0;
+	int dfd, fd, ret;
+
+	if (!dir || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	fd = openat(dfd, SUBNET_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = errno == ENOENT ? 0 : -errno;
+		goto out_dir;
+	}
+	ret = subnet_state_read_all(fd, buf, sizeof(buf), &len);
+	if (ret == 0)
+		ret = subnet_state_parse(buf, len, st);
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+out_dir:
+	if (close(dfd) < 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0)
+		memset(st, 0, sizeof(*st));
+	return ret;
+}
+
+static int subnet_state_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = write(fd, buf, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		buf += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Writes and closes the temporary file; the data is on disk on success. */
+static int subnet_state_write_tmp(int dfd, const char *text, size_t len)
+{
+	int fd, ret;
+
+	fd = openat(dfd, SUBNET_STATE_TMP,
+		    O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return -errno;
+	ret = subnet_state_write_all(fd, text, len);
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+/* The rename makes the new file appear whole or not at all; the directory
+ * fsync makes the rename itself survive a crash. */
+int subnet_state_save(const char *dir, const struct subnet_state *st)
+{
+	char text[SUBNET_STATE_MAX_SIZE];
+	int dfd, len, ret;
+
+	if (!dir || !st)
+		return -EINVAL;
+	len = subnet_state_format(st, text, sizeof(text));
+	if (len < 0)
+		return len;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	ret = subnet_state_write_tmp(dfd, text, (size_t)len);
+	if (ret == 0 && renameat(dfd, SUBNET_STATE_TMP, dfd, SUBNET_STATE_FILE) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		/* Best effort: the save has failed already and says why; a
+		 * leftover temporary file is truncated by the next save. */
+		(void)unlinkat(dfd, SUBNET_STATE_TMP, 0);
+	} else if (fsync(dfd) < 0) {
+		ret = -errno;
+	}
+	if (close(dfd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
