@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "machine_id.h"
+#include "nat_apply.h"
 #include "notify.h"
 #include "routes.h"
 #include "subnet.h"
@@ -179,6 +180,30 @@ static int daemon_setup_addresses(struct daemon *d)
 	return 0;
 }
 
+/* The whole inet defnet table, replaced in one atomic batch. */
+static int daemon_apply_nat(struct daemon *d)
+{
+	struct nat_ruleset rs;
+	char err[NAT_ERR_SIZE];
+	int r;
+
+	r = nat_ruleset_init(&rs, d->cfg.bridge, d->cfg.masquerade);
+	if (r == 0)
+		r = nat_ruleset_add_subnet(&rs, d->subnet.addr, d->subnet.len);
+	if (r < 0) {
+		log_error("nftables: cannot describe the ruleset: %s", strerror(-r));
+		return r;
+	}
+	r = nat_apply(&rs, NAT_BATCH_COMMIT, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s", err);
+		return r;
+	}
+	log_info("nftables table inet defnet in place (%s)",
+		 d->cfg.masquerade ? "masquerade" : "routed, no masquerade");
+	return 0;
+}
+
 static void daemon_on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -246,6 +271,7 @@ int daemon_start(struct daemon *d)
 	    (r = daemon_setup_bridge(d)) < 0 ||
 	    (r = daemon_choose_subnet(d)) < 0 ||
 	    (r = daemon_setup_addresses(d)) < 0 ||
+	    (r = daemon_apply_nat(d)) < 0 ||
 	    (r = daemon_open_control(d)) < 0)
 		return r;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
@@ -281,10 +307,15 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (r < 0) {
 		log_error("reload failed, keeping the running configuration: %s", err);
 	} else {
+		bool nat_changed = d->cfg.masquerade != next.masquerade;
+
 		daemon_warn_restart_keys(&d->cfg, &next);
 		config_free(&d->cfg);
 		d->cfg = next;
 		log_set_level(d->cfg.log_level);
+		if (nat_changed && (r = daemon_apply_nat(d)) < 0)
+			snprintf(err, errlen, "configuration loaded, but nftables refused the "
+				 "new ruleset (see the log)");
 		log_info("configuration reloaded from %s", d->config_path);
 	}
 	notify_send("READY=1");

@@ -1,0 +1,56 @@
+/* Sends a NAT batch to the kernel over NETLINK_NETFILTER (libmnl) and
+ * reads every ACK. Each error is traced to its message by sequence number,
+ * and the report names the object: "nftables: rule 3 in chain forward
+ * failed: Operation not supported". Needs CAP_NET_ADMIN and nf_tables.
+ *
+ * The calls are synchronous and bounded: the kernel handles a batch inside
+ * sendmsg(), so the answers are queued by the time it returns; a missing
+ * answer is waited for NAT_RECV_TIMEOUT_MS at most. */
+#ifndef DEFNET_NAT_APPLY_H
+#define DEFNET_NAT_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nat_batch.h"
+#include "nat_ruleset.h"
+
+#define NAT_ERR_SIZE 256
+#define NAT_RECV_TIMEOUT_MS 2000
+
+/* Replaces the table inet defnet by the one rs describes, in one
+ * transaction; no other table is touched. NAT_BATCH_CHECK has the kernel
+ * check the batch and keep nothing. Returns 0 or -errno; on failure err
+ * (errlen bytes; may be NULL) says what failed. */
+int nat_apply(const struct nat_ruleset *rs, enum nat_batch_mode mode,
+	      char *err, size_t errlen);
+
+/* Deletes the table inet defnet; an absent table is not an error. */
+int nat_remove(char *err, size_t errlen);
+
+/* Sends a built batch and reads its answers. */
+int nat_send(const struct nat_batch *b, char *err, size_t errlen);
+
+/* The answers to one batch, gathered as they arrive. */
+struct nat_result {
+	bool acked[NAT_BATCH_MAX_MSGS];  /* by index in the batch's msgs */
+	size_t n_acked;
+	/* An answer to BEGIN (permission denied, out of memory, a failed
+	 * commit) speaks for the whole batch: nothing more will come. */
+	bool batch_failed;
+	int err;                         /* the first error, or 0 */
+	char err_msg[NAT_ERR_SIZE];      /* its report, or "" */
+};
+
+void nat_result_init(struct nat_result *res);
+
+/* Takes in one datagram of answers (pure: the seam that unit tests feed).
+ * Returns 0, or -EPROTO when buf holds a malformed message. */
+int nat_result_feed(struct nat_result *res, const struct nat_batch *b,
+		    const void *buf, size_t len);
+
+/* True when nothing more is to be read. */
+bool nat_result_done(const struct nat_result *res, const struct nat_batch *b);
+
+#endif

@@ -1,0 +1,548 @@
+/* The ruleset model, encoded as one nf_tables batch with libnftnl. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+
+#include "nat_batch.h"
+
+/* Header offsets: RFC 791 3.1 (source address), RFC 768 and RFC 9293 3.1
+ * (destination port, the same place in UDP and TCP; the flags byte). */
+#define NAT_IP4_SADDR_OFF 12
+#define NAT_L4_DPORT_OFF 2
+#define NAT_TCP_FLAGS_OFF 13
+/* RFC 9293 3.2: the MSS option (kind 2, length 4) holds its value in its
+ * last two bytes. */
+#define NAT_TCPOPT_MSS_VALUE_OFF 2
+#define NAT_TCPOPT_MSS_VALUE_LEN 2
+
+struct nat_builder {
+	struct nat_batch *b;
+	uint32_t seq;
+};
+
+static const char *const nat_chain_type_names[] = {
+	[NAT_TYPE_FILTER] = "filter",
+	[NAT_TYPE_NAT] = "nat",
+};
+
+/* Where the next message goes, or NULL when the buffer is too full to be
+ * sure that it fits. */
+static char *nat_msg_room(struct nat_builder *nb)
+{
+	if (NAT_BATCH_BUF_SIZE - nb->b->len < NAT_MSG_MAX)
+		return NULL;
+	return nb->b->buf + nb->b->len;
+}
+
+/* Accounts for the message just built at nat_msg_room(); what (or NULL for
+ * BEGIN and END) names it for error reports. */
+static int nat_msg_done(struct nat_builder *nb, const struct nlmsghdr *nlh,
+			const char *what)
+{
+	struct nat_batch *b = nb->b;
+	struct nat_batch_msg *m;
+
+	if (nlh->nlmsg_len > NAT_MSG_MAX)
+		return -EMSGSIZE;
+	if (what) {
+		if (b->n_msgs >= NAT_BATCH_MAX_MSGS)
+			return -EMSGSIZE;
+		m = &b->msgs[b->n_msgs++];
+		m->seq = nlh->nlmsg_seq;
+		snprintf(m->what, sizeof(m->what), "%s", what);
+	}
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	nb->seq++;
+	return 0;
+}
+
+static int nat_msg_begin(struct nat_builder *nb)
+{
+	char *buf = nat_msg_room(nb);
+
+	if (!buf)
+		return -EMSGSIZE;
+	nb->b->seq_begin = nb->seq;
+	return nat_msg_done(nb, nftnl_batch_begin(buf, nb->seq), NULL);
+}
+
+static int nat_msg_end(struct nat_builder *nb)
+{
+	char *buf = nat_msg_room(nb);
+
+	if (!buf)
+		return -EMSGSIZE;
+	return nat_msg_done(nb, nftnl_batch_end(buf, nb->seq), NULL);
+}
+
+static int nat_msg_table(struct nat_builder *nb, uint16_t cmd, uint16_t flags,
+			 const char *what)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	char *buf = nat_msg_room(nb);
+	int ret = -ENOMEM;
+
+	if (!buf)
+		return -EMSGSIZE;
+	t = nftnl_table_alloc();
+	if (!t)
+		return -ENOMEM;
+	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, NAT_TABLE_NAME) < 0)
+		goto out;
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = nftnl_table_nlmsg_build_hdr(buf, cmd, NFPROTO_INET,
+					  flags | NLM_F_ACK, nb->seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	ret = nat_msg_done(nb, nlh, what);
+out:
+	nftnl_table_free(t);
+	return ret;
+}
+
+static int nat_msg_chain(struct nat_builder *nb, enum nat_chain chain)
+{
+	const struct nat_chain_spec *spec = nat_chain_spec(chain);
+	struct nftnl_chain *c;
+	struct nlmsghdr *nlh;
+	char what[NAT_WHAT_SIZE];
+	char *buf = nat_msg_room(nb);
+	int ret = -ENOMEM;
+
+	if (!buf)
+		return -EMSGSIZE;
+	c = nftnl_chain_alloc();
+	if (!c)
+		return -ENOMEM;
+	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NAT_TABLE_NAME) < 0 ||
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, spec->name) < 0 ||
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE,
+				nat_chain_type_names[spec->type]) < 0)
+		goto out;
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, spec->hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, spec->priority);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, spec->policy);
+	nlh = nftnl_chain_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, NFPROTO_INET,
+					  NLM_F_CREATE | NLM_F_ACK, nb->seq);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	snprintf(what, sizeof(what), "chain %s", spec->name);
+	ret = nat_msg_done(nb, nlh, what);
+out:
+	nftnl_chain_free(c);
+	return ret;
+}
+
+/* ------------------------------------------------------------ expressions
+ * Each helper appends one expression to the rule (which then owns it) and
+ * returns 0 or -ENOMEM. Matches load into register 1, as nft does. */
+
+static struct nftnl_expr *nat_expr_add(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static int nat_expr_meta(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "meta");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return 0;
+}
+
+static int nat_expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
+			uint32_t len)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "cmp");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len) < 0 ?
+		-ENOMEM : 0;
+}
+
+static int nat_expr_payload(struct nftnl_rule *r, uint32_t base,
+			    uint32_t offset, uint32_t len)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "payload");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	return 0;
+}
+
+/* reg1 = reg1 & mask (len bytes). */
+static int nat_expr_and(struct nftnl_rule *r, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[4];
+	struct nftnl_expr *e;
+
+	if (len > sizeof(zero))
+		return -EINVAL;
+	e = nat_expr_add(r, "bitwise");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len) < 0 ||
+	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The interface name, compared with its NUL padding: an exact match, not
+ * a prefix. */
+static int nat_match_iface(struct nftnl_rule *r, const struct nat_ruleset *rs,
+			   enum nat_iface iface)
+{
+	char name[IFNAMSIZ] = { 0 };
+	uint32_t key, op = NFT_CMP_EQ;
+	int ret;
+
+	switch (iface) {
+	case NAT_IF_ANY:
+		return 0;
+	case NAT_IF_IN:
+		key = NFT_META_IIFNAME;
+		break;
+	case NAT_IF_NOT_OUT:
+		op = NFT_CMP_NEQ;
+		key = NFT_META_OIFNAME;
+		break;
+	case NAT_IF_OUT:
+	default:
+		key = NFT_META_OIFNAME;
+		break;
+	}
+	memcpy(name, rs->bridge, strnlen(rs->bridge, IFNAMSIZ - 1));
+	ret = nat_expr_meta(r, key);
+	if (ret < 0)
+		return ret;
+	return nat_expr_cmp(r, op, name, sizeof(name));
+}
+
+/* ip saddr S: the inet family carries IPv6 too, so the rule first checks
+ * that the packet is IPv4. */
+static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
+{
+	uint8_t proto = NFPROTO_IPV4;
+	uint32_t addr = htonl(s->addr);
+	uint32_t mask = htonl(s->len == 32 ? UINT32_MAX : ~(UINT32_MAX >> s->len));
+	int ret;
+
+	ret = nat_expr_meta(r, NFT_META_NFPROTO);
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
+	if (ret == 0)
+		ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+				       NAT_IP4_SADDR_OFF, sizeof(addr));
+	if (ret == 0 && s->len < 32)
+		ret = nat_expr_and(r, &mask, sizeof(mask));
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &addr, sizeof(addr));
+	return ret;
+}
+
+static int nat_match_l4(struct nftnl_rule *r, const struct nat_rule *rule)
+{
+	uint16_t port = htons(rule->dport);
+	int ret;
+
+	if (rule->l4proto == 0)
+		return 0;
+	ret = nat_expr_meta(r, NFT_META_L4PROTO);
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &rule->l4proto,
+				   sizeof(rule->l4proto));
+	if (ret == 0 && rule->dport != 0)
+		ret = nat_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER,
+				       NAT_L4_DPORT_OFF, sizeof(port));
+	if (ret == 0 && rule->dport != 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &port, sizeof(port));
+	return ret;
+}
+
+/* tcp flags syn / syn,rst: SYN and SYN-ACK, the two segments that carry
+ * an MSS option (RFC 9293 3.7.1). */
+static int nat_match_syn(struct nftnl_rule *r)
+{
+	uint8_t mask = TH_SYN | TH_RST, syn = TH_SYN;
+	int ret;
+
+	ret = nat_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER,
+			       NAT_TCP_FLAGS_OFF, sizeof(mask));
+	if (ret == 0)
+		ret = nat_expr_and(r, &mask, sizeof(mask));
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &syn, sizeof(syn));
+	return ret;
+}
+
+static int nat_match_ct_established(struct nftnl_rule *r)
+{
+	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+			NF_CT_STATE_BIT(IP_CT_RELATED);
+	uint32_t none = 0;
+	struct nftnl_expr *e = nat_expr_add(r, "ct");
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	ret = nat_expr_and(r, &mask, sizeof(mask));
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_NEQ, &none, sizeof(none));
+	return ret;
+}
+
+static int nat_action_verdict(struct nftnl_rule *r, uint32_t verdict)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "immediate");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, verdict);
+	return 0;
+}
+
+/* tcp option maxseg size set rt mtu: the route's MSS (host order, 16
+ * bits) is turned to network order and written over the option's value. */
+static int nat_action_clamp_mss(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e;
+
+	e = nat_expr_add(r, "rt");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_KEY, NFT_RT_TCPMSS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_DREG, NFT_REG_1);
+	e = nat_expr_add(r, "byteorder");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, NAT_TCPOPT_MSS_VALUE_LEN);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, NAT_TCPOPT_MSS_VALUE_LEN);
+	e = nat_expr_add(r, "exthdr");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, TCPOPT_MAXSEG);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, NAT_TCPOPT_MSS_VALUE_OFF);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, NAT_TCPOPT_MSS_VALUE_LEN);
+	return 0;
+}
+
+static int nat_action(struct nftnl_rule *r, enum nat_action action)
+{
+	switch (action) {
+	case NAT_ACCEPT:
+		return nat_action_verdict(r, NF_ACCEPT);
+	case NAT_DROP:
+		return nat_action_verdict(r, NF_DROP);
+	case NAT_MASQUERADE:
+		return nat_expr_add(r, "masq") ? 0 : -ENOMEM;
+	case NAT_CLAMP_MSS:
+		return nat_action_clamp_mss(r);
+	}
+	return -EINVAL;
+}
+
+static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
+			  const struct nat_rule *rule)
+{
+	int ret;
+
+	ret = rule->match_saddr ? nat_match_saddr(r, &rule->saddr) : 0;
+	if (ret == 0)
+		ret = nat_match_iface(r, rs, rule->iface);
+	if (ret == 0)
+		ret = nat_match_l4(r, rule);
+	if (ret == 0 && rule->tcp_syn)
+		ret = nat_match_syn(r);
+	if (ret == 0 && rule->ct_established)
+		ret = nat_match_ct_established(r);
+	if (ret == 0)
+		ret = nat_action(r, rule->action);
+	return ret;
+}
+
+/* index: the rule's place in its chain, from 1, for error reports. */
+static int nat_msg_rule(struct nat_builder *nb, const struct nat_ruleset *rs,
+			const struct nat_rule *rule, unsigned int index)
+{
+	const struct nat_chain_spec *spec = nat_chain_spec(rule->chain);
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+	char what[NAT_WHAT_SIZE];
+	char *buf = nat_msg_room(nb);
+	int ret = -ENOMEM;
+
+	if (!buf)
+		return -EMSGSIZE;
+	if (!spec)
+		return -EINVAL;
+	r = nftnl_rule_alloc();
+	if (!r)
+		return -ENOMEM;
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NAT_TABLE_NAME) < 0 ||
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, spec->name) < 0)
+		goto out;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	ret = nat_rule_exprs(r, rs, rule);
+	if (ret < 0)
+		goto out;
+	nlh = nftnl_rule_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_INET,
+					 NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
+					 nb->seq);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	snprintf(what, sizeof(what), "rule %u in chain %s", index, spec->name);
+	ret = nat_msg_done(nb, nlh, what);
+out:
+	nftnl_rule_free(r);
+	return ret;
+}
+
+/* Zeroed, because libmnl leaves attribute padding as it finds it: the
+ * same ruleset then always gives the same bytes. */
+static void nat_batch_reset(struct nat_batch *b)
+{
+	memset(b->buf, 0, sizeof(b->buf));
+	b->len = 0;
+	b->n_msgs = 0;
+	b->seq_begin = 0;
+}
+
+/* NEWTABLE without NLM_F_EXCL is a no-op on an existing table: after it,
+ * DELTABLE always finds the table, in the same transaction. */
+static int nat_msgs_drop_table(struct nat_builder *nb)
+{
+	int ret;
+
+	ret = nat_msg_table(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+			    "table inet " NAT_TABLE_NAME " (ensure)");
+	if (ret < 0)
+		return ret;
+	return nat_msg_table(nb, NFT_MSG_DELTABLE, 0,
+			     "table inet " NAT_TABLE_NAME " (delete)");
+}
+
+static int nat_msgs_rules(struct nat_builder *nb, const struct nat_ruleset *rs)
+{
+	struct nat_rule rules[NAT_MAX_RULES];
+	unsigned int index[NAT_CHAIN_COUNT] = { 0 };
+	size_t i, n;
+	int ret;
+
+	ret = nat_ruleset_rules(rs, rules, NAT_MAX_RULES, &n);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if ((unsigned int)rules[i].chain >= NAT_CHAIN_COUNT)
+			return -EINVAL;
+		ret = nat_msg_rule(nb, rs, &rules[i], ++index[rules[i].chain]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int nat_msgs_apply(struct nat_builder *nb, const struct nat_ruleset *rs)
+{
+	int ret, c;
+
+	ret = nat_msgs_drop_table(nb);
+	if (ret < 0)
+		return ret;
+	ret = nat_msg_table(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+			    "table inet " NAT_TABLE_NAME);
+	if (ret < 0)
+		return ret;
+	for (c = 0; c < NAT_CHAIN_COUNT; c++) {
+		if (!nat_ruleset_has_chain(rs, (enum nat_chain)c))
+			continue;
+		ret = nat_msg_chain(nb, (enum nat_chain)c);
+		if (ret < 0)
+			return ret;
+	}
+	return nat_msgs_rules(nb, rs);
+}
+
+int nat_batch_build_apply(struct nat_batch *b, const struct nat_ruleset *rs,
+			  uint32_t seq, enum nat_batch_mode mode)
+{
+	struct nat_builder nb = { .b = b, .seq = seq };
+	int ret;
+
+	nat_batch_reset(b);
+	ret = nat_ruleset_check(rs);
+	if (ret == 0)
+		ret = nat_msg_begin(&nb);
+	if (ret == 0)
+		ret = nat_msgs_apply(&nb, rs);
+	if (ret == 0 && mode == NAT_BATCH_COMMIT)
+		ret = nat_msg_end(&nb);
+	if (ret < 0)
+		nat_batch_reset(b);
+	return ret;
+}
+
+int nat_batch_build_remove(struct nat_batch *b, uint32_t seq,
+			   enum nat_batch_mode mode)
+{
+	struct nat_builder nb = { .b = b, .seq = seq };
+	int ret;
+
+	nat_batch_reset(b);
+	ret = nat_msg_begin(&nb);
+	if (ret == 0)
+		ret = nat_msgs_drop_table(&nb);
+	if (ret == 0 && mode == NAT_BATCH_COMMIT)
+		ret = nat_msg_end(&nb);
+	if (ret < 0)
+		nat_batch_reset(b);
+	return ret;
+}
+
+const char *nat_batch_describe(const struct nat_batch *b, uint32_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_msgs; i++)
+		if (b->msgs[i].seq == seq)
+			return b->msgs[i].what;
+	return NULL;
+}

@@ -1,0 +1,65 @@
+/* The netlink encoding of the NAT ruleset: one nf_tables batch in a buffer,
+ * built with libnftnl. Pure code: no socket (nat_apply.c sends it).
+ *
+ * An apply batch replaces the whole table in one transaction:
+ *   BEGIN, NEWTABLE inet defnet (creates it when absent, so that the delete
+ *   cannot fail), DELTABLE inet defnet, NEWTABLE, NEWCHAIN..., NEWRULE...,
+ *   END
+ * A remove batch is BEGIN, NEWTABLE, DELTABLE, END. No other table is
+ * named. Every message but BEGIN and END asks for an ACK, and the batch
+ * remembers what each sequence number stands for, so that an error from
+ * the kernel names the object that failed. */
+#ifndef DEFNET_NAT_BATCH_H
+#define DEFNET_NAT_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nat_ruleset.h"
+
+/* The largest message we build (a rule of a dozen expressions) is well
+ * under 1 KiB; libnftnl writes without bounds checks, so each message
+ * starts only when this much room is left. */
+#define NAT_MSG_MAX 2048
+#define NAT_BATCH_BUF_SIZE 32768
+/* BEGIN, 3 table messages, 3 chains, NAT_MAX_RULES rules, END. */
+#define NAT_BATCH_MAX_MSGS 32
+#define NAT_WHAT_SIZE 48
+
+enum nat_batch_mode {
+	NAT_BATCH_COMMIT,
+	/* Without END: the kernel checks every message, then aborts the
+	 * transaction (what `nft --check` does). */
+	NAT_BATCH_CHECK
+};
+
+struct nat_batch_msg {
+	uint32_t seq;
+	char what[NAT_WHAT_SIZE];  /* "table inet defnet", "rule 3 in chain forward" */
+};
+
+struct nat_batch {
+	_Alignas(uint32_t) char buf[NAT_BATCH_BUF_SIZE];
+	size_t len;
+	uint32_t seq_begin;   /* the BEGIN message's sequence number */
+	/* Every message that asks for an ACK, in order. */
+	struct nat_batch_msg msgs[NAT_BATCH_MAX_MSGS];
+	size_t n_msgs;
+};
+
+/* Builds the batch that replaces our table by the one rs describes; the
+ * messages take sequence numbers seq, seq + 1, ... Returns 0, -EINVAL
+ * (bad ruleset), -ENOMEM, or -EMSGSIZE (cannot happen with the limits
+ * above). */
+int nat_batch_build_apply(struct nat_batch *b, const struct nat_ruleset *rs,
+			  uint32_t seq, enum nat_batch_mode mode);
+
+/* Builds the batch that deletes our table; an absent table is fine. */
+int nat_batch_build_remove(struct nat_batch *b, uint32_t seq,
+			   enum nat_batch_mode mode);
+
+/* What the message with this sequence number stands for, or NULL when
+ * the batch sent no such message expecting an ACK. */
+const char *nat_batch_describe(const struct nat_batch *b, uint32_t seq);
+
+#endif

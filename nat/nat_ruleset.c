@@ -1,0 +1,239 @@
+/* The NAT ruleset model: which chains and rules the table holds. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+
+#include "nat_ruleset.h"
+
+#define NAT_PORT_DNS 53     /* RFC 1035 4.2 */
+#define NAT_PORT_DHCP 67    /* RFC 2131 4.1: the server's port */
+#define NAT_PORT_MDNS 5353  /* RFC 6762 5 */
+
+/* NF_IP_PRI_NAT_SRC and NF_IP_PRI_FILTER, which nft calls srcnat and
+ * filter. */
+#define NAT_PRIO_SRCNAT 100
+#define NAT_PRIO_FILTER 0
+
+static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
+	[NAT_CHAIN_POSTROUTING] = {
+		.name = "postrouting", .type = NAT_TYPE_NAT,
+		.hook = NF_INET_POST_ROUTING, .priority = NAT_PRIO_SRCNAT,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_FORWARD] = {
+		.name = "forward", .type = NAT_TYPE_FILTER,
+		.hook = NF_INET_FORWARD, .priority = NAT_PRIO_FILTER,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_INPUT] = {
+		.name = "input", .type = NAT_TYPE_FILTER,
+		.hook = NF_INET_LOCAL_IN, .priority = NAT_PRIO_FILTER,
+		.policy = NF_ACCEPT,
+	},
+};
+
+/* The kernel's rule for interface names (dev_valid_name), restricted to
+ * printable ASCII so that the name reads the same in `nft list`. */
+static bool nat_ifname_valid(const char *name)
+{
+	size_t i, n = strnlen(name, IFNAMSIZ);
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':')
+			return false;
+	}
+	return true;
+}
+
+static bool nat_subnet_valid(const struct nat_subnet *s)
+{
+	uint32_t host_mask;
+
+	/* A /0 would masquerade the whole Internet's traffic. */
+	if (s->len == 0 || s->len > 32)
+		return false;
+	host_mask = s->len == 32 ? 0 : UINT32_MAX >> s->len;
+	return (s->addr & host_mask) == 0;
+}
+
+int nat_ruleset_init(struct nat_ruleset *rs, const char *bridge,
+		     bool masquerade)
+{
+	memset(rs, 0, sizeof(*rs));
+	if (!bridge || !nat_ifname_valid(bridge))
+		return -EINVAL;
+	memcpy(rs->bridge, bridge, strlen(bridge) + 1);
+	rs->masquerade = masquerade;
+	return 0;
+}
+
+int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
+			   uint8_t len)
+{
+	struct nat_subnet s = { .addr = addr, .len = len };
+
+	if (!nat_subnet_valid(&s))
+		return -EINVAL;
+	if (rs->n_subnets >= NAT_MAX_SUBNETS)
+		return -ENOSPC;
+	rs->subnets[rs->n_subnets++] = s;
+	return 0;
+}
+
+int nat_ruleset_check(const struct nat_ruleset *rs)
+{
+	size_t i;
+
+	if (!nat_ifname_valid(rs->bridge))
+		return -EINVAL;
+	if (rs->n_subnets == 0 || rs->n_subnets > NAT_MAX_SUBNETS)
+		return -EINVAL;
+	for (i = 0; i < rs->n_subnets; i++)
+		if (!nat_subnet_valid(&rs->subnets[i]))
+			return -EINVAL;
+	return 0;
+}
+
+const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain)
+{
+	if ((unsigned int)chain >= NAT_CHAIN_COUNT)
+		return NULL;
+	return &nat_chains[chain];
+}
+
+bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain)
+{
+	if (chain == NAT_CHAIN_POSTROUTING)
+		return rs->masquerade;
+	return (unsigned int)chain < NAT_CHAIN_COUNT;
+}
+
+struct nat_rule_list {
+	struct nat_rule *rules;
+	size_t max;
+	size_t n;
+};
+
+static struct nat_rule *nat_rule_add(struct nat_rule_list *l,
+				     enum nat_chain chain, enum nat_iface iface,
+				     enum nat_action action)
+{
+	struct nat_rule *r;
+
+	if (l->n >= l->max)
+		return NULL;
+	r = &l->rules[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->chain = chain;
+	r->iface = iface;
+	r->action = action;
+	return r;
+}
+
+/* Guest traffic leaves through whatever the routing table picks: out of
+ * any interface but the bridge. */
+static int nat_rules_postrouting(const struct nat_ruleset *rs,
+				 struct nat_rule_list *l)
+{
+	struct nat_rule *r;
+	size_t i;
+
+	for (i = 0; i < rs->n_subnets; i++) {
+		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_NOT_OUT,
+				 NAT_MASQUERADE);
+		if (!r)
+			return -ENOSPC;
+		r->match_saddr = true;
+		r->saddr = rs->subnets[i];
+	}
+	return 0;
+}
+
+static int nat_rules_forward(struct nat_rule_list *l)
+{
+	static const enum nat_iface clamp_dirs[] = { NAT_IF_IN, NAT_IF_OUT };
+	struct nat_rule *r;
+	size_t i;
+
+	/* First, so that the SYNs that the accepts below let through are
+	 * clamped in both directions. */
+	for (i = 0; i < sizeof(clamp_dirs) / sizeof(clamp_dirs[0]); i++) {
+		r = nat_rule_add(l, NAT_CHAIN_FORWARD, clamp_dirs[i],
+				 NAT_CLAMP_MSS);
+		if (!r)
+			return -ENOSPC;
+		r->l4proto = IPPROTO_TCP;
+		r->tcp_syn = true;
+	}
+	if (!nat_rule_add(l, NAT_CHAIN_FORWARD, NAT_IF_IN, NAT_ACCEPT))
+		return -ENOSPC;
+	r = nat_rule_add(l, NAT_CHAIN_FORWARD, NAT_IF_OUT, NAT_ACCEPT);
+	if (!r)
+		return -ENOSPC;
+	r->ct_established = true;
+	/* New connections from outside to the guests: they sit behind NAT
+	 * as they would behind a home router. */
+	if (!nat_rule_add(l, NAT_CHAIN_FORWARD, NAT_IF_OUT, NAT_DROP))
+		return -ENOSPC;
+	return 0;
+}
+
+/* The daemon's own services on the bridge: DNS, DHCP and mDNS. The chain's
+ * policy is accept, so these only say what guests must reach; they cannot
+ * open a port that another table's input chain drops. */
+static int nat_rules_input(struct nat_rule_list *l)
+{
+	static const struct {
+		uint8_t proto;
+		uint16_t port;
+	} svc[] = {
+		{ IPPROTO_UDP, NAT_PORT_DNS },
+		{ IPPROTO_UDP, NAT_PORT_DHCP },
+		{ IPPROTO_UDP, NAT_PORT_MDNS },
+		{ IPPROTO_TCP, NAT_PORT_DNS },
+	};
+	struct nat_rule *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++) {
+		r = nat_rule_add(l, NAT_CHAIN_INPUT, NAT_IF_IN, NAT_ACCEPT);
+		if (!r)
+			return -ENOSPC;
+		r->l4proto = svc[i].proto;
+		r->dport = svc[i].port;
+	}
+	return 0;
+}
+
+int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
+		      size_t max, size_t *n)
+{
+	struct nat_rule_list l = { .rules = out, .max = max, .n = 0 };
+	int ret;
+
+	*n = 0;
+	ret = nat_ruleset_check(rs);
+	if (ret < 0)
+		return ret;
+	if (rs->masquerade) {
+		ret = nat_rules_postrouting(rs, &l);
+		if (ret < 0)
+			return ret;
+	}
+	ret = nat_rules_forward(&l);
+	if (ret < 0)
+		return ret;
+	ret = nat_rules_input(&l);
+	if (ret < 0)
+		return ret;
+	*n = l.n;
+	return 0;
+}

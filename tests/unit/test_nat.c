@@ -1,0 +1,870 @@
+/* Tests for nat/: the ruleset model, its batch encoding (built, then parsed
+ * back with libnftnl's own parsers, no kernel), and the mapping of the
+ * kernel's answers to the objects that failed. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+
+#include <cmocka.h>
+
+#include "nat_apply.h"
+#include "nat_batch.h"
+#include "nat_ruleset.h"
+
+#define SEQ0 1000u
+#define SUBNET_A 0xac143000u  /* 172.20.48.0/20 */
+#define SUBNET_B 0x0a090000u  /* 10.9.0.0/24 */
+#define MAX_PARSED 64
+
+static uint16_t nft_type(uint16_t cmd)
+{
+	return (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | cmd);
+}
+
+/* --- the batch, split into its messages ----------------------------- */
+
+struct parsed {
+	size_t n;
+	const struct nlmsghdr *nlh[MAX_PARSED];
+};
+
+static void parse_batch(const struct nat_batch *b, struct parsed *p)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)b->buf;
+	int remaining = (int)b->len;
+
+	p->n = 0;
+	for (; mnl_nlmsg_ok(nlh, remaining);
+	     nlh = mnl_nlmsg_next(nlh, &remaining)) {
+		assert_true(p->n < MAX_PARSED);
+		p->nlh[p->n++] = nlh;
+	}
+	/* Every byte belongs to a whole message. */
+	assert_int_equal(remaining, 0);
+}
+
+static struct nat_ruleset ruleset(size_t n_subnets, bool masquerade)
+{
+	struct nat_ruleset rs;
+
+	assert_int_equal(nat_ruleset_init(&rs, "defnet0", masquerade), 0);
+	if (n_subnets >= 1)
+		assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_A, 20), 0);
+	if (n_subnets >= 2)
+		assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_B, 24), 0);
+	return rs;
+}
+
+static struct nat_batch *build(const struct nat_ruleset *rs,
+			       enum nat_batch_mode mode, struct parsed *p)
+{
+	struct nat_batch *b = malloc(sizeof(*b));
+
+	assert_non_null(b);
+	assert_int_equal(nat_batch_build_apply(b, rs, SEQ0, mode), 0);
+	parse_batch(b, p);
+	return b;
+}
+
+/* The parsed rules of one chain, in order; count in *n. */
+static size_t chain_rules(const struct parsed *p, const char *chain,
+			  struct nftnl_rule **out, size_t max)
+{
+	struct nftnl_rule *r;
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->nlh[i]->nlmsg_type != nft_type(NFT_MSG_NEWRULE))
+			continue;
+		r = nftnl_rule_alloc();
+		assert_non_null(r);
+		assert_int_equal(nftnl_rule_nlmsg_parse(p->nlh[i], r), 0);
+		assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), "defnet");
+		assert_int_equal(nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY), NFPROTO_INET);
+		if (strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain) != 0 ||
+		    n >= max) {
+			nftnl_rule_free(r);
+			continue;
+		}
+		out[n++] = r;
+	}
+	return n;
+}
+
+static void free_rules(struct nftnl_rule **r, size_t n)
+{
+	while (n > 0)
+		nftnl_rule_free(r[--n]);
+}
+
+/* The expression names of a rule, joined by spaces. */
+static void expr_names(const struct nftnl_rule *r, char *buf, size_t len)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	size_t used = 0;
+
+	assert_non_null(it);
+	buf[0] = '\0';
+	while ((e = nftnl_expr_iter_next(it)) != NULL) {
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 used ? " " : "",
+					 nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
+		assert_true(used < len);
+	}
+	nftnl_expr_iter_destroy(it);
+}
+
+/* The idx-th expression (from 0) of a rule; the rule owns it. */
+static struct nftnl_expr *expr_at(const struct nftnl_rule *r, size_t idx)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+
+	assert_non_null(it);
+	do {
+		e = nftnl_expr_iter_next(it);
+		assert_non_null(e);
+	} while (idx-- > 0);
+	nftnl_expr_iter_destroy(it);
+	return e;
+}
+
+static void assert_expr_data(const struct nftnl_expr *e, uint16_t attr,
+			     const void *want, uint32_t want_len)
+{
+	uint32_t len = 0;
+	const void *data = nftnl_expr_get(e, attr, &len);
+
+	assert_non_null(data);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(data, want, want_len);
+}
+
+static void assert_cmp(const struct nftnl_expr *e, uint32_t op,
+		       const void *data, uint32_t len)
+{
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), op);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_SREG), NFT_REG_1);
+	assert_expr_data(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* meta KEY, then cmp OP against the bridge's name with its NUL padding. */
+static void assert_iface(const struct nftnl_rule *r, size_t idx, uint32_t key,
+			 uint32_t op)
+{
+	char name[IFNAMSIZ] = "defnet0";
+	const struct nftnl_expr *e = expr_at(r, idx);
+
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "meta");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY), key);
+	assert_cmp(expr_at(r, idx + 1), op, name, sizeof(name));
+}
+
+static void assert_verdict(const struct nftnl_rule *r, size_t idx,
+			   uint32_t verdict)
+{
+	const struct nftnl_expr *e = expr_at(r, idx);
+
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "immediate");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG), NFT_REG_VERDICT);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), verdict);
+}
+
+/* --- the model ------------------------------------------------------ */
+
+static void test_ruleset_bridge_names(void **state)
+{
+	static const char *const bad[] = {
+		"", "defnet0toolong16", "a/b", "a b", "a:b", ".", "..",
+		"tab\tname", "\x7f", "caf\xc3\xa9",
+	};
+	static const char *const good[] = {
+		"defnet0", "br-x", "a", "defnet0toolong1", "...", "v.1", "br_0@x",
+	};
+	struct nat_ruleset rs;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(nat_ruleset_init(&rs, bad[i], true), -EINVAL);
+	assert_int_equal(nat_ruleset_init(&rs, NULL, true), -EINVAL);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(nat_ruleset_init(&rs, good[i], false), 0);
+		assert_string_equal(rs.bridge, good[i]);
+		assert_false(rs.masquerade);
+		assert_int_equal(rs.n_subnets, 0);
+	}
+}
+
+static void test_ruleset_subnets(void **state)
+{
+	struct nat_ruleset rs;
+
+	assert_int_equal(nat_ruleset_init(&rs, "defnet0", true), 0);
+	/* No subnet yet: not a table we can build. */
+	assert_int_equal(nat_ruleset_check(&rs), -EINVAL);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_A | 1, 20), -EINVAL);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, 0, 0), -EINVAL);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_A, 33), -EINVAL);
+	assert_int_equal(rs.n_subnets, 0);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_A, 20), 0);
+	assert_int_equal(nat_ruleset_check(&rs), 0);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, 0xc0a80101, 32), 0);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_B, 24), -ENOSPC);
+	assert_int_equal(rs.n_subnets, 2);
+	assert_int_equal(rs.subnets[1].addr, 0xc0a80101);
+	assert_int_equal(rs.subnets[1].len, 32);
+	assert_int_equal(nat_ruleset_check(&rs), 0);
+
+	/* Filled in by hand, wrongly. */
+	rs.subnets[0].addr |= 0x100;
+	assert_int_equal(nat_ruleset_check(&rs), -EINVAL);
+	rs.subnets[0].addr = SUBNET_A;
+	rs.n_subnets = 3;
+	assert_int_equal(nat_ruleset_check(&rs), -EINVAL);
+	rs.n_subnets = 1;
+	memset(rs.bridge, 'x', sizeof(rs.bridge));
+	assert_int_equal(nat_ruleset_check(&rs), -EINVAL);
+}
+
+static void test_chain_specs(void **state)
+{
+	const struct nat_chain_spec *s;
+
+	s = nat_chain_spec(NAT_CHAIN_POSTROUTING);
+	assert_string_equal(s->name, "postrouting");
+	assert_int_equal(s->type, NAT_TYPE_NAT);
+	assert_int_equal(s->hook, NF_INET_POST_ROUTING);
+	assert_int_equal(s->priority, 100);
+	s = nat_chain_spec(NAT_CHAIN_FORWARD);
+	assert_string_equal(s->name, "forward");
+	assert_int_equal(s->hook, NF_INET_FORWARD);
+	assert_int_equal(s->priority, 0);
+	assert_int_equal(s->policy, NF_ACCEPT);
+	s = nat_chain_spec(NAT_CHAIN_INPUT);
+	assert_string_equal(s->name, "input");
+	assert_int_equal(s->hook, NF_INET_LOCAL_IN);
+	assert_null(nat_chain_spec(NAT_CHAIN_COUNT));
+}
+
+static size_t count_chain(const struct nat_rule *r, size_t n, enum nat_chain c)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += r[i].chain == c;
+	return k;
+}
+
+static void test_model_rules(void **state)
+{
+	struct nat_rule r[NAT_MAX_RULES];
+	struct nat_ruleset rs = ruleset(1, true);
+	size_t n;
+
+	assert_int_equal(nat_ruleset_rules(&rs, r, NAT_MAX_RULES, &n), 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(count_chain(r, n, NAT_CHAIN_POSTROUTING), 1);
+	assert_int_equal(count_chain(r, n, NAT_CHAIN_FORWARD), 5);
+	assert_int_equal(count_chain(r, n, NAT_CHAIN_INPUT), 4);
+	assert_int_equal(r[0].action, NAT_MASQUERADE);
+	assert_int_equal(r[0].iface, NAT_IF_NOT_OUT);
+	assert_true(r[0].match_saddr);
+	assert_int_equal(r[0].saddr.addr, SUBNET_A);
+	/* The clamps come first in forward, before any verdict. */
+	assert_int_equal(r[1].action, NAT_CLAMP_MSS);
+	assert_int_equal(r[1].iface, NAT_IF_IN);
+	assert_int_equal(r[2].action, NAT_CLAMP_MSS);
+	assert_int_equal(r[2].iface, NAT_IF_OUT);
+	assert_true(r[1].tcp_syn && r[2].tcp_syn);
+	assert_int_equal(r[1].l4proto, IPPROTO_TCP);
+	assert_int_equal(r[3].action, NAT_ACCEPT);
+	assert_int_equal(r[3].iface, NAT_IF_IN);
+	assert_true(r[4].ct_established);
+	assert_int_equal(r[4].iface, NAT_IF_OUT);
+	assert_int_equal(r[5].action, NAT_DROP);
+	assert_int_equal(r[5].iface, NAT_IF_OUT);
+	assert_false(r[5].ct_established);
+	assert_int_equal(r[9].l4proto, IPPROTO_TCP);
+	assert_int_equal(r[9].dport, 53);
+
+	rs = ruleset(2, true);
+	assert_int_equal(nat_ruleset_rules(&rs, r, NAT_MAX_RULES, &n), 0);
+	assert_int_equal(count_chain(r, n, NAT_CHAIN_POSTROUTING), 2);
+	assert_int_equal(r[1].saddr.addr, SUBNET_B);
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_POSTROUTING));
+
+	rs = ruleset(2, false);
+	assert_int_equal(nat_ruleset_rules(&rs, r, NAT_MAX_RULES, &n), 0);
+	assert_int_equal(n, 9);
+	assert_int_equal(count_chain(r, n, NAT_CHAIN_POSTROUTING), 0);
+	assert_false(nat_ruleset_has_chain(&rs, NAT_CHAIN_POSTROUTING));
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_FORWARD));
+	assert_false(nat_ruleset_has_chain(&rs, NAT_CHAIN_COUNT));
+
+	/* Too little room, and a bad ruleset. */
+	assert_int_equal(nat_ruleset_rules(&rs, r, 4, &n), -ENOSPC);
+	assert_int_equal(n, 0);
+	rs.n_subnets = 0;
+	assert_int_equal(nat_ruleset_rules(&rs, r, NAT_MAX_RULES, &n), -EINVAL);
+}
+
+/* --- the batch ------------------------------------------------------ */
+
+static void test_batch_messages(void **state)
+{
+	static const uint16_t cmds[] = {
+		NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE, NFT_MSG_NEWTABLE,
+		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+	};
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p, p2;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p), *b2;
+	const struct nfgenmsg *nfg;
+	size_t i;
+
+	/* BEGIN, 3 table, 3 chain, 10 rule messages, END. */
+	assert_int_equal(p.n, 18);
+	assert_int_equal(b->n_msgs, 16);
+	assert_int_equal(b->seq_begin, SEQ0);
+	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	nfg = mnl_nlmsg_get_payload(p.nlh[0]);
+	assert_int_equal(ntohs(nfg->res_id), NFNL_SUBSYS_NFTABLES);
+	assert_int_equal(p.nlh[17]->nlmsg_type, NFNL_MSG_BATCH_END);
+	for (i = 0; i < p.n; i++)
+		assert_int_equal(p.nlh[i]->nlmsg_seq, SEQ0 + i);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		assert_int_equal(p.nlh[1 + i]->nlmsg_type, nft_type(cmds[i]));
+	for (i = 7; i < 17; i++)
+		assert_int_equal(p.nlh[i]->nlmsg_type, nft_type(NFT_MSG_NEWRULE));
+	for (i = 1; i < 17; i++) {
+		/* Every object message wants its ACK, and is in family inet. */
+		assert_true(p.nlh[i]->nlmsg_flags & NLM_F_ACK);
+		assert_true(p.nlh[i]->nlmsg_flags & NLM_F_REQUEST);
+		nfg = mnl_nlmsg_get_payload(p.nlh[i]);
+		assert_int_equal(nfg->nfgen_family, NFPROTO_INET);
+		assert_int_equal(b->msgs[i - 1].seq, SEQ0 + i);
+	}
+	/* The same ruleset, the same bytes: padding included. */
+	b2 = build(&rs, NAT_BATCH_COMMIT, &p2);
+	assert_int_equal(b2->len, b->len);
+	assert_memory_equal(b2->buf, b->buf, b->len);
+	free(b2);
+	/* The first NEWTABLE must not fail on an existing table. */
+	assert_false(p.nlh[1]->nlmsg_flags & NLM_F_EXCL);
+	assert_true(p.nlh[1]->nlmsg_flags & NLM_F_CREATE);
+	assert_true(p.nlh[7]->nlmsg_flags & NLM_F_APPEND);
+	free(b);
+}
+
+static void test_batch_tables(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	struct nftnl_table *t;
+	size_t i;
+
+	/* Only our table is ever named. */
+	for (i = 1; i <= 3; i++) {
+		t = nftnl_table_alloc();
+		assert_non_null(t);
+		assert_int_equal(nftnl_table_nlmsg_parse(p.nlh[i], t), 0);
+		assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "defnet");
+		assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), NFPROTO_INET);
+		nftnl_table_free(t);
+	}
+	free(b);
+}
+
+static void test_batch_chains(void **state)
+{
+	static const struct {
+		const char *name, *type;
+		uint32_t hook;
+		int32_t prio;
+	} want[] = {
+		{ "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
+		{ "forward", "filter", NF_INET_FORWARD, 0 },
+		{ "input", "filter", NF_INET_LOCAL_IN, 0 },
+	};
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	struct nftnl_chain *c;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		c = nftnl_chain_alloc();
+		assert_non_null(c);
+		assert_int_equal(nftnl_chain_nlmsg_parse(p.nlh[4 + i], c), 0);
+		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "defnet");
+		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), want[i].name);
+		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), want[i].type);
+		assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), want[i].hook);
+		assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), want[i].prio);
+		assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY), NF_ACCEPT);
+		nftnl_chain_free(c);
+	}
+	free(b);
+}
+
+static void assert_masquerade(const struct nftnl_rule *r, uint32_t addr,
+			      uint8_t len)
+{
+	char names[256];
+	uint8_t nfproto = NFPROTO_IPV4;
+	uint32_t net_addr = htonl(addr), mask = htonl(~(UINT32_MAX >> len));
+	const struct nftnl_expr *e;
+
+	expr_names(r, names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp masq");
+	e = expr_at(r, 0);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY), NFT_META_NFPROTO);
+	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &nfproto, 1);
+	e = expr_at(r, 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE),
+			 NFT_PAYLOAD_NETWORK_HEADER);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 12);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), 4);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG), NFT_REG_1);
+	e = expr_at(r, 3);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN), 4);
+	assert_expr_data(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	assert_cmp(expr_at(r, 4), NFT_CMP_EQ, &net_addr, 4);
+	assert_iface(r, 5, NFT_META_OIFNAME, NFT_CMP_NEQ);
+}
+
+static void test_batch_postrouting(void **state)
+{
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	size_t n;
+
+	n = chain_rules(&p, "postrouting", r, 4);
+	assert_int_equal(n, 1);
+	assert_masquerade(r[0], SUBNET_A, 20);
+	free_rules(r, n);
+	free(b);
+
+	/* Renumbering: two subnets, two masquerade rules. */
+	rs = ruleset(2, true);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = chain_rules(&p, "postrouting", r, 4);
+	assert_int_equal(n, 2);
+	assert_masquerade(r[0], SUBNET_A, 20);
+	assert_masquerade(r[1], SUBNET_B, 24);
+	free_rules(r, n);
+	free(b);
+}
+
+static void test_batch_host_subnet(void **state)
+{
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs;
+	struct parsed p;
+	struct nat_batch *b;
+	uint32_t addr = htonl(0xc0a80101);
+	char names[256];
+	size_t n;
+
+	assert_int_equal(nat_ruleset_init(&rs, "defnet0", true), 0);
+	assert_int_equal(nat_ruleset_add_subnet(&rs, 0xc0a80101, 32), 0);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = chain_rules(&p, "postrouting", r, 4);
+	assert_int_equal(n, 1);
+	/* A /32 needs no mask. */
+	expr_names(r[0], names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload cmp meta cmp masq");
+	assert_cmp(expr_at(r[0], 3), NFT_CMP_EQ, &addr, 4);
+	free_rules(r, n);
+	free(b);
+}
+
+static void test_batch_no_masquerade(void **state)
+{
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset(2, false);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	struct nftnl_chain *c;
+	size_t i, chains = 0;
+
+	/* A routed network: no nat chain, so no NAT hook at all. */
+	for (i = 0; i < p.n; i++) {
+		if (p.nlh[i]->nlmsg_type != nft_type(NFT_MSG_NEWCHAIN))
+			continue;
+		c = nftnl_chain_alloc();
+		assert_non_null(c);
+		assert_int_equal(nftnl_chain_nlmsg_parse(p.nlh[i], c), 0);
+		assert_string_not_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "nat");
+		nftnl_chain_free(c);
+		chains++;
+	}
+	assert_int_equal(chains, 2);
+	assert_int_equal(chain_rules(&p, "postrouting", r, 8), 0);
+	i = chain_rules(&p, "forward", r, 8);
+	assert_int_equal(i, 5);
+	free_rules(r, i);
+	free(b);
+}
+
+static void assert_clamp(const struct nftnl_rule *r, uint32_t key)
+{
+	char names[256];
+	uint8_t tcp = IPPROTO_TCP, mask = 0x06, syn = 0x02;
+	const struct nftnl_expr *e;
+
+	expr_names(r, names, sizeof(names));
+	assert_string_equal(names,
+		"meta cmp meta cmp payload bitwise cmp rt byteorder exthdr");
+	assert_iface(r, 0, key, NFT_CMP_EQ);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 2), NFTNL_EXPR_META_KEY),
+			 NFT_META_L4PROTO);
+	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &tcp, 1);
+	e = expr_at(r, 4);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE),
+			 NFT_PAYLOAD_TRANSPORT_HEADER);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 13);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), 1);
+	assert_expr_data(expr_at(r, 5), NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+	assert_cmp(expr_at(r, 6), NFT_CMP_EQ, &syn, 1);
+	e = expr_at(r, 7);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_RT_KEY), NFT_RT_TCPMSS);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_RT_DREG), NFT_REG_1);
+	e = expr_at(r, 8);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BYTEORDER_OP),
+			 NFT_BYTEORDER_HTON);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BYTEORDER_SIZE), 2);
+	e = expr_at(r, 9);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OP),
+			 NFT_EXTHDR_OP_TCPOPT);
+	assert_int_equal(nftnl_expr_get_u8(e, NFTNL_EXPR_EXTHDR_TYPE), 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OFFSET), 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_LEN), 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_SREG), NFT_REG_1);
+}
+
+static void test_batch_forward(void **state)
+{
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	uint32_t mask = 0x06, zero = 0;  /* established (2) | related (4) */
+	char names[256];
+	const struct nftnl_expr *e;
+	size_t n;
+
+	n = chain_rules(&p, "forward", r, 8);
+	assert_int_equal(n, 5);
+	assert_clamp(r[0], NFT_META_IIFNAME);
+	assert_clamp(r[1], NFT_META_OIFNAME);
+
+	expr_names(r[2], names, sizeof(names));
+	assert_string_equal(names, "meta cmp immediate");
+	assert_iface(r[2], 0, NFT_META_IIFNAME, NFT_CMP_EQ);
+	assert_verdict(r[2], 2, NF_ACCEPT);
+
+	expr_names(r[3], names, sizeof(names));
+	assert_string_equal(names, "meta cmp ct bitwise cmp immediate");
+	assert_iface(r[3], 0, NFT_META_OIFNAME, NFT_CMP_EQ);
+	e = expr_at(r[3], 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY), NFT_CT_STATE);
+	assert_expr_data(expr_at(r[3], 3), NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	assert_cmp(expr_at(r[3], 4), NFT_CMP_NEQ, &zero, 4);
+	assert_verdict(r[3], 5, NF_ACCEPT);
+
+	expr_names(r[4], names, sizeof(names));
+	assert_string_equal(names, "meta cmp immediate");
+	assert_iface(r[4], 0, NFT_META_OIFNAME, NFT_CMP_EQ);
+	assert_verdict(r[4], 2, NF_DROP);
+	free_rules(r, n);
+	free(b);
+}
+
+static void test_batch_input(void **state)
+{
+	static const struct {
+		uint8_t proto;
+		uint16_t port;
+	} want[] = {
+		{ IPPROTO_UDP, 53 }, { IPPROTO_UDP, 67 },
+		{ IPPROTO_UDP, 5353 }, { IPPROTO_TCP, 53 },
+	};
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	char names[256];
+	const struct nftnl_expr *e;
+	uint16_t port;
+	size_t i, n;
+
+	n = chain_rules(&p, "input", r, 8);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		expr_names(r[i], names, sizeof(names));
+		assert_string_equal(names, "meta cmp meta cmp payload cmp immediate");
+		assert_iface(r[i], 0, NFT_META_IIFNAME, NFT_CMP_EQ);
+		assert_cmp(expr_at(r[i], 3), NFT_CMP_EQ, &want[i].proto, 1);
+		e = expr_at(r[i], 4);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 2);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), 2);
+		port = htons(want[i].port);
+		assert_cmp(expr_at(r[i], 5), NFT_CMP_EQ, &port, 2);
+		assert_verdict(r[i], 6, NF_ACCEPT);
+	}
+	free_rules(r, n);
+	free(b);
+}
+
+static void test_batch_check_mode(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_CHECK, &p);
+
+	/* The same messages, without END: the kernel aborts at the end. */
+	assert_int_equal(p.n, 17);
+	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	assert_int_equal(p.nlh[16]->nlmsg_type, nft_type(NFT_MSG_NEWRULE));
+	assert_int_equal(b->n_msgs, 16);
+	free(b);
+}
+
+static void test_batch_remove(void **state)
+{
+	struct nat_batch *b = malloc(sizeof(*b));
+	struct nftnl_table *t;
+	struct parsed p;
+
+	assert_non_null(b);
+	assert_int_equal(nat_batch_build_remove(b, SEQ0, NAT_BATCH_COMMIT), 0);
+	parse_batch(b, &p);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	assert_int_equal(p.nlh[1]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(p.nlh[2]->nlmsg_type, nft_type(NFT_MSG_DELTABLE));
+	assert_int_equal(p.nlh[3]->nlmsg_type, NFNL_MSG_BATCH_END);
+	t = nftnl_table_alloc();
+	assert_non_null(t);
+	assert_int_equal(nftnl_table_nlmsg_parse(p.nlh[2], t), 0);
+	assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "defnet");
+	nftnl_table_free(t);
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 2),
+			    "table inet defnet (delete)");
+	free(b);
+}
+
+static void test_batch_describe(void **state)
+{
+	struct nat_ruleset rs = ruleset(2, true);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+
+	assert_null(nat_batch_describe(b, SEQ0));       /* BEGIN */
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 1),
+			    "table inet defnet (ensure)");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 3), "table inet defnet");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 5), "chain forward");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 7),
+			    "rule 1 in chain postrouting");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 8),
+			    "rule 2 in chain postrouting");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 11),
+			    "rule 3 in chain forward");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 17),
+			    "rule 4 in chain input");
+	assert_null(nat_batch_describe(b, SEQ0 + 18));  /* END */
+	free(b);
+}
+
+static void test_batch_bad_ruleset(void **state)
+{
+	struct nat_batch *b = malloc(sizeof(*b));
+	struct nat_ruleset rs = ruleset(1, true);
+
+	assert_non_null(b);
+	rs.n_subnets = 0;
+	assert_int_equal(nat_batch_build_apply(b, &rs, SEQ0, NAT_BATCH_COMMIT),
+			 -EINVAL);
+	assert_int_equal(b->len, 0);
+	assert_int_equal(b->n_msgs, 0);
+	free(b);
+}
+
+/* --- the kernel's answers ------------------------------------------- */
+
+struct answers {
+	_Alignas(uint32_t) char buf[4096];
+	size_t len;
+};
+
+/* Appends an NLMSG_ERROR for seq, capped (NETLINK_CAP_ACK), with the
+ * extended ACK's text when text is not NULL. */
+static void answer(struct answers *a, uint32_t seq, int error, const char *text)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(a->buf + a->len);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_CAPPED;
+	nlh->nlmsg_seq = seq;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	e->msg.nlmsg_len = sizeof(struct nlmsghdr);
+	e->msg.nlmsg_seq = seq;
+	if (text) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, text);
+	}
+	a->len += nlh->nlmsg_len;
+	assert_true(a->len < sizeof(a->buf) - 512);
+}
+
+static void test_result_all_acked(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_result res;
+	struct answers a = { .len = 0 };
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	size_t i;
+
+	nat_result_init(&res);
+	for (i = 0; i < b->n_msgs - 1; i++)
+		answer(&a, b->msgs[i].seq, 0, NULL);
+	/* An answer to some other request is not ours to count. */
+	answer(&a, SEQ0 + 500, -EINVAL, NULL);
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len), 0);
+	assert_false(nat_result_done(&res, b));
+	/* The same message acknowledged twice counts once. */
+	a.len = 0;
+	answer(&a, b->msgs[0].seq, 0, NULL);
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len), 0);
+	assert_false(nat_result_done(&res, b));
+	a.len = 0;
+	answer(&a, b->msgs[b->n_msgs - 1].seq, 0, NULL);
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len), 0);
+	assert_true(nat_result_done(&res, b));
+	assert_int_equal(res.err, 0);
+	assert_string_equal(res.err_msg, "");
+	free(b);
+}
+
+static void test_result_rule_error(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_result res;
+	struct answers a = { .len = 0 };
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	uint32_t seq;
+
+	nat_result_init(&res);
+	/* Rule 3 in forward: BEGIN, 3 tables, 3 chains, 1 postrouting rule,
+	 * then forward's rules. */
+	seq = SEQ0 + 10;
+	assert_string_equal(nat_batch_describe(b, seq), "rule 3 in chain forward");
+	answer(&a, seq - 1, 0, NULL);
+	answer(&a, seq, -EOPNOTSUPP, "no such expression");
+	answer(&a, seq + 1, -ENOENT, NULL);
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len), 0);
+	assert_int_equal(res.err, -EOPNOTSUPP);
+	assert_string_equal(res.err_msg,
+		"nftables: rule 3 in chain forward failed: Operation not supported"
+		" (no such expression)");
+	assert_false(nat_result_done(&res, b));
+	free(b);
+}
+
+static void test_result_batch_error(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_result res;
+	struct answers a = { .len = 0 };
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+
+	nat_result_init(&res);
+	answer(&a, SEQ0, -EPERM, NULL);
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len), 0);
+	assert_true(res.batch_failed);
+	assert_true(nat_result_done(&res, b));
+	assert_int_equal(res.err, -EPERM);
+	assert_string_equal(res.err_msg,
+			    "nftables: batch failed: Operation not permitted");
+	free(b);
+}
+
+static void test_result_malformed(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_result res;
+	struct answers a = { .len = 0 };
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	struct nlmsghdr *nlh;
+
+	nat_result_init(&res);
+	answer(&a, SEQ0 + 1, 0, NULL);
+	/* Cut short: trailing bytes that are not a whole message. */
+	assert_int_equal(nat_result_feed(&res, b, a.buf, a.len - 2), -EPROTO);
+	/* An NLMSG_ERROR too short for its struct nlmsgerr. */
+	nlh = (struct nlmsghdr *)a.buf;
+	nlh->nlmsg_len = sizeof(*nlh) + 2;
+	assert_int_equal(nat_result_feed(&res, b, a.buf, NLMSG_ALIGN(nlh->nlmsg_len)),
+			 -EPROTO);
+	assert_int_equal(res.err, 0);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ruleset_bridge_names),
+		cmocka_unit_test(test_ruleset_subnets),
+		cmocka_unit_test(test_chain_specs),
+		cmocka_unit_test(test_model_rules),
+		cmocka_unit_test(test_batch_messages),
+		cmocka_unit_test(test_batch_tables),
+		cmocka_unit_test(test_batch_chains),
+		cmocka_unit_test(test_batch_postrouting),
+		cmocka_unit_test(test_batch_host_subnet),
+		cmocka_unit_test(test_batch_no_masquerade),
+		cmocka_unit_test(test_batch_forward),
+		cmocka_unit_test(test_batch_input),
+		cmocka_unit_test(test_batch_check_mode),
+		cmocka_unit_test(test_batch_remove),
+		cmocka_unit_test(test_batch_describe),
+		cmocka_unit_test(test_batch_bad_ruleset),
+		cmocka_unit_test(test_result_all_acked),
+		cmocka_unit_test(test_result_rule_error),
+		cmocka_unit_test(test_result_batch_error),
+		cmocka_unit_test(test_result_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
