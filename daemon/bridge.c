@@ -259,12 +259,31 @@ int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
 	return 0;
 }
 
+#define IP_FORWARD_PATH "/proc/sys/net/ipv4/ip_forward"
+
+static bool ip_forwarding_enabled(void)
+{
+	char c = '0';
+	int fd = open(IP_FORWARD_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+/* Already on (the unit's ExecStartPre, or the admin) needs no write: the
+ * sandboxed service sees /proc/sys read-only. */
 int ip_forwarding_enable(void)
 {
 	ssize_t n;
 	int fd, ret = 0;
 
-	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+	if (ip_forwarding_enabled())
+		return 0;
+	fd = open(IP_FORWARD_PATH, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, "1", 1);
