@@ -1,0 +1,215 @@
+#!/bin/bash
+# DNS benchmark: dnsperf from a guest against defnetd, dnsmasq and unbound,
+# one after the other, on the same topology (tests/integration/lib.sh) and
+# the same upstream authoritative server (dnsmasq answering every name
+# under bench.test, TTL 3600). The server under test is pinned to CPU 0,
+# dnsperf and the upstream to CPU 1. One run of each:
+#   (a) cache hits: 100 names, warmed, as fast as dnsperf goes, 10 s;
+#   (b) cache misses: 10,000 distinct names, once each, fresh server;
+#   (c) hits at a fixed 200 queries/s for 10 s: p50/p99 latency;
+#   (d) hits at a fixed 50,000 queries/s offered for 10 s: server CPU
+#       (user + system) per answered query, and user-space instructions
+#       per query (perf stat, when perf works);
+# and the server's RSS after each. Run as root from the repository after
+# building (ninja -C build):  bench/dns.sh [DEFNETD] [DEFNETCTL]
+# Needs dnsperf, dnsmasq, unbound, taskset; perf optional.
+set -u -o pipefail
+DN_NAME=benchdns
+DEFNETD=${1:-${DEFNETD:-$(pwd)/build/daemon/defnetd}}
+DEFNETCTL=${2:-${DEFNETCTL:-$(pwd)/build/daemon/defnetctl}}
+DN_NEEDS="dnsmasq dig dnsperf unbound taskset"
+DN_LOGLEVEL=warning
+# shellcheck source=../tests/integration/lib.sh
+. "$(dirname "$0")/../tests/integration/lib.sh"
+dn_find_binaries
+[ "$(nproc)" -ge 2 ] || dn_skip "needs two CPUs (server on one, load on the other)"
+
+SERVER_CPU=0
+LOAD_CPU=1
+ZONE=bench.test
+DUR=10
+# The harness's /tmp/dn-* directory may be swept by other test runs on a
+# shared machine: this run's files live in a directory of its own, removed
+# at exit like the harness's; BENCH_OUT=FILE keeps the raw results.
+rm -rf "$DN_DIR"
+DN_DIR=$(mktemp -d /tmp/defnet-dnsbench.XXXXXX) || dn_fail "mktemp"
+DN_STATE="$DN_DIR/state"
+DN_RUNTIME="$DN_DIR/run"
+DN_CONF="$DN_DIR/defnet.conf"
+mkdir -p "$DN_STATE" "$DN_RUNTIME"
+dn_default_config >"$DN_CONF"
+W=$DN_DIR
+RESULTS="$W/results"
+: >"$RESULTS"
+
+DN_SERVICES=0 dn_topology
+dn_bg "$DN_UP" "$DN_DIR/auth.out" taskset -c "$LOAD_CPU" dnsmasq --keep-in-foreground \
+	--conf-file=/dev/null --no-resolv --no-hosts --no-poll --bind-interfaces \
+	--listen-address="$DN_UP0_PEER" --user=root --group=root \
+	--pid-file="$DN_DIR/auth.pid" --local-ttl=3600 --cache-size=0 \
+	--address="/$ZONE/192.0.2.7"
+dn_wait 5 test "$(dn_in "$DN_UP" dig +short +time=1 +tries=1 "@$DN_UP0_PEER" "x.$ZONE")" = 192.0.2.7 ||
+	dn_fail "the authoritative server did not answer"
+printf 'nameserver %s\n' "$DN_UP0_PEER" >"$DN_DIR/resolv.conf"
+
+# Query files.
+for ((i = 0; i < 100; i++)); do printf 'hit%d.%s A\n' "$i" "$ZONE"; done >"$W/hits.txt"
+miss_file() { for ((i = 0; i < 10000; i++)); do printf '%s-miss%d.%s A\n' "$1" "$i" "$ZONE"; done; }
+
+dn_start_defnetd
+dn_status_json "$DN_DIR/st.json"
+GW=$(dn_json "$DN_DIR/st.json" 'd["gateway"]')
+SUBNET=$(dn_json "$DN_DIR/st.json" 'd["subnet"]')
+dn_guest g1
+G=$DN_GUEST_NS
+ip -n "$G" addr add "$(dn_subnet_host "$SUBNET" 10)/${SUBNET#*/}" dev eth0 ||
+	dn_fail "guest address"
+dn_stop_defnetd >/dev/null   # the bridge and its address stay
+
+SERVER_PID=""
+
+start_defnetd()
+{
+	dn_start_defnetd
+	SERVER_PID=$DN_DAEMON_PID
+}
+
+start_dnsmasq()
+{
+	dn_bg "$DN_HOST" "$DN_DIR/dnsmasq-bench.out" dnsmasq --keep-in-foreground \
+		--conf-file=/dev/null --no-resolv --no-hosts --no-poll --bind-interfaces \
+		--listen-address="$GW" --interface="$DN_BRIDGE" --user=root --group=root \
+		--pid-file="$DN_DIR/dnsmasq-bench.pid" --server="$DN_UP0_PEER" --cache-size=10000
+	SERVER_PID=$DN_BG_PID
+}
+
+start_unbound()
+{
+	cat >"$W/unbound.conf" <<-EOF2
+	server:
+	  interface: $GW
+	  access-control: $SUBNET allow
+	  do-daemonize: no
+	  username: ""
+	  chroot: ""
+	  directory: "$W"
+	  pidfile: ""
+	  use-syslog: no
+	  logfile: ""
+	  verbosity: 0
+	  num-threads: 1
+	  do-ip6: no
+	  module-config: "iterator"
+	  qname-minimisation: no
+	  local-zone: "test." nodefault
+	  do-not-query-localhost: no
+	  msg-cache-size: 16m
+	  rrset-cache-size: 32m
+	forward-zone:
+	  name: "."
+	  forward-addr: $DN_UP0_PEER
+	EOF2
+	dn_bg "$DN_HOST" "$DN_DIR/unbound.out" unbound -d -c "$W/unbound.conf"
+	SERVER_PID=$DN_BG_PID
+}
+
+start_server()
+{
+	"start_$1"
+	dn_wait 10 test "$(dn_in "$G" dig +short +time=1 +tries=1 "@$GW" "warm.$ZONE")" = 192.0.2.7 ||
+		dn_fail "$1 does not answer: $(dn_in "$G" dig +time=1 +tries=1 "@$GW" "warm.$ZONE")"
+	taskset -a -p -c "$SERVER_CPU" "$SERVER_PID" >/dev/null || dn_fail "taskset $1"
+}
+
+stop_server()
+{
+	if [ "$SERVER_PID" = "$DN_DAEMON_PID" ]; then
+		dn_stop_defnetd >/dev/null
+	else
+		dn_kill "$SERVER_PID" 5
+	fi
+	SERVER_PID=""
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+
+# perf_dnsperf ARGS...: dnsperf from the guest on the load CPU.
+perf_dnsperf() { dn_in "$G" taskset -c "$LOAD_CPU" dnsperf -s "$GW" "$@" 2>&1; }
+
+qps_of() { sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' "$1"; }
+done_of() { sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' "$1"; }
+lost_of() { sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' "$1"; }
+
+run_server()
+{
+	local name=$1 out="$W/$1" hz t0 t1 done_q lost cpu_us ins="n/a" lat
+	hz=$(getconf CLK_TCK)
+	dn_say "== $name"
+	start_server "$name"
+	# (b) misses first, on an empty cache.
+	miss_file "$name" >"$W/miss-$name.txt"
+	perf_dnsperf -d "$W/miss-$name.txt" -n 1 -c 8 -q 500 -t 2 >"$out.miss"
+	printf '%s miss_qps %s\n%s miss_lost %s\n%s miss_rss %s\n' "$name" "$(qps_of "$out.miss")" \
+		"$name" "$(lost_of "$out.miss")" "$name" "$(rss_kb)" >>"$RESULTS"
+	# (a) hits, warmed.
+	perf_dnsperf -d "$W/hits.txt" -n 2 >/dev/null
+	perf_dnsperf -d "$W/hits.txt" -l "$DUR" -c 8 -q 500 >"$out.hit"
+	printf '%s hit_qps %s\n%s hit_rss %s\n' "$name" "$(qps_of "$out.hit")" "$name" "$(rss_kb)" >>"$RESULTS"
+	# (c) latency at 200 q/s.
+	perf_dnsperf -d "$W/hits.txt" -l "$DUR" -Q 200 -v >"$out.lat"
+	lat=$(awk '/^> NOERROR/ {print $NF}' "$out.lat" | sort -g | awk '
+		{ v[NR] = $1 } END { if (NR) printf "%.3f %.3f", v[int(NR * 0.5) + 1] * 1000, v[int(NR * 0.99) + 1] * 1000 }')
+	printf '%s p50_ms %s\n%s p99_ms %s\n%s lat_rss %s\n' "$name" "${lat% *}" "$name" "${lat#* }" \
+		"$name" "$(rss_kb)" >>"$RESULTS"
+	# (d) 50k/s offered: CPU per answered query.
+	t0=$(cpu_ticks)
+	if command -v perf >/dev/null; then
+		perf stat -x, -e instructions:u -p "$SERVER_PID" -o "$out.perf" -- sleep $((DUR + 1)) &
+		local perf_pid=$!
+	fi
+	perf_dnsperf -d "$W/hits.txt" -l "$DUR" -Q 50000 -c 8 -q 1000 >"$out.50k"
+	t1=$(cpu_ticks)
+	[ -n "${perf_pid:-}" ] && wait "$perf_pid"
+	done_q=$(done_of "$out.50k")
+	cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v n="$done_q" 'BEGIN { printf "%.2f", (b - a) / hz * 1e6 / n }')
+	if [ -s "$out.perf" ]; then
+		ins=$(awk -F, -v n="$done_q" '/instructions/ && $1 ~ /^[0-9]+$/ { printf "%.0f", $1 / n }' "$out.perf")
+	fi
+	printf '%s q50k_done %s\n%s q50k_qps %s\n%s cpu_us_per_q %s\n%s ins_per_q %s\n%s q50k_rss %s\n' \
+		"$name" "$done_q" "$name" "$(qps_of "$out.50k")" "$name" "$cpu_us" "$name" "${ins:-n/a}" \
+		"$name" "$(rss_kb)" >>"$RESULTS"
+	stop_server
+}
+
+for s in ${BENCH_SERVERS:-defnetd dnsmasq unbound}; do
+	run_server "$s"
+done
+
+# The table.
+[ -n "${BENCH_OUT:-}" ] && cp "$RESULTS" "$BENCH_OUT"
+dn_py - "$RESULTS" <<'EOF2'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    s, k, *v = line.split()
+    r.setdefault(s, {})[k] = v[0] if v else ""
+rows = [("hit QPS (a)", "hit_qps"), ("miss QPS, 10k names (b)", "miss_qps"),
+        ("misses lost (b)", "miss_lost"), ("p50 ms @200 q/s (c)", "p50_ms"),
+        ("p99 ms @200 q/s (c)", "p99_ms"), ("answered of 500k @50k/s (d)", "q50k_done"),
+        ("CPU us/query @50k/s (d)", "cpu_us_per_q"), ("user instr./query (d)", "ins_per_q"),
+        ("RSS kB after (b)", "miss_rss"), ("RSS kB after (a)", "hit_rss"),
+        ("RSS kB after (c)", "lat_rss"), ("RSS kB after (d)", "q50k_rss")]
+servers = [s for s in ("defnetd", "dnsmasq", "unbound") if s in r]
+print("| %s | %s |" % ("measure", " | ".join(servers)))
+print("|---|%s|" % "|".join("---:" for _ in servers))
+for label, key in rows:
+    print("| %s | %s |" % (label, " | ".join(r[s].get(key, "") for s in servers)))
+d, m = r.get("defnetd", {}), r.get("dnsmasq", {})
+try:
+    print("\ndefnetd/dnsmasq CPU per cached query at 50k/s: %.2f" %
+          (float(d["cpu_us_per_q"]) / float(m["cpu_us_per_q"])))
+except (KeyError, ValueError, ZeroDivisionError):
+    pass
+EOF2
+dn_done

@@ -1,0 +1,56 @@
+/* The upstream side of the forwarder: c-ares channels driven by the
+ * libevent loop (ARES_OPT_SOCK_STATE_CB tells which sockets to watch,
+ * ares_process_fd() services them, ares_timeout() arms one timer).
+ *
+ * c-ares 1.18 neither changes servers while queries are pending nor can
+ * re-initialise a channel, and keeps one UDP socket per server for as long
+ * as queries are pending. So a channel is never changed: a new server set,
+ * or every DNS_FORWARD_ROTATE_QUERIES queries / DNS_FORWARD_ROTATE_SECS
+ * (fresh source ports, RFC 5452 9.2), makes a new channel; the old one
+ * answers what it has in flight and is destroyed once it drains. */
+#ifndef DEFNET_DNS_FORWARD_H
+#define DEFNET_DNS_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "resolv_conf.h"
+
+#define DNS_FORWARD_ROTATE_QUERIES 1000
+#define DNS_FORWARD_ROTATE_SECS 60
+#define DNS_FORWARD_TIMEOUT_MS 400    /* per try; doubled each round */
+#define DNS_FORWARD_TRIES 2
+
+struct dns_forward;
+
+/* ok: answer (len bytes) is the upstream's raw answer, whatever its rcode;
+ * otherwise the query failed (timeout, refused, channel gone) and answer
+ * is NULL. Called once per query, from the event loop (or from inside
+ * dns_forward_send() when the query cannot even be sent). */
+typedef void (*dns_forward_cb)(void *arg, bool ok, const uint8_t *answer, size_t len);
+
+/* Error reports go through log (syslog levels; may be NULL). */
+typedef void (*dns_forward_log_fn)(void *ctx, int level, const char *msg);
+
+int dns_forward_new(struct dns_forward **f, struct event_base *base,
+		    dns_forward_log_fn log, void *log_ctx);
+
+/* Every query still in flight fails (its callback runs with ok false). */
+void dns_forward_free(struct dns_forward *f);
+
+/* The upstream servers, in the order to try them. Returns 0, or -errno
+ * (the old servers stay). */
+int dns_forward_set_servers(struct dns_forward *f, const struct dns_server_addr *s, size_t n);
+
+/* Sends a complete query (its ID is what the upstream sees, and what
+ * the answer must carry). Returns 0 (cb will run) or -errno (it will not). */
+int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
+		     dns_forward_cb cb, void *arg);
+
+/* Channels alive (the current one and those draining), for tests. */
+unsigned dns_forward_channels(const struct dns_forward *f);
+
+#endif

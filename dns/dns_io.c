@@ -1,0 +1,408 @@
+/* The DNS server's sockets: UDP with recvmmsg/sendmmsg batches, TCP with
+ * bufferevents (RFC 7766: pipelined queries, answers in any order, idle
+ * timeout, bounded connections and queries per connection). Bound to the
+ * gateway address on the bridge; sources outside the guest subnet get
+ * nothing. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "dns_server.h"
+
+#define DNS_LOG_ERR 3
+#define IO_UDP_ROUNDS 8          /* batches per wake-up, then others' turn */
+#define IO_UDP_RCVBUF (1 << 20)
+
+struct dns_tcp_conn {
+	struct dns_service *s;
+	struct dns_tcp_conn *prev, *next;
+	struct bufferevent *bev;         /* NULL once closed */
+	struct sockaddr_in peer;
+	unsigned pending;                /* answers still owed */
+	bool paused;                     /* reading stopped: too much owed */
+	bool eof;                        /* the client sent all it will */
+};
+
+bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin)
+{
+	uint32_t a = ntohl(sin->sin_addr.s_addr);
+	uint32_t mask = s->local.subnet_len ? UINT32_MAX << (32 - s->local.subnet_len) : 0;
+
+	return sin->sin_family == AF_INET && sin->sin_port != 0 &&
+	       (a & mask) == s->local.subnet_addr;
+}
+
+static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr),
+	};
+	int fd, one = 1, r;
+
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if ((type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (type == SOCK_DGRAM) {
+		int size = IO_UDP_RCVBUF;
+
+		/* Best effort: the kernel caps it at rmem_max. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+	return fd;
+}
+
+/* UDP ----------------------------------------------------------------------- */
+
+static void io_udp_batch(struct dns_service *s, struct mmsghdr *in, unsigned n,
+			 struct sockaddr_in *from, uint64_t now)
+{
+	struct mmsghdr out[DNS_UDP_BATCH];
+	struct iovec iov[DNS_UDP_BATCH];
+	unsigned k = 0;
+	int sent;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct dns_client cl = { .addr = from[i] };
+		uint8_t *ob = s->io.udp_out + (size_t)k * DNS_UDP_MAX;
+		size_t len;
+
+		if (!dns_io_source_ok(s, &from[i])) {
+			s->n.dropped++;
+			dns_log_limited(s, &s->rl_source, now,
+					"query from outside the guest subnet dropped");
+			continue;
+		}
+		s->n.udp++;
+		if (in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			s->n.queries++;
+			s->n.dropped++;
+			continue;
+		}
+		if (dns_server_query(s, s->io.udp_in + (size_t)i * DNS_UDP_QUERY_MAX,
+				     in[i].msg_len, &cl, ob, DNS_UDP_MAX, &len, now) != 1)
+			continue;
+		iov[k] = (struct iovec){ .iov_base = ob, .iov_len = len };
+		out[k] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+			.msg_iov = &iov[k], .msg_iovlen = 1 } };
+		k++;
+	}
+	if (k == 0)
+		return;
+	sent = sendmmsg(s->io.udp_fd, out, k, MSG_DONTWAIT);
+	if (sent < (int)k)
+		s->n.dropped += k - (unsigned)(sent < 0 ? 0 : sent);
+}
+
+static void io_on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_service *s = arg;
+	struct mmsghdr in[DNS_UDP_BATCH];
+	struct iovec iov[DNS_UDP_BATCH];
+	struct sockaddr_in from[DNS_UDP_BATCH];
+
+	for (int round = 0; round < IO_UDP_ROUNDS; round++) {
+		int n;
+
+		for (unsigned i = 0; i < DNS_UDP_BATCH; i++) {
+			iov[i] = (struct iovec){ s->io.udp_in + (size_t)i * DNS_UDP_QUERY_MAX,
+						 DNS_UDP_QUERY_MAX };
+			in[i] = (struct mmsghdr){ .msg_hdr = {
+				.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i], .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(fd, in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		io_udp_batch(s, in, (unsigned)n, from, dns_now_ms());
+		if (n < DNS_UDP_BATCH)
+			return;
+	}
+}
+
+/* TCP ----------------------------------------------------------------------- */
+
+static void io_tcp_free(struct dns_tcp_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->s->io.conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+static void io_tcp_close(struct dns_tcp_conn *c)
+{
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		c->s->io.tcp_open--;
+	}
+	if (c->pending == 0)
+		io_tcp_free(c);
+}
+
+static size_t io_tcp_outlen(const struct dns_tcp_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* Reads every complete query there is, as long as the connection owes
+ * few enough answers. Returns false when it closed the connection. */
+static bool io_tcp_process(struct dns_tcp_conn *c)
+{
+	struct dns_service *s = c->s;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	while (c->bev && !c->eof) {
+		struct dns_client cl = { .addr = c->peer, .conn = c };
+		uint8_t hdr[2];
+		size_t mlen, len;
+
+		if (c->pending >= DNS_TCP_MAX_PENDING || io_tcp_outlen(c) > DNS_TCP_OUT_MAX) {
+			bufferevent_disable(c->bev, EV_READ);
+			c->paused = true;
+			return true;
+		}
+		if (evbuffer_copyout(in, hdr, 2) != 2)
+			break;
+		mlen = (size_t)hdr[0] << 8 | hdr[1];
+		if (mlen == 0) {
+			io_tcp_close(c);
+			return false;
+		}
+		if (evbuffer_get_length(in) < 2 + mlen)
+			break;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, s->io.tcp_in, mlen);
+		s->n.tcp++;
+		if (dns_server_query(s, s->io.tcp_in, mlen, &cl, s->io.tcp_out + 2, DNS_MSG_MAX,
+				     &len, dns_now_ms()) != 1)
+			continue;
+		s->io.tcp_out[0] = (uint8_t)(len >> 8);
+		s->io.tcp_out[1] = (uint8_t)len;
+		bufferevent_write(c->bev, s->io.tcp_out, len + 2);
+	}
+	return true;
+}
+
+/* After an answer went out (or was given up): resume a paused
+ * connection, close one the client has finished with, free a closed one. */
+static void io_tcp_settle(struct dns_tcp_conn *c)
+{
+	if (!c->bev) {
+		if (c->pending == 0)
+			io_tcp_free(c);
+		return;
+	}
+	if (c->s->stopping)
+		return;
+	if (c->eof) {
+		if (c->pending == 0 && io_tcp_outlen(c) == 0)
+			io_tcp_close(c);
+		return;
+	}
+	if (c->paused && c->pending < DNS_TCP_MAX_PENDING && io_tcp_outlen(c) <= DNS_TCP_OUT_MAX) {
+		c->paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+		io_tcp_process(c);
+	}
+}
+
+static void io_tcp_on_read(struct bufferevent *bev, void *arg)
+{
+	io_tcp_process(arg);
+}
+
+static void io_tcp_on_write(struct bufferevent *bev, void *arg)
+{
+	io_tcp_settle(arg);
+}
+
+static void io_tcp_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct dns_tcp_conn *c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->pending > 0) {
+		/* RFC 7766 6.2.3: idle means no query outstanding. */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && c->pending > 0) {
+		c->eof = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	io_tcp_close(c);
+}
+
+static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			 int salen, void *arg)
+{
+	const struct timeval idle = { DNS_TCP_IDLE_SECS, 0 };
+	struct dns_service *s = arg;
+	struct dns_tcp_conn *c;
+	uint64_t now = dns_now_ms();
+
+	if (sa->sa_family != AF_INET || !dns_io_source_ok(s, (struct sockaddr_in *)sa)) {
+		s->n.dropped++;
+		dns_log_limited(s, &s->rl_source, now,
+				"TCP connection from outside the guest subnet closed");
+		close(fd);
+		return;
+	}
+	c = s->io.tcp_open < DNS_TCP_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+	if (c)
+		c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c || !c->bev) {
+		dns_log_limited(s, &s->rl_overload, now, "too many TCP connections; closing new ones");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->s = s;
+	memcpy(&c->peer, sa, sizeof(c->peer));
+	c->next = s->io.conns;
+	if (s->io.conns)
+		s->io.conns->prev = c;
+	s->io.conns = c;
+	s->io.tcp_open++;
+	s->n.tcp_connections++;
+	bufferevent_setcb(c->bev, io_tcp_on_read, io_tcp_on_write, io_tcp_on_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* From the pipeline --------------------------------------------------------- */
+
+void dns_io_hold(struct dns_client *cl)
+{
+	if (cl->conn)
+		cl->conn->pending++;
+}
+
+void dns_io_release(struct dns_client *cl)
+{
+	struct dns_tcp_conn *c = cl->conn;
+
+	if (!c)
+		return;
+	c->pending--;
+	io_tcp_settle(c);
+}
+
+void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
+		       const uint8_t *buf, size_t len)
+{
+	struct dns_tcp_conn *c = cl->conn;
+
+	if (!c) {
+		if (sendto(s->io.udp_fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&cl->addr,
+			   sizeof(cl->addr)) < 0)
+			s->n.dropped++;
+		return;
+	}
+	c->pending--;
+	if (c->bev) {
+		uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+
+		bufferevent_write(c->bev, hdr, 2);
+		bufferevent_write(c->bev, buf, len);
+	}
+	io_tcp_settle(c);
+}
+
+/* Open and close ------------------------------------------------------------ */
+
+static int io_open_error(struct dns_service *s, const char *proto, uint32_t addr, uint16_t port,
+			 int r)
+{
+	char a[INET_ADDRSTRLEN];
+	uint32_t n = htonl(addr);
+
+	inet_ntop(AF_INET, &n, a, sizeof(a));
+	if (r == -EADDRINUSE)
+		dns_log(s, DNS_LOG_ERR, "dns: %s port %u on %s is in use by another program "
+			"(one bound to it, or to all addresses without SO_BINDTODEVICE)",
+			proto, port, a);
+	else
+		dns_log(s, DNS_LOG_ERR, "dns: cannot listen on %s %s:%u: %s", proto, a, port,
+			strerror(-r));
+	return r;
+}
+
+int dns_io_open(struct dns_service *s, const char *ifname, uint32_t addr, uint16_t port)
+{
+	int fd;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -EINVAL;
+	s->io.udp_in = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_QUERY_MAX);
+	s->io.udp_out = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_MAX);
+	s->io.tcp_in = malloc(DNS_MSG_MAX);
+	s->io.tcp_out = malloc(2 + DNS_MSG_MAX);
+	if (!s->io.udp_in || !s->io.udp_out || !s->io.tcp_in || !s->io.tcp_out)
+		return -ENOMEM;
+	fd = io_socket(ifname, addr, port, SOCK_DGRAM);
+	if (fd < 0)
+		return io_open_error(s, "UDP", addr, port, fd);
+	s->io.udp_fd = fd;
+	s->io.udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, io_on_udp, s);
+	if (!s->io.udp_ev || event_add(s->io.udp_ev, NULL) < 0)
+		return -ENOMEM;
+	fd = io_socket(ifname, addr, port, SOCK_STREAM);
+	if (fd < 0)
+		return io_open_error(s, "TCP", addr, port, fd);
+	s->io.listener = evconnlistener_new(s->base, io_on_accept, s,
+					    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!s->io.listener) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void dns_io_close(struct dns_service *s)
+{
+	while (s->io.conns) {
+		struct dns_tcp_conn *c = s->io.conns;
+
+		if (c->bev) {
+			bufferevent_free(c->bev);
+			s->io.tcp_open--;
+		}
+		s->io.conns = c->next;
+		free(c);
+	}
+	if (s->io.listener)
+		evconnlistener_free(s->io.listener);
+	if (s->io.udp_ev)
+		event_free(s->io.udp_ev);
+	if (s->io.udp_fd >= 0)
+		close(s->io.udp_fd);
+	free(s->io.udp_in);
+	free(s->io.udp_out);
+	free(s->io.tcp_in);
+	free(s->io.tcp_out);
+	memset(&s->io, 0, sizeof(s->io));
+	s->io.udp_fd = -1;
+}

@@ -1,0 +1,537 @@
+/* The DNS server's query pipeline: local answers, the cache, forwarding
+ * with fresh IDs, answers checked against their question; and the
+ * service's life cycle and upstream set. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns_server.h"
+
+#define DNS_LOG_ERR 3
+#define DNS_LOG_WARNING 4
+#define DNS_LOG_INFO 6
+#define DNS_LOG_DEBUG 7
+#define DNS_ID_TRIES 16
+
+struct dns_pending {
+	struct dns_pending *next;        /* in its ID bucket */
+	struct dns_service *s;
+	struct dns_client client;
+	struct dns_query q;
+	uint16_t up_id;                  /* what the upstream sees */
+};
+
+void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!s->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->log(s->log_ctx, level, msg);
+}
+
+void dns_log_limited(const struct dns_service *s, struct dns_ratelimit *rl, uint64_t now_ms,
+		     const char *what)
+{
+	if (rl->last_ms && now_ms - rl->last_ms < DNS_LOG_INTERVAL_MS) {
+		rl->suppressed++;
+		return;
+	}
+	if (rl->suppressed)
+		dns_log(s, DNS_LOG_WARNING, "dns: %s (and %llu more in the last minute)", what,
+			(unsigned long long)rl->suppressed);
+	else
+		dns_log(s, DNS_LOG_WARNING, "dns: %s", what);
+	rl->last_ms = now_ms;
+	rl->suppressed = 0;
+}
+
+uint64_t dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Upstream IDs ------------------------------------------------------------ */
+
+static uint16_t server_rand16(struct dns_service *s)
+{
+	if (s->rnd_left < 2) {
+		arc4random_buf(s->rnd, sizeof(s->rnd));
+		s->rnd_left = sizeof(s->rnd);
+	}
+	s->rnd_left -= 2;
+	return (uint16_t)(s->rnd[s->rnd_left] << 8 | s->rnd[s->rnd_left + 1]);
+}
+
+static struct dns_pending **pending_slot(struct dns_service *s, struct dns_pending *p)
+{
+	struct dns_pending **pp = &s->pending[p->up_id % DNS_PENDING_BUCKETS];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static bool pending_id_used(const struct dns_service *s, uint16_t id)
+{
+	for (const struct dns_pending *p = s->pending[id % DNS_PENDING_BUCKETS]; p; p = p->next)
+		if (p->up_id == id)
+			return true;
+	return false;
+}
+
+/* RFC 5452 9.2: an unpredictable ID, not the guest's, unique in flight. */
+static uint16_t server_new_id(struct dns_service *s, uint16_t guest_id)
+{
+	uint16_t id = server_rand16(s);
+
+	for (int i = 0; i < DNS_ID_TRIES && (id == guest_id || pending_id_used(s, id)); i++)
+		id = server_rand16(s);
+	return id;
+}
+
+static void pending_link(struct dns_service *s, struct dns_pending *p)
+{
+	p->next = s->pending[p->up_id % DNS_PENDING_BUCKETS];
+	s->pending[p->up_id % DNS_PENDING_BUCKETS] = p;
+	s->n.pending++;
+}
+
+static void pending_unlink(struct dns_service *s, struct dns_pending *p)
+{
+	struct dns_pending **pp = pending_slot(s, p);
+
+	if (*pp) {
+		*pp = p->next;
+		s->n.pending--;
+	}
+}
+
+/* Answers -------------------------------------------------------------- */
+
+/* An answer with TC and no records, for a client whose UDP size it
+ * exceeds (RFC 1035 4.2.1, RFC 6891 7). */
+static int server_truncate(struct dns_service *s, const struct dns_query *q,
+			   uint8_t *buf, size_t size, size_t *len)
+{
+	unsigned rcode = buf[3] & DNS_RCODE_MASK;
+
+	s->n.truncated++;
+	return dns_local_error(q, rcode, true, buf, size, len);
+}
+
+/* Makes an upstream or cached answer the guest's: its RD bit, our OPT
+ * with its DO bit, TC when it does not fit its UDP size. */
+static int server_finish(struct dns_service *s, const struct dns_query *q, bool udp,
+			 uint8_t *buf, size_t size, size_t *len)
+{
+	buf[2] = (uint8_t)((buf[2] & ~(DNS_FLAG_RD >> 8)) | ((q->h.flags & DNS_FLAG_RD) >> 8));
+	if (q->edns && dns_msg_append_opt(buf, len, size, DNS_UDP_MAX, q->do_bit) < 0)
+		return server_truncate(s, q, buf, size, len);
+	if (udp && *len > q->udp_max)
+		return server_truncate(s, q, buf, size, len);
+	return 0;
+}
+
+static bool server_matches(const struct dns_pending *p, const uint8_t *ans, size_t len)
+{
+	struct dns_header h;
+	struct dns_question q;
+
+	return dns_msg_question(ans, len, &h, &q) == 0 && (h.flags & DNS_FLAG_QR) &&
+	       dns_header_opcode(&h) == DNS_OPCODE_QUERY && h.id == p->up_id &&
+	       q.qtype == p->q.q.qtype && q.qclass == p->q.q.qclass &&
+	       dns_name_equal(q.name, q.name_len, p->q.q.name, p->q.q.name_len);
+}
+
+static void server_cache_key(const struct dns_query *q, struct dns_cache_key *k)
+{
+	*k = (struct dns_cache_key){
+		.name = q->q.name, .name_len = q->q.name_len,
+		.qtype = q->q.qtype, .qclass = q->q.qclass, .do_bit = q->do_bit,
+	};
+}
+
+/* The upstream's answer, checked, cached, and made the guest's. */
+static int server_take_answer(struct dns_service *s, struct dns_pending *p,
+			      const uint8_t *ans, size_t alen, size_t *len)
+{
+	struct dns_cache_key k;
+	int r;
+
+	if (!server_matches(p, ans, alen)) {
+		s->n.mismatched++;
+		return -EBADMSG;
+	}
+	memcpy(s->scratch, ans, alen);
+	*len = alen;
+	r = dns_msg_strip_opt(s->scratch, len);
+	if (r < 0)
+		return r;
+	server_cache_key(&p->q, &k);
+	dns_cache_put(s->cache, &k, s->scratch, *len, dns_now_ms());
+	dns_msg_set_id(s->scratch, *len, p->q.h.id);
+	return server_finish(s, &p->q, !p->client.conn, s->scratch, sizeof(s->scratch), len);
+}
+
+static void server_on_answer(void *arg, bool ok, const uint8_t *ans, size_t alen)
+{
+	struct dns_pending *p = arg;
+	struct dns_service *s = p->s;
+	size_t len = 0;
+	int r = -EIO;
+
+	pending_unlink(s, p);
+	if (s->stopping) {
+		dns_io_release(&p->client);
+		free(p);
+		return;
+	}
+	if (ok)
+		r = server_take_answer(s, p, ans, alen, &len);
+	if (r < 0) {
+		/* An upstream that fails gives SERVFAIL now, not a timeout. */
+		s->n.upstream_failures++;
+		s->n.servfail++;
+		r = dns_local_error(&p->q, DNS_RCODE_SERVFAIL, false, s->scratch,
+				    sizeof(s->scratch), &len);
+	}
+	if (r == 0)
+		dns_io_send_later(s, &p->client, s->scratch, len);
+	else
+		dns_io_release(&p->client);
+	free(p);
+}
+
+/* The query we send upstream: the guest's question, a fresh ID, RD, its
+ * CD and AD bits, and our OPT with its DO bit (RFC 3225 3). */
+static int server_upstream_query(const struct dns_pending *p, uint8_t *buf, size_t size,
+				 size_t *len)
+{
+	uint16_t flags = (uint16_t)(DNS_FLAG_RD | (p->q.h.flags & (DNS_FLAG_CD | DNS_FLAG_AD)));
+	struct dns_builder b;
+	int r;
+
+	r = dns_builder_init(&b, buf, size, p->up_id, flags);
+	if (r == 0)
+		r = dns_builder_question(&b, p->q.q.name, p->q.q.name_len, p->q.q.qtype,
+					 p->q.q.qclass);
+	if (r == 0)
+		r = dns_builder_opt(&b, DNS_UDP_MAX, 0, p->q.do_bit);
+	*len = dns_builder_len(&b);
+	return r;
+}
+
+static int server_forward(struct dns_service *s, const struct dns_query *q,
+			  const struct dns_client *cl, uint64_t now_ms)
+{
+	uint8_t qbuf[DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11];
+	struct dns_pending *p;
+	size_t qlen;
+	int r;
+
+	if (s->n.pending >= DNS_MAX_PENDING) {
+		dns_log_limited(s, &s->rl_overload, now_ms,
+				"too many queries in flight upstream; dropping");
+		return -EBUSY;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->s = s;
+	p->client = *cl;
+	p->q = *q;
+	p->up_id = server_new_id(s, q->h.id);
+	r = server_upstream_query(p, qbuf, sizeof(qbuf), &qlen);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	dns_io_hold(&p->client);
+	pending_link(s, p);
+	s->n.forwarded++;
+	r = dns_forward_send(s->fwd, qbuf, qlen, server_on_answer, p);
+	if (r < 0) {
+		pending_unlink(s, p);
+		dns_io_release(&p->client);
+		free(p);
+	}
+	return r;
+}
+
+static int server_from_cache(struct dns_service *s, const struct dns_query *q, bool udp,
+			     uint8_t *out, size_t size, size_t *out_len, uint64_t now_ms)
+{
+	struct dns_cache_key k;
+	int r;
+
+	server_cache_key(q, &k);
+	r = dns_cache_get(s->cache, &k, q->h.id, out, size, out_len, now_ms);
+	if (r == -EMSGSIZE) {
+		s->n.cache_hits++;
+		out[3] = 0;
+		return server_truncate(s, q, out, size, out_len) == 0 ? 1 : 0;
+	}
+	if (r < 0)
+		return r;
+	s->n.cache_hits++;
+	return server_finish(s, q, udp, out, size, out_len) == 0 ? 1 : 0;
+}
+
+int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
+		     const struct dns_client *cl, uint8_t *out, size_t size,
+		     size_t *out_len, uint64_t now_ms)
+{
+	struct dns_query q;
+	int r;
+
+	s->n.queries++;
+	r = dns_local_handle(&s->local, buf, len, &q, out, size, out_len);
+	if (r < 0 || r == DNS_LOCAL_DROP) {
+		s->n.dropped++;
+		return 0;
+	}
+	if (r == DNS_LOCAL_ANSWER) {
+		if ((out[3] & DNS_RCODE_MASK) == DNS_RCODE_FORMERR)
+			s->n.formerr++;
+		else
+			s->n.local++;
+		return 1;
+	}
+	r = server_from_cache(s, &q, !cl->conn, out, size, out_len, now_ms);
+	if (r >= 0)
+		return r;
+	s->n.cache_misses++;
+	r = server_forward(s, &q, cl, now_ms);
+	if (r == -EBUSY) {
+		s->n.dropped++;
+		return 0;
+	}
+	if (r < 0) {
+		s->n.servfail++;
+		return dns_local_error(&q, DNS_RCODE_SERVFAIL, false, out, size, out_len) == 0;
+	}
+	return 0;
+}
+
+/* Upstream servers ------------------------------------------------------- */
+
+static void server_format_servers(const struct dns_server_addr *v, size_t n, char *out,
+				  size_t size)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && off < size; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(v[i].family, v[i].addr, a, sizeof(a));
+		off += (size_t)snprintf(out + off, size - off, "%s%s", i ? ", " : "", a);
+	}
+}
+
+/* Takes a new server set: a new channel, an empty cache. Our own gateway
+ * address is left out (it would loop); no server at all means 127.0.0.1,
+ * as for the host's resolver (resolv.conf(5)). */
+static int server_set_upstreams(struct dns_service *s, const struct dns_server_addr *v,
+				size_t n)
+{
+	struct dns_server_addr use[RESOLV_CONF_MAX_SERVERS];
+	uint32_t gw = htonl(s->local.gateway);
+	char text[512];
+	size_t m = 0;
+	int r;
+
+	for (size_t i = 0; i < n && i < RESOLV_CONF_MAX_SERVERS; i++) {
+		if (v[i].family == AF_INET && memcmp(v[i].addr, &gw, 4) == 0 &&
+		    v[i].port == DNS_PORT) {
+			dns_log(s, DNS_LOG_WARNING, "dns: ignoring our own address as an upstream");
+			continue;
+		}
+		use[m++] = v[i];
+	}
+	if (m == 0) {
+		use[0] = (struct dns_server_addr){ .family = AF_INET, .addr = { 127, 0, 0, 1 },
+						   .port = DNS_PORT };
+		m = 1;
+	}
+	if (s->fwd && resolv_conf_same(use, m, s->servers, s->n_servers))
+		return 0;
+	r = dns_forward_set_servers(s->fwd, use, m);
+	if (r < 0) {
+		dns_log(s, DNS_LOG_ERR, "dns: cannot switch upstream servers: %s", strerror(-r));
+		return r;
+	}
+	memcpy(s->servers, use, m * sizeof(use[0]));
+	s->n_servers = m;
+	dns_cache_flush(s->cache);
+	s->n.upstream_changes++;
+	server_format_servers(use, m, text, sizeof(text));
+	dns_log(s, DNS_LOG_INFO, "dns: upstream servers %s", text);
+	return 0;
+}
+
+/* Reads resolv.conf (small, local; bounded). A missing file is a file
+ * without nameservers. */
+static void server_read_resolv(struct dns_service *s)
+{
+	static char buf[RESOLV_CONF_MAX_SIZE];
+	struct resolv_conf rc;
+	ssize_t n = 0;
+	int fd;
+
+	fd = open(s->resolv_conf, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	if (fd < 0 || n < 0) {
+		dns_log(s, DNS_LOG_WARNING, "dns: cannot read %s: %s", s->resolv_conf,
+			strerror(errno));
+		n = 0;
+	}
+	resolv_conf_parse(buf, (size_t)n, &rc);
+	if (rc.n_ignored)
+		dns_log(s, DNS_LOG_DEBUG, "dns: %s: %zu nameserver line(s) not usable",
+			s->resolv_conf, rc.n_ignored);
+	server_set_upstreams(s, rc.servers, rc.n_servers);
+}
+
+static void server_on_resolv_change(void *ctx)
+{
+	server_read_resolv(ctx);
+}
+
+static int server_upstreams(struct dns_service *s, const struct dns_service_opts *o)
+{
+	const char *path = o->resolv_conf && o->resolv_conf[0] ? o->resolv_conf : "/etc/resolv.conf";
+	int r;
+
+	if (!o->upstream_auto) {
+		resolv_watch_free(s->watch);
+		s->watch = NULL;
+		s->upstream_auto = false;
+		return server_set_upstreams(s, o->upstreams, o->n_upstreams);
+	}
+	if (strlen(path) >= sizeof(s->resolv_conf))
+		return -ENAMETOOLONG;
+	if (!s->upstream_auto || strcmp(path, s->resolv_conf) != 0 || !s->watch) {
+		resolv_watch_free(s->watch);
+		s->watch = NULL;
+		strcpy(s->resolv_conf, path);
+		r = resolv_watch_new(&s->watch, s->base, path, server_on_resolv_change, s);
+		if (r < 0)
+			dns_log(s, DNS_LOG_WARNING, "dns: cannot watch %s (%s): its changes "
+				"apply at the next reload", path, strerror(-r));
+	}
+	s->upstream_auto = true;
+	server_read_resolv(s);
+	return 0;
+}
+
+static int server_local_ctx(struct dns_service *s, const struct dns_service_opts *o)
+{
+	struct dns_local_ctx ctx;
+	int r;
+
+	r = dns_local_ctx_init(&ctx, o->names, o->domain, o->hostname, o->gateway,
+			       o->subnet_addr, o->subnet_len);
+	if (r < 0) {
+		dns_log(s, DNS_LOG_ERR, "dns: bad domain '%s' or subnet", o->domain ? o->domain : "");
+		return r;
+	}
+	s->local = ctx;
+	s->names = o->names;
+	return 0;
+}
+
+int dns_service_start(struct dns_service **out, struct event_base *base,
+		      const struct dns_service_opts *o)
+{
+	struct dns_service *s;
+	uint64_t seed;
+	int r;
+
+	if (!out || !base || !o || !o->ifname)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->base = base;
+	s->log = o->log;
+	s->log_ctx = o->log_ctx;
+	s->io.udp_fd = -1;
+	arc4random_buf(&seed, sizeof(seed));
+	r = server_local_ctx(s, o);
+	if (r < 0)
+		goto fail;
+	s->cache = dns_cache_new(o->cache_bytes ? o->cache_bytes : DNS_CACHE_DEFAULT_BYTES, seed);
+	r = s->cache ? dns_forward_new(&s->fwd, base, o->log, o->log_ctx) : -ENOMEM;
+	if (r < 0)
+		goto fail;
+	r = server_upstreams(s, o);
+	if (r < 0)
+		goto fail;
+	r = dns_io_open(s, o->ifname, o->gateway, o->port ? o->port : DNS_PORT);
+	if (r < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	dns_service_stop(s);
+	return r;
+}
+
+int dns_service_reload(struct dns_service *s, const struct dns_service_opts *o)
+{
+	int r;
+
+	if (!s || !o)
+		return -EINVAL;
+	r = server_local_ctx(s, o);
+	if (r < 0)
+		return r;
+	return server_upstreams(s, o);
+}
+
+void dns_service_stop(struct dns_service *s)
+{
+	if (!s)
+		return;
+	s->stopping = true;
+	/* Fails what is in flight: each pending query lets go of its TCP
+	 * connection before the connections go. */
+	dns_forward_free(s->fwd);
+	resolv_watch_free(s->watch);
+	dns_io_close(s);
+	dns_cache_free(s->cache);
+	free(s);
+}
+
+void dns_service_counters(const struct dns_service *s, struct dns_counters *c)
+{
+	struct dns_cache_stats cs = { 0 };
+
+	if (!s || !c)
+		return;
+	*c = s->n;
+	dns_cache_stats(s->cache, &cs);
+	c->cache_entries = cs.entries;
+	c->cache_bytes = cs.bytes;
+	c->tcp_open = s->io.tcp_open;
+	c->n_upstreams = s->n_servers;
+	memcpy(c->upstreams, s->servers, sizeof(c->upstreams));
+}

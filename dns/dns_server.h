@@ -1,0 +1,105 @@
+/* Between the DNS server's query pipeline (dns_server.c) and its sockets
+ * (dns_io.c). Not for the daemon: it uses dns_service.h. */
+#ifndef DEFNET_DNS_SERVER_H
+#define DEFNET_DNS_SERVER_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "dns_cache.h"
+#include "dns_forward.h"
+#include "dns_local.h"
+#include "dns_service.h"
+#include "resolv_watch.h"
+
+#define DNS_MAX_PENDING 4096     /* upstream queries in flight */
+#define DNS_UDP_BATCH 32         /* recvmmsg/sendmmsg */
+#define DNS_UDP_QUERY_MAX 4096   /* larger datagrams are not queries we take */
+#define DNS_TCP_MAX_CONNS 64
+#define DNS_TCP_MAX_PENDING 16   /* per connection (RFC 7766 6.2.1.1) */
+#define DNS_TCP_IDLE_SECS 10     /* RFC 7766 6.2.3 */
+#define DNS_TCP_OUT_MAX (256u << 10)
+#define DNS_PENDING_BUCKETS 1024
+#define DNS_LOG_INTERVAL_MS 60000
+
+struct dns_tcp_conn;
+
+/* Where an answer goes. */
+struct dns_client {
+	struct sockaddr_in addr;         /* UDP */
+	struct dns_tcp_conn *conn;       /* TCP, or NULL */
+};
+
+struct dns_ratelimit {
+	uint64_t last_ms;
+	uint64_t suppressed;
+};
+
+struct dns_pending;
+
+struct dns_io {
+	int udp_fd;
+	struct event *udp_ev;
+	struct evconnlistener *listener;
+	struct dns_tcp_conn *conns;
+	unsigned tcp_open;
+	uint8_t *udp_in;                 /* DNS_UDP_BATCH * DNS_UDP_QUERY_MAX */
+	uint8_t *udp_out;                /* DNS_UDP_BATCH * DNS_UDP_MAX */
+	uint8_t *tcp_in, *tcp_out;       /* one TCP message; out has its length first */
+};
+
+struct dns_service {
+	struct event_base *base;
+	struct dns_local_ctx local;
+	struct name_table *names;
+	struct dns_cache *cache;
+	struct dns_forward *fwd;
+	struct resolv_watch *watch;
+	struct dns_io io;
+	struct dns_pending *pending[DNS_PENDING_BUCKETS];   /* by upstream ID */
+	struct dns_counters n;
+	bool upstream_auto;
+	char resolv_conf[4096];
+	struct dns_server_addr servers[RESOLV_CONF_MAX_SERVERS];
+	size_t n_servers;
+	bool stopping;
+	uint8_t rnd[256];                /* random bytes for upstream IDs */
+	size_t rnd_left;
+	uint8_t scratch[DNS_MSG_MAX];    /* TCP answers, forwarded answers */
+	struct dns_ratelimit rl_source, rl_overload;
+	dns_log_fn log;
+	void *log_ctx;
+};
+
+void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Logs at most once per DNS_LOG_INTERVAL_MS, with the count held back. */
+void dns_log_limited(const struct dns_service *s, struct dns_ratelimit *rl, uint64_t now_ms,
+		     const char *what);
+
+uint64_t dns_now_ms(void);
+
+/* A query from a guest (the source was checked). Returns 1 with the
+ * answer to send now in out (size bytes: DNS_UDP_MAX for UDP, the most a
+ * TCP message takes for TCP), or 0 when there is none to send now (sent
+ * upstream, or dropped). */
+int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
+		     const struct dns_client *cl, uint8_t *out, size_t size,
+		     size_t *out_len, uint64_t now_ms);
+
+/* dns_io.c */
+int dns_io_open(struct dns_service *s, const char *ifname, uint32_t addr, uint16_t port);
+void dns_io_close(struct dns_service *s);
+bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin);
+/* An answer that was pending; the connection (TCP) loses its hold on it. */
+void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
+		       const uint8_t *buf, size_t len);
+/* A pending query was given up without an answer (service stopping). */
+void dns_io_release(struct dns_client *cl);
+void dns_io_hold(struct dns_client *cl);
+
+#endif

@@ -1,0 +1,86 @@
+/* The gateway's DNS server, as the daemon sees it: start it once the
+ * bridge has its address, reload it with a new configuration, read its
+ * counters, stop it.
+ *
+ * It listens on the gateway address, port 53, UDP and TCP, bound to the
+ * bridge (SO_BINDTODEVICE), so other DNS servers of the host keep port 53
+ * elsewhere, and answers only sources inside the guest subnet: it is never
+ * an open resolver. Names it owns are answered from the name table
+ * (dns_local.h); the rest goes to the host's resolvers through c-ares
+ * (dns_forward.h), with a cache (dns_cache.h). With upstream_auto the
+ * resolvers are the nameserver lines of resolv_conf, followed as the file
+ * changes (resolv_watch.h). */
+#ifndef DEFNET_DNS_SERVICE_H
+#define DEFNET_DNS_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "name_table.h"
+#include "resolv_conf.h"
+
+#define DNS_PORT 53
+
+struct dns_service;
+
+/* level: syslog priorities (3 error, 4 warning, 6 info, 7 debug). */
+typedef void (*dns_log_fn)(void *ctx, int level, const char *msg);
+
+struct dns_service_opts {
+	const char *ifname;          /* the bridge */
+	uint32_t gateway;            /* host byte order */
+	uint32_t subnet_addr;
+	uint8_t subnet_len;
+	const char *domain;          /* "" or NULL: none */
+	const char *hostname;        /* the host's name; may be a FQDN */
+	struct name_table *names;    /* guest names; the caller owns it */
+	bool upstream_auto;          /* resolvers from resolv_conf, followed */
+	const char *resolv_conf;
+	const struct dns_server_addr *upstreams;   /* when !upstream_auto */
+	size_t n_upstreams;
+	size_t cache_bytes;          /* 0: DNS_CACHE_DEFAULT_BYTES */
+	uint16_t port;               /* 0: DNS_PORT */
+	dns_log_fn log;
+	void *log_ctx;
+};
+
+struct dns_counters {
+	uint64_t queries;            /* answered or not, from guests */
+	uint64_t udp, tcp;           /* of which over UDP, over TCP */
+	uint64_t local;              /* answered from owned zones */
+	uint64_t cache_hits, cache_misses;
+	uint64_t forwarded;          /* sent upstream */
+	uint64_t upstream_failures;  /* timed out, refused, or a bad answer */
+	uint64_t servfail;           /* SERVFAIL answers we made */
+	uint64_t formerr;            /* malformed queries answered FORMERR */
+	uint64_t dropped;            /* not answered (bad source, junk, overload) */
+	uint64_t truncated;          /* sent with TC */
+	uint64_t mismatched;         /* upstream answers not matching their question */
+	uint64_t upstream_changes;   /* times the resolver set changed */
+	uint64_t tcp_connections;    /* accepted so far */
+	unsigned tcp_open;           /* open now */
+	unsigned pending;            /* in flight upstream now */
+	size_t cache_entries, cache_bytes;
+	size_t n_upstreams;
+	struct dns_server_addr upstreams[RESOLV_CONF_MAX_SERVERS];
+};
+
+/* Opens the sockets and starts forwarding. Returns 0 or -errno after
+ * logging why (-EADDRINUSE: the port is taken on the gateway address). */
+int dns_service_start(struct dns_service **svc, struct event_base *base,
+		      const struct dns_service_opts *opts);
+
+/* Applies new options: domain, hostname, subnet, upstream mode, servers,
+ * resolv.conf path. The sockets stay (a new gateway or bridge needs a
+ * restart). Returns 0 or -errno; on error the old settings stay. */
+int dns_service_reload(struct dns_service *svc, const struct dns_service_opts *opts);
+
+/* Queries in flight are dropped. */
+void dns_service_stop(struct dns_service *svc);
+
+void dns_service_counters(const struct dns_service *svc, struct dns_counters *c);
+
+#endif
