@@ -1,0 +1,367 @@
+/* The mDNS responder's socket and timers: moves bytes between the bridge
+ * and mdns_responder.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mdns_service.h"
+
+#define MDNS_RECV_BATCH 32       /* packets read per wake-up */
+#define MDNS_DUE_BATCH 256       /* unsolicited packets sent per timer tick */
+#define MDNS_STOP_BATCH 1024     /* goodbye packets sent on stop */
+#define MDNS_RECV_MAX 9000       /* RFC 6762 17: jumbo frames at most */
+#define MDNS_ERR_LOG_GAP_MS 60000
+
+struct mdns_service {
+	struct mdns_service_opts o;
+	struct mdns_responder *resp;
+	int fd;
+	struct event *read_ev, *timer_ev;
+	uint64_t last_err_log_ms;
+	bool err_logged;
+	struct mdns_out out;
+	uint8_t in[MDNS_RECV_MAX];
+	uint8_t due[MDNS_PKT_MAX];
+};
+
+static void mdns_svc_log(const struct mdns_service *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void mdns_svc_log(const struct mdns_service *s, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!s->o.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->o.log(s->o.log_ctx, level, msg);
+}
+
+/* The responder's clock: milliseconds since boot, suspend included. */
+static uint64_t mdns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, uint32_t addr,
+		      uint16_t port)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(addr),
+	};
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} control = { 0 };
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof(to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(s->o.gateway) };
+	uint64_t now;
+
+	/* The source is always the gateway: a reply to the host itself would
+	 * otherwise take whichever address the kernel likes for a local
+	 * destination, and queriers ignore answers from off the link. */
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	if (sendmsg(s->fd, &msg, 0) >= 0)
+		return;
+	/* A full socket buffer or a link going down: the peers ask again. */
+	now = mdns_now_ms();
+	if (s->err_logged && s->last_err_log_ms + MDNS_ERR_LOG_GAP_MS > now)
+		return;
+	s->err_logged = true;
+	s->last_err_log_ms = now;
+	mdns_svc_log(s, 4, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
+}
+
+static void mdns_schedule(struct mdns_service *s)
+{
+	uint64_t when, now = mdns_now_ms();
+	struct timeval tv = { 0 };
+
+	if (!mdns_responder_next(s->resp, &when)) {
+		evtimer_del(s->timer_ev);
+		return;
+	}
+	if (when > now) {
+		tv.tv_sec = (time_t)((when - now) / 1000);
+		tv.tv_usec = (suseconds_t)((when - now) % 1000 * 1000);
+	}
+	evtimer_add(s->timer_ev, &tv);
+}
+
+/* Sends what is due, at most max packets. */
+static void mdns_flush(struct mdns_service *s, unsigned max)
+{
+	uint64_t now = mdns_now_ms();
+	int n;
+
+	for (unsigned i = 0; i < max; i++) {
+		n = mdns_responder_due(s->resp, now, s->due, sizeof(s->due));
+		if (n <= 0) {
+			if (n < 0)
+				mdns_svc_log(s, 4, "mdns: cannot build an announcement: %s",
+					     strerror(-n));
+			return;
+		}
+		mdns_send(s, s->due, (size_t)n, MDNS_GROUP, MDNS_PORT);
+	}
+}
+
+static void mdns_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct mdns_service *s = arg;
+
+	mdns_flush(s, MDNS_DUE_BATCH);
+	mdns_schedule(s);
+}
+
+/* Reads the arrival interface, destination and TTL (IP_PKTINFO,
+ * IP_RECVTTL). */
+static void mdns_read_cmsg(struct msghdr *msg, struct mdns_meta *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != IPPROTO_IP)
+			continue;
+		if (c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			m->ifindex = (unsigned)pi.ipi_ifindex;
+			m->dst = ntohl(pi.ipi_addr.s_addr);
+		} else if (c->cmsg_type == IP_TTL) {
+			int ttl;
+
+			memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+			m->ttl = ttl;
+		}
+	}
+}
+
+/* One datagram: 1 handled, 0 none left, -errno. */
+static int mdns_recv_one(struct mdns_service *s)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))];
+	} control;
+	struct sockaddr_in from;
+	struct iovec iov = { s->in, sizeof(s->in) };
+	struct msghdr msg = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct mdns_meta m = { .ttl = -1 };
+	enum mdns_outcome o;
+	ssize_t n;
+
+	n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	/* Truncated datagrams and ones without their interface are not
+	 * judged: the interface is what the link check needs. */
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || from.sin_family != AF_INET)
+		return 1;
+	m.src = ntohl(from.sin_addr.s_addr);
+	m.sport = ntohs(from.sin_port);
+	m.now_ms = mdns_now_ms();
+	mdns_read_cmsg(&msg, &m);
+	if (!m.ifindex)
+		return 1;
+	o = mdns_handle(s->resp, s->in, (size_t)n, &m, &s->out);
+	if (o != MDNS_ANSWER_MULTICAST && o != MDNS_ANSWER_UNICAST && o != MDNS_ANSWER_BOTH &&
+	    o != MDNS_ANSWER_LEGACY)
+		return 1;
+	if (s->out.mcast_len)
+		mdns_send(s, s->out.mcast, s->out.mcast_len, MDNS_GROUP, MDNS_PORT);
+	if (s->out.ucast_len)
+		mdns_send(s, s->out.ucast, s->out.ucast_len, m.src, m.sport);
+	return 1;
+}
+
+static void mdns_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct mdns_service *s = arg;
+	int r = 1;
+
+	for (unsigned i = 0; i < MDNS_RECV_BATCH && r == 1; i++)
+		r = mdns_recv_one(s);
+	if (r < 0)
+		mdns_svc_log(s, 4, "mdns: receive on %s: %s", s->o.ifname, strerror(-r));
+	/* A response may have silenced a name with announcements pending. */
+	mdns_schedule(s);
+}
+
+static void mdns_on_name(void *ctx, const char *name, uint32_t ip, bool added)
+{
+	struct mdns_service *s = ctx;
+
+	mdns_responder_name_event(s->resp, name, ip, added, mdns_now_ms());
+	mdns_schedule(s);
+}
+
+static int mdns_setopt(int fd, int level, int opt, const void *v, socklen_t len,
+		       const char *what, const struct mdns_service *s)
+{
+	if (setsockopt(fd, level, opt, v, len) == 0)
+		return 0;
+	mdns_svc_log(s, 3, "mdns: %s on %s: %s", what, s->o.ifname, strerror(errno));
+	return -errno;
+}
+
+/* Port 5353 on every address of the bridge only, shared: SO_REUSEADDR is
+ * what avahi and resolved set (any user), SO_REUSEPORT lets sockets of
+ * our own user share too. */
+static int mdns_socket_options(struct mdns_service *s, int fd)
+{
+	struct ip_mreqn mif = { .imr_ifindex = (int)s->o.ifindex };
+	int one = 1, ttl = 255;
+	int r;
+
+	if ((r = mdns_setopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one), "SO_REUSEADDR", s)) ||
+	    (r = mdns_setopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one), "SO_REUSEPORT", s)) ||
+	    (r = mdns_setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->o.ifname,
+			     (socklen_t)strlen(s->o.ifname), "SO_BINDTODEVICE", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one), "IP_PKTINFO", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one), "IP_RECVTTL", s)) ||
+	    /* RFC 6762 11: TTL 255 on everything we send. */
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl), "IP_TTL", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+			     "IP_MULTICAST_TTL", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one),
+			     "IP_MULTICAST_LOOP", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mif, sizeof(mif),
+			     "IP_MULTICAST_IF", s)))
+		return r;
+	return 0;
+}
+
+static int mdns_open(struct mdns_service *s)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(MDNS_PORT) };
+	struct ip_mreqn group = {
+		.imr_multiaddr.s_addr = htonl(MDNS_GROUP),
+		.imr_ifindex = (int)s->o.ifindex,
+	};
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		mdns_svc_log(s, 3, "mdns: socket: %s", strerror(-r));
+		return r;
+	}
+	r = mdns_socket_options(s, fd);
+	if (r < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
+		r = -errno;
+		mdns_svc_log(s, 3, "mdns: cannot bind port %u on %s: %s (another mDNS responder "
+			     "without SO_REUSEADDR?)", MDNS_PORT, s->o.ifname, strerror(-r));
+		goto fail;
+	}
+	r = mdns_setopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof(group),
+			"joining 224.0.0.251", s);
+	if (r < 0)
+		goto fail;
+	s->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+int mdns_service_start(struct mdns_service **svc, struct event_base *base,
+		       const struct mdns_service_opts *o)
+{
+	struct mdns_responder_opts ro;
+	struct mdns_service *s;
+	int r;
+
+	if (!svc || !base || !o || !o->ifname || !o->names || !o->ifindex)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	s->fd = -1;
+	ro = (struct mdns_responder_opts){
+		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
+		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
+		.log_ctx = o->log_ctx,
+	};
+	r = mdns_open(s);   /* logs why it failed */
+	if (r < 0)
+		goto fail_quiet;
+	r = mdns_responder_new(&s->resp, &ro, mdns_now_ms());
+	if (r < 0)
+		goto fail;
+	s->read_ev = event_new(base, s->fd, EV_READ | EV_PERSIST, mdns_on_read, s);
+	s->timer_ev = evtimer_new(base, mdns_on_timer, s);
+	if (!s->read_ev || !s->timer_ev || event_add(s->read_ev, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = name_table_add_listener(o->names, mdns_on_name, s);
+	if (r < 0)
+		goto fail;
+	mdns_schedule(s);
+	mdns_svc_log(s, 6, "mdns: responder on %s, %zu name%s", o->ifname,
+		     name_table_count(o->names), name_table_count(o->names) == 1 ? "" : "s");
+	*svc = s;
+	return 0;
+fail:
+	mdns_svc_log(s, 3, "mdns: cannot start the responder: %s", strerror(-r));
+fail_quiet:
+	s->o.names = NULL;
+	mdns_service_stop(s);
+	return r;
+}
+
+void mdns_service_stop(struct mdns_service *s)
+{
+	if (!s)
+		return;
+	if (s->o.names)
+		name_table_remove_listener(s->o.names, mdns_on_name, s);
+	if (s->resp && s->fd >= 0) {
+		mdns_responder_goodbye_all(s->resp);
+		mdns_flush(s, MDNS_STOP_BATCH);
+	}
+	if (s->read_ev)
+		event_free(s->read_ev);
+	if (s->timer_ev)
+		event_free(s->timer_ev);
+	if (s->fd >= 0)
+		close(s->fd);
+	mdns_responder_free(s->resp);
+	free(s);
+}
+
+void mdns_service_counters(const struct mdns_service *s, struct mdns_counters *c)
+{
+	mdns_responder_counters(s->resp, c);
+}

@@ -1,0 +1,139 @@
+/* The mDNS responder's logic (RFC 6762), pure: packets in, packets out,
+ * times given by the caller. mdns_io.c moves the bytes.
+ *
+ * defnet answers on the guests' behalf for the names in the name table:
+ *  - NAME.local: A, the guest's address;
+ *  - D.C.B.A.in-addr.arpa for a named address in the bridge subnet: PTR to
+ *    NAME.local;
+ *  - either name asked for another type: NSEC saying which types exist
+ *    (RFC 6762 6.1), so a resolver asking for AAAA need not wait.
+ * All are unique records (cache-flush bit, RFC 6762 10.2) with the host
+ * record TTL of 120 s (RFC 6762 10); at most 10 s in legacy unicast answers
+ * (RFC 6762 6.7).
+ *
+ * Names come and go through mdns_responder_name_event() (the name table's
+ * listener): a new name is announced twice, one second apart (RFC 6762
+ * 8.3), a name that goes away gets a goodbye, TTL 0 (RFC 6762 10.1).
+ * There is no probing: the name belongs to the guest that holds the lease,
+ * and the DHCP name rules already settled who that is. When the lease
+ * holder itself announces the same record (a guest running avahi) all is
+ * well; when it announces other data for its name, defnet falls silent on
+ * that name until the name table changes it. */
+#ifndef DEFNET_MDNS_RESPONDER_H
+#define DEFNET_MDNS_RESPONDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "name_table.h"
+
+#define MDNS_PORT 5353
+#define MDNS_GROUP 0xe00000fbu          /* 224.0.0.251, host order */
+#define MDNS_TTL 120                    /* host records, RFC 6762 10 */
+#define MDNS_LEGACY_TTL 10              /* RFC 6762 6.7 */
+#define MDNS_PKT_MAX 1472               /* one Ethernet frame, no fragments */
+#define MDNS_LEGACY_MAX 512             /* RFC 1035 UDP size: no EDNS here */
+#define MDNS_ANNOUNCE_COUNT 2           /* RFC 6762 8.3 */
+#define MDNS_ANNOUNCE_GAP_MS 1000
+#define MDNS_RECORD_GAP_MS 1000         /* per-record multicast limit, RFC 6762 6 */
+#define MDNS_REPLY_RATE 100             /* replies per second, sustained */
+#define MDNS_REPLY_BURST 200
+#define MDNS_SENT_RING 16               /* own packets remembered for loop detection */
+#define MDNS_LOOP_WINDOW_MS 5000
+
+/* level: syslog priorities (3 error, 4 warning, 6 info, 7 debug). */
+typedef void (*mdns_log_fn)(void *ctx, int level, const char *msg);
+
+/* What mdns_handle() did with a packet. */
+enum mdns_outcome {
+	MDNS_ANSWER_MULTICAST = 0,  /* out->mcast holds the answer */
+	MDNS_ANSWER_UNICAST,        /* out->ucast, to the querier (QU, RFC 6762 5.4) */
+	MDNS_ANSWER_BOTH,           /* some questions one way, some the other */
+	MDNS_ANSWER_LEGACY,         /* out->ucast, to the querier's port (RFC 6762 6.7) */
+	MDNS_DROP_NOT_OUR_LINK,     /* arrived on another interface */
+	MDNS_DROP_OFF_SUBNET,       /* unicast from off the link (RFC 6762 11) */
+	MDNS_DROP_OWN_LOOP,         /* our own multicast, looped back */
+	MDNS_DROP_RATE_LIMITED,     /* record multicast < 1 s ago, or reply budget spent */
+	MDNS_DROP_MALFORMED,
+	MDNS_DROP_IGNORED,          /* opcode or rcode not 0 (RFC 6762 18.3, 18.11),
+				     * or a response not from port 5353 (RFC 6762 6) */
+	MDNS_DROP_NO_ANSWER,        /* nothing of ours asked, or all known (7.1) */
+	MDNS_RESPONSE_SEEN,         /* another responder's answer, checked (9) */
+	MDNS_CONFLICT_SILENCED,     /* the lease holder claims other data: silent */
+	MDNS_OUTCOME_COUNT,
+};
+
+const char *mdns_outcome_name(enum mdns_outcome o);
+
+/* How a packet arrived (addresses in host byte order). */
+struct mdns_meta {
+	uint32_t src;
+	uint16_t sport;
+	uint32_t dst;               /* MDNS_GROUP or a unicast address */
+	unsigned ifindex;           /* arrival interface */
+	int ttl;                    /* IP TTL, -1 when unknown; logged only:
+				     * RFC 6762 11 lets receivers not check it */
+	uint64_t now_ms;            /* monotonic */
+};
+
+struct mdns_out {
+	uint8_t mcast[MDNS_PKT_MAX];
+	size_t mcast_len;           /* 0: nothing to multicast */
+	uint8_t ucast[MDNS_PKT_MAX];
+	size_t ucast_len;           /* 0: nothing for the querier */
+};
+
+struct mdns_responder_opts {
+	unsigned ifindex;           /* the bridge */
+	uint32_t gateway;           /* our own address on it */
+	uint32_t subnet_addr;
+	uint8_t subnet_len;
+	const struct name_table *names;
+	mdns_log_fn log;            /* may be NULL */
+	void *log_ctx;
+};
+
+struct mdns_counters {
+	uint64_t outcome[MDNS_OUTCOME_COUNT];
+	uint64_t unsolicited;       /* announcement and goodbye packets built */
+	uint64_t goodbyes;          /* records said goodbye to */
+	size_t names;               /* tracked now */
+	size_t silenced;            /* of which silent after a conflict */
+};
+
+struct mdns_responder;
+
+/* Tracks every name already in the table, to be announced from now_ms.
+ * Returns 0, -EINVAL or -ENOMEM. The name table must outlive it. */
+int mdns_responder_new(struct mdns_responder **r, const struct mdns_responder_opts *o,
+		       uint64_t now_ms);
+void mdns_responder_free(struct mdns_responder *r);
+
+/* A name table change (the listener's arguments). added: announce it;
+ * removed: say goodbye, unless the lease holder speaks for it itself. */
+void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint32_t ip,
+			       bool added, uint64_t now_ms);
+
+/* Every tracked name gets its goodbye now (the daemon stops, or mDNS is
+ * turned off); drain mdns_responder_due() afterwards. */
+void mdns_responder_goodbye_all(struct mdns_responder *r);
+
+/* One received packet. Every multicast packet it builds is remembered,
+ * so that its looped-back copy is recognised. out is written only for
+ * the answer outcomes. */
+enum mdns_outcome mdns_handle(struct mdns_responder *r, const uint8_t *pkt, size_t len,
+			      const struct mdns_meta *m, struct mdns_out *out);
+
+/* Unsolicited packets due at now_ms: writes one (announcements and
+ * goodbyes) into buf and returns its length, 0 when nothing is due, or
+ * -errno. Call until it returns 0; what does not fit waits for the next. */
+int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, size_t size);
+
+/* When mdns_responder_due() has something next. Returns true with *when_ms
+ * set, false when nothing is scheduled. */
+bool mdns_responder_next(const struct mdns_responder *r, uint64_t *when_ms);
+
+void mdns_responder_counters(const struct mdns_responder *r, struct mdns_counters *c);
+
+#endif

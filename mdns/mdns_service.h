@@ -1,0 +1,42 @@
+/* The mDNS responder on the bridge, as the daemon sees it: start it once
+ * the bridge has its address, stop it (with goodbyes), read its counters.
+ *
+ * One UDP socket on port 5353, shared with avahi or resolved if they
+ * listen too (SO_REUSEADDR), bound to the bridge and member of 224.0.0.251
+ * there only. It sends with IP TTL 255 and multicast loopback on, so that
+ * the host's own resolver hears the answers. It follows the name table:
+ * a new name is announced, a name gone gets a goodbye. */
+#ifndef DEFNET_MDNS_SERVICE_H
+#define DEFNET_MDNS_SERVICE_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "mdns_responder.h"
+#include "name_table.h"
+
+struct mdns_service;
+
+struct mdns_service_opts {
+	const char *ifname;          /* the bridge */
+	unsigned ifindex;
+	uint32_t gateway;            /* host byte order */
+	uint32_t subnet_addr;
+	uint8_t subnet_len;
+	struct name_table *names;    /* the caller owns it; it must outlive the service */
+	mdns_log_fn log;
+	void *log_ctx;
+};
+
+/* Opens the socket, listens to the name table and announces the names
+ * already in it. Returns 0 or -errno after logging why. */
+int mdns_service_start(struct mdns_service **svc, struct event_base *base,
+		       const struct mdns_service_opts *opts);
+
+/* Says goodbye for every name (RFC 6762 10.1), then closes. NULL is fine. */
+void mdns_service_stop(struct mdns_service *svc);
+
+void mdns_service_counters(const struct mdns_service *svc, struct mdns_counters *c);
+
+#endif

@@ -1,0 +1,121 @@
+/* libFuzzer target for the mDNS responder: mdns_handle() over any packet
+ * from any kind of sender, then the announcements and goodbyes.
+ *
+ * Input: one byte that picks how the packet arrived (bit 0: from the
+ * subnet or from outside, bit 1: source port 5353 or not, bit 2: sent to
+ * the group or to the gateway, bit 3: from the lease holder of vm1), then
+ * the packet. Checks: every reply parses and fits its size, legacy replies
+ * carry the query's ID, and a multicast reply that comes back to us is
+ * recognised as our own. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_codec.h"
+#include "mdns_responder.h"
+#include "name_table.h"
+
+#define FUZZ_GATEWAY 0xac143001u    /* 172.20.48.1/20 */
+#define FUZZ_SUBNET 0xac143000u
+#define FUZZ_VM1 0xac143032u
+#define FUZZ_IFINDEX 3
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct name_table *fuzz_names(void)
+{
+	static struct name_table *t;
+
+	if (!t) {
+		t = name_table_new();
+		if (!t || name_table_set(t, "vm1", 3, FUZZ_VM1) < 0 ||
+		    name_table_set(t, "build-box", 9, FUZZ_VM1 + 1) < 0 ||
+		    name_table_set(t, "a", 1, FUZZ_SUBNET + 4000) < 0)
+			abort();
+	}
+	return t;
+}
+
+static void fuzz_check_msg(const uint8_t *buf, size_t len, size_t max)
+{
+	struct dns_question q;
+	struct dns_iter it;
+	struct dns_rr rr;
+	int r;
+
+	if (len < DNS_HEADER_LEN || len > max || dns_iter_init(&it, buf, len, NULL) < 0)
+		abort();
+	while ((r = dns_iter_question(&it, &q)) == 1)
+		;
+	if (r < 0)
+		abort();
+	while ((r = dns_iter_rr(&it, &rr)) == 1)
+		;
+	if (r < 0)
+		abort();
+}
+
+static void fuzz_check_answer(struct mdns_responder *resp, const uint8_t *pkt, size_t len,
+			      const struct mdns_meta *m, enum mdns_outcome o,
+			      const struct mdns_out *out)
+{
+	static struct mdns_out again;
+	struct mdns_meta loop = *m;
+
+	if (out->ucast_len)
+		fuzz_check_msg(out->ucast, out->ucast_len,
+			       o == MDNS_ANSWER_LEGACY ? MDNS_LEGACY_MAX : MDNS_PKT_MAX);
+	if (o == MDNS_ANSWER_LEGACY && (out->ucast_len < 2 || memcmp(out->ucast, pkt, 2) != 0))
+		abort();
+	if (!out->mcast_len)
+		return;
+	fuzz_check_msg(out->mcast, out->mcast_len, MDNS_PKT_MAX);
+	loop.src = FUZZ_GATEWAY;
+	loop.sport = MDNS_PORT;
+	loop.dst = MDNS_GROUP;
+	if (mdns_handle(resp, out->mcast, out->mcast_len, &loop, &again) != MDNS_DROP_OWN_LOOP)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mdns_out out;
+	struct mdns_responder_opts o = {
+		.ifindex = FUZZ_IFINDEX, .gateway = FUZZ_GATEWAY, .subnet_addr = FUZZ_SUBNET,
+		.subnet_len = 20, .names = fuzz_names(),
+	};
+	struct mdns_responder *resp;
+	struct mdns_meta m = { .ifindex = FUZZ_IFINDEX, .ttl = 255, .now_ms = 5000 };
+	uint8_t buf[MDNS_PKT_MAX];
+	enum mdns_outcome res;
+	uint8_t how;
+	int n;
+
+	if (size < 1)
+		return 0;
+	how = data[0];
+	data++;
+	size--;
+	if (mdns_responder_new(&resp, &o, 1000) < 0)
+		abort();
+	m.src = how & 1 ? 0xc6336409u : FUZZ_SUBNET + 60;
+	if (how & 8)
+		m.src = FUZZ_VM1;
+	m.sport = how & 2 ? 40000 : MDNS_PORT;
+	m.dst = how & 4 ? FUZZ_GATEWAY : MDNS_GROUP;
+	memset(&out, 0, sizeof(out));
+	res = mdns_handle(resp, data, size, &m, &out);
+	if ((unsigned)res >= MDNS_OUTCOME_COUNT)
+		abort();
+	if (res <= MDNS_ANSWER_LEGACY)
+		fuzz_check_answer(resp, data, size, &m, res, &out);
+	/* Announcements, then goodbyes: a conflict may have silenced names. */
+	for (int i = 0; i < 8 && (n = mdns_responder_due(resp, 5000, buf, sizeof(buf))) > 0; i++)
+		fuzz_check_msg(buf, (size_t)n, sizeof(buf));
+	mdns_responder_goodbye_all(resp);
+	for (int i = 0; i < 8 && (n = mdns_responder_due(resp, 5000, buf, sizeof(buf))) > 0; i++)
+		fuzz_check_msg(buf, (size_t)n, sizeof(buf));
+	mdns_responder_free(resp);
+	return 0;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""A small mDNS client for test_mdns.sh (stdlib only).
+
+  mdns_client.py query NAME IFNAME [--qu] [--type A|AAAA|PTR] [--timeout S]
+      Sends one query from port 5353 to 224.0.0.251 out of IFNAME and
+      prints each answer record for NAME as "TYPE DATA TTL multicast|unicast
+      SOURCE". Exit 0 when one came, 1 when none came in time.
+  mdns_client.py legacy NAME IFNAME --bind ADDR [--id N] [--timeout S]
+      A legacy unicast query (RFC 6762 6.7): from an ephemeral port on ADDR
+      to 224.0.0.251 out of IFNAME, on an unconnected socket (BIND 9.18's
+      dig connects its socket to the group, so the kernel drops answers
+      from the responder's own address). Prints "id=N question=NAME" and
+      the answer records as above.
+  mdns_client.py announce NAME ADDR IFNAME [--ttl N]
+      Sends one unsolicited response: NAME A ADDR (cache-flush), from port
+      5353 to the group, as a guest's own responder (avahi) would.
+"""
+import argparse
+import select
+import socket
+import struct
+import sys
+import time
+
+GROUP = "224.0.0.251"
+PORT = 5353
+IP_PKTINFO = 8
+TYPES = {"A": 1, "PTR": 12, "AAAA": 28, "NSEC": 47, "ANY": 255}
+
+
+def encode_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def read_name(msg, off):
+    labels, jumped, end, hops = [], False, off, 0
+    while True:
+        n = msg[off]
+        if n & 0xC0 == 0xC0:
+            if not jumped:
+                end = off + 2
+            off = ((n & 0x3F) << 8) | msg[off + 1]
+            jumped = True
+            hops += 1
+            if hops > 32:
+                raise ValueError("pointer loop")
+            continue
+        if n == 0:
+            return ".".join(labels), (end if jumped else off + 1)
+        labels.append(msg[off + 1:off + 1 + n].decode("ascii", "replace"))
+        off += 1 + n
+
+
+def records(msg):
+    _, _, qd, an, ns, ar = struct.unpack(">HHHHHH", msg[:12])
+    off = 12
+    for _ in range(qd):
+        _, off = read_name(msg, off)
+        off += 4
+    for _ in range(an + ns + ar):
+        name, off = read_name(msg, off)
+        rtype, rclass, ttl, rdlen = struct.unpack(">HHIH", msg[off:off + 10])
+        off += 10
+        rdata_off = off
+        off += rdlen
+        if rtype == 1 and rdlen == 4:
+            data = socket.inet_ntoa(msg[rdata_off:rdata_off + 4])
+        elif rtype == 12:
+            data = read_name(msg, rdata_off)[0]
+        else:
+            data = msg[rdata_off:off].hex()
+        yield name, rtype, rclass, ttl, data
+
+
+def open_socket(ifname):
+    ifindex = socket.if_nametoindex(ifname)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.bind(("", PORT))
+    mreqn = socket.inet_aton(GROUP) + socket.inet_aton("0.0.0.0") + struct.pack("=i", ifindex)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton("0.0.0.0") + socket.inet_aton("0.0.0.0") + struct.pack("=i", ifindex))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+    s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    return s
+
+
+def query(args):
+    s = open_socket(args.ifname)
+    qclass = 1 | (0x8000 if args.qu else 0)
+    msg = struct.pack(">HHHHHH", 0, 0, 1, 0, 0, 0) + encode_name(args.name) + \
+        struct.pack(">HH", TYPES[args.type], qclass)
+    s.sendto(msg, (GROUP, PORT))
+    deadline = time.monotonic() + args.timeout
+    found = 0
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([s], [], [], max(0, deadline - time.monotonic()))
+        if not r:
+            break
+        data, anc, _, src = s.recvmsg(9000, 256)
+        dst = None
+        for level, ctype, cdata in anc:
+            if level == socket.IPPROTO_IP and ctype == IP_PKTINFO:
+                dst = socket.inet_ntoa(cdata[8:12])
+        if len(data) < 12 or not struct.unpack(">H", data[2:4])[0] & 0x8000:
+            continue
+        try:
+            recs = list(records(data))
+        except (ValueError, IndexError, struct.error):
+            continue
+        for name, rtype, _, ttl, rdata in recs:
+            if name.lower() != args.name.lower().rstrip("."):
+                continue
+            kind = "multicast" if dst == GROUP else "unicast"
+            tname = {v: k for k, v in TYPES.items()}.get(rtype, str(rtype))
+            print("%s %s %d %s %s" % (tname, rdata, ttl, kind, src[0]), flush=True)
+            found += 1
+        if found:
+            break
+    return 0 if found else 1
+
+
+def legacy(args):
+    ifindex = socket.if_nametoindex(args.ifname)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((args.bind, 0))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton("0.0.0.0") + socket.inet_aton("0.0.0.0") + struct.pack("=i", ifindex))
+    msg = struct.pack(">HHHHHH", args.id, 0x0100, 1, 0, 0, 0) + encode_name(args.name) + \
+        struct.pack(">HH", 1, 1)
+    s.sendto(msg, (GROUP, PORT))
+    r, _, _ = select.select([s], [], [], args.timeout)
+    if not r:
+        return 1
+    data, src = s.recvfrom(9000)
+    rid, _, qd = struct.unpack(">HHH", data[:6])
+    qname = read_name(data, 12)[0] if qd else ""
+    print("id=%d question=%s source=%s:%d" % (rid, qname, src[0], src[1]), flush=True)
+    for name, rtype, rclass, ttl, rdata in records(data):
+        print("%d %s %d %d %s" % (rtype, rdata, ttl, rclass, name), flush=True)
+    return 0
+
+
+def announce(args):
+    s = open_socket(args.ifname)
+    rr = encode_name(args.name) + struct.pack(">HHIH", 1, 0x8001, args.ttl, 4) + \
+        socket.inet_aton(args.addr)
+    s.sendto(struct.pack(">HHHHHH", 0, 0x8400, 0, 1, 0, 0) + rr, (GROUP, PORT))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("query")
+    q.add_argument("name")
+    q.add_argument("ifname")
+    q.add_argument("--qu", action="store_true")
+    q.add_argument("--type", default="A", choices=sorted(TYPES))
+    q.add_argument("--timeout", type=float, default=2.0)
+    lg = sub.add_parser("legacy")
+    lg.add_argument("name")
+    lg.add_argument("ifname")
+    lg.add_argument("--bind", required=True)
+    lg.add_argument("--id", type=int, default=0x1234)
+    lg.add_argument("--timeout", type=float, default=2.0)
+    a = sub.add_parser("announce")
+    a.add_argument("name")
+    a.add_argument("addr")
+    a.add_argument("ifname")
+    a.add_argument("--ttl", type=int, default=120)
+    args = p.parse_args()
+    return {"query": query, "legacy": legacy, "announce": announce}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
