@@ -221,33 +221,38 @@ static int nat_expr_and(struct nftnl_rule *r, const void *mask, uint32_t len)
 
 /* The interface name, compared with its NUL padding: an exact match, not
  * a prefix. */
+static int nat_match_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op,
+			    const char *bridge)
+{
+	char name[IFNAMSIZ] = { 0 };
+	int ret;
+
+	memcpy(name, bridge, strnlen(bridge, IFNAMSIZ - 1));
+	ret = nat_expr_meta(r, key);
+	if (ret < 0)
+		return ret;
+	return nat_expr_cmp(r, op, name, sizeof(name));
+}
+
 static int nat_match_iface(struct nftnl_rule *r, const struct nat_ruleset *rs,
 			   enum nat_iface iface)
 {
-	char name[IFNAMSIZ] = { 0 };
-	uint32_t key, op = NFT_CMP_EQ;
 	int ret;
 
 	switch (iface) {
 	case NAT_IF_ANY:
 		return 0;
 	case NAT_IF_IN:
-		key = NFT_META_IIFNAME;
-		break;
-	case NAT_IF_NOT_OUT:
-		op = NFT_CMP_NEQ;
-		key = NFT_META_OIFNAME;
-		break;
+		return nat_match_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, rs->bridge);
 	case NAT_IF_OUT:
-	default:
-		key = NFT_META_OIFNAME;
-		break;
+		return nat_match_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, rs->bridge);
+	case NAT_IF_FORWARDED:
+		ret = nat_match_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, rs->bridge);
+		if (ret < 0)
+			return ret;
+		return nat_match_ifname(r, NFT_META_OIFNAME, NFT_CMP_NEQ, rs->bridge);
 	}
-	memcpy(name, rs->bridge, strnlen(rs->bridge, IFNAMSIZ - 1));
-	ret = nat_expr_meta(r, key);
-	if (ret < 0)
-		return ret;
-	return nat_expr_cmp(r, op, name, sizeof(name));
+	return -EINVAL;
 }
 
 /* ip saddr S: the inet family carries IPv6 too, so the rule first checks

@@ -139,7 +139,9 @@ static struct nat_rule *nat_rule_add(struct nat_rule_list *l,
 }
 
 /* Guest traffic leaves through whatever the routing table picks: out of
- * any interface but the bridge. */
+ * any interface but the bridge. Only what came in on the bridge: the
+ * host's own packets from the gateway address (to itself, over lo) keep
+ * their source. */
 static int nat_rules_postrouting(const struct nat_ruleset *rs,
 				 struct nat_rule_list *l)
 {
@@ -147,7 +149,7 @@ static int nat_rules_postrouting(const struct nat_ruleset *rs,
 	size_t i;
 
 	for (i = 0; i < rs->n_subnets; i++) {
-		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_NOT_OUT,
+		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_FORWARDED,
 				 NAT_MASQUERADE);
 		if (!r)
 			return -ENOSPC;

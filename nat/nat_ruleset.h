@@ -67,7 +67,7 @@ enum nat_iface {
 	NAT_IF_ANY,
 	NAT_IF_IN,          /* iifname B */
 	NAT_IF_OUT,         /* oifname B */
-	NAT_IF_NOT_OUT      /* oifname != B */
+	NAT_IF_FORWARDED    /* iifname B oifname != B */
 };
 
 enum nat_action {

@@ -105,7 +105,7 @@ expected_summary()
 	echo "chain postrouting type nat hook postrouting prio 100 policy accept"
 	expected_forward_input | head -n 2
 	for s in "$@"; do
-		echo "rule postrouting: ip saddr == $s; meta oifname != $DN_BRIDGE; masquerade"
+		echo "rule postrouting: ip saddr == $s; meta iifname == $DN_BRIDGE; meta oifname != $DN_BRIDGE; masquerade"
 	done
 	expected_forward_input | tail -n +3
 }

@@ -287,7 +287,7 @@ static void test_model_rules(void **state)
 	assert_int_equal(count_chain(r, n, NAT_CHAIN_FORWARD), 5);
 	assert_int_equal(count_chain(r, n, NAT_CHAIN_INPUT), 4);
 	assert_int_equal(r[0].action, NAT_MASQUERADE);
-	assert_int_equal(r[0].iface, NAT_IF_NOT_OUT);
+	assert_int_equal(r[0].iface, NAT_IF_FORWARDED);
 	assert_true(r[0].match_saddr);
 	assert_int_equal(r[0].saddr.addr, SUBNET_A);
 	/* The clamps come first in forward, before any verdict. */
@@ -437,7 +437,7 @@ static void assert_masquerade(const struct nftnl_rule *r, uint32_t addr,
 	const struct nftnl_expr *e;
 
 	expr_names(r, names, sizeof(names));
-	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp masq");
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp meta cmp masq");
 	e = expr_at(r, 0);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY), NFT_META_NFPROTO);
 	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &nfproto, 1);
@@ -451,7 +451,8 @@ static void assert_masquerade(const struct nftnl_rule *r, uint32_t addr,
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN), 4);
 	assert_expr_data(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
 	assert_cmp(expr_at(r, 4), NFT_CMP_EQ, &net_addr, 4);
-	assert_iface(r, 5, NFT_META_OIFNAME, NFT_CMP_NEQ);
+	assert_iface(r, 5, NFT_META_IIFNAME, NFT_CMP_EQ);
+	assert_iface(r, 7, NFT_META_OIFNAME, NFT_CMP_NEQ);
 }
 
 static void test_batch_postrouting(void **state)
@@ -496,7 +497,7 @@ static void test_batch_host_subnet(void **state)
 	assert_int_equal(n, 1);
 	/* A /32 needs no mask. */
 	expr_names(r[0], names, sizeof(names));
-	assert_string_equal(names, "meta cmp payload cmp meta cmp masq");
+	assert_string_equal(names, "meta cmp payload cmp meta cmp meta cmp masq");
 	assert_cmp(expr_at(r[0], 3), NFT_CMP_EQ, &addr, 4);
 	free_rules(r, n);
 	free(b);

@@ -1,0 +1,166 @@
+#!/bin/bash
+# NAT benchmark, in one run, on the test topology (tests/integration/lib.sh):
+#   (a) TCP throughput guest -> upstream (iperf3, 5 s a run) through the
+#       daemon's NAT, against the same path without the daemon's table
+#       (plain routing: the upstream routes the guest subnet back), runs
+#       interleaved, RUNS of each; the ratio of the medians must be >= 0.9;
+#   (b) the time from a default-route change to the first datagram of an
+#       already-running UDP flow (one every 10 ms) arriving upstream with
+#       the new uplink's source address, MOVES changes: to another
+#       interface (up0 <-> up1), and on the same interface to a gateway on
+#       its other subnet (which only the daemon moves); medians must be
+#       under 100 ms.
+# Run as root from the repository after building (ninja -C build):
+#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=3 MOVES=10 by default)
+# Needs iperf3 and python3. Exits 1 when a target is missed.
+set -u -o pipefail
+DN_NAME=benchnat
+DEFNETD=${1:-${DEFNETD:-$(pwd)/build/daemon/defnetd}}
+DEFNETCTL=${2:-${DEFNETCTL:-$(pwd)/build/daemon/defnetctl}}
+DN_NEEDS="iperf3 socat"
+DN_LOGLEVEL=info
+# shellcheck source=../tests/integration/lib.sh
+. "$(dirname "$0")/../tests/integration/lib.sh"
+dn_find_binaries
+
+RUNS=${RUNS:-3}
+MOVES=${MOVES:-10}
+FLOW="$DN_REPO/tests/integration/udp_flow.py"
+# The harness's /tmp/dn-* directory may be swept by other runs on a shared
+# machine: this run's files live in a directory of its own.
+rm -rf "$DN_DIR"
+DN_DIR=$(mktemp -d /tmp/defnet-natbench.XXXXXX) || dn_fail "mktemp"
+DN_STATE="$DN_DIR/state"
+DN_RUNTIME="$DN_DIR/run"
+DN_CONF="$DN_DIR/defnet.conf"
+mkdir -p "$DN_STATE" "$DN_RUNTIME"
+dn_default_config >"$DN_CONF"
+
+DN_SERVICES=0 dn_topology
+dn_start_defnetd
+st="$DN_DIR/status.json"
+dn_status_json "$st"
+SUBNET=$(dn_json "$st" 'd["subnet"]')
+GW=$(dn_json "$st" 'd["gateway"]')
+dn_guest g1
+G1=$DN_GUEST_NS
+ip -n "$G1" addr add "$(dn_subnet_host "$SUBNET" 10)/${SUBNET#*/}" dev eth0 &&
+	ip -n "$G1" route add default via "$GW" || dn_fail "guest address"
+dn_in "$DN_UP" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.up0.rp_filter=0 \
+	net.ipv4.conf.up1.rp_filter=0 || dn_fail "upstream rp_filter"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ------------------------------------------------------- (a) throughput
+dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" iperf3 -s -B "$DN_INTERNET"
+dn_wait 5 dn_listening "$DN_UP" 5201 || dn_fail "iperf3 server"
+
+# iperf_gbps: one 5 s TCP run from the guest, in Gbit/s received.
+iperf_gbps()
+{
+	dn_in "$G1" timeout 30 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
+		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
+	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
+}
+
+# mode nat|plain: with the daemon's table (NAT), or plain routing (no
+# table; the upstream routes the guest subnet to the host).
+mode()
+{
+	if [ "$1" = nat ]; then
+		ip -n "$DN_UP" route del "$SUBNET" 2>/dev/null
+		dn_start_defnetd
+	else
+		dn_stop_defnetd
+		dn_h nft delete table inet defnet || dn_fail "delete the table"
+		ip -n "$DN_UP" route replace "$SUBNET" via "$DN_UP0_HOST" || dn_fail "upstream route"
+	fi
+}
+
+nat=()
+plain=()
+for ((i = 1; i <= RUNS; i++)); do
+	[ "$i" -gt 1 ] && mode nat
+	g=$(iperf_gbps) || dn_fail "iperf3 through the NAT"
+	nat+=("$g")
+	mode plain
+	g=$(iperf_gbps) || dn_fail "iperf3 plain routing"
+	plain+=("$g")
+	dn_say "run $i: NAT ${nat[-1]} Gbit/s, plain ${plain[-1]} Gbit/s"
+done
+mode nat
+nat_med=$(printf '%s\n' "${nat[@]}" | median)
+plain_med=$(printf '%s\n' "${plain[@]}" | median)
+ratio=$(awk -v a="$nat_med" -v b="$plain_med" 'BEGIN { printf "%.3f", a / b }')
+
+# ------------------------------------------------- (b) route change -> flow
+LOG="$DN_DIR/udp.log"
+: >"$LOG"
+dn_bg "$DN_UP" "$DN_DIR/logger.out" "$DN_PYTHON" "$FLOW" log 7779 "$LOG" 600
+dn_bg "$G1" "$DN_DIR/sender.out" "$DN_PYTHON" "$FLOW" send "$DN_INTERNET" 7779 10 590 40000
+last_is() { [ "$(tail -n 1 "$LOG" | cut -d' ' -f2)" = "$1" ]; }
+dn_wait 5 last_is "$DN_UP0_HOST" || dn_fail "the UDP flow does not arrive"
+
+# move WANT CMD...: prints the ms from CMD to the first datagram from WANT.
+move()
+{
+	local want=$1 t0 ms i
+	shift
+	t0=$("$DN_PYTHON" "$FLOW" at ip -n "$DN_HOST" "$@" | head -n 1) || return 1
+	for ((i = 0; i < 50; i++)); do
+		ms=$("$DN_PYTHON" "$FLOW" first "$LOG" "$t0" "$want") && break
+		sleep 0.1
+	done
+	[ -n "$ms" ] || return 1
+	sleep 0.3
+	printf '%s\n' "$ms"
+}
+
+cross=()
+for ((i = 1; i <= MOVES; i++)); do
+	if ((i % 2)); then
+		ms=$(move "$DN_UP1_HOST" route del default via "$DN_UP0_PEER" dev up0) || dn_fail "move $i"
+	else
+		ms=$(move "$DN_UP0_HOST" route add default via "$DN_UP0_PEER" dev up0 metric 100) ||
+			dn_fail "move $i"
+	fi
+	cross+=("$ms")
+done
+((MOVES % 2)) && { dn_h ip route add default via "$DN_UP0_PEER" dev up0 metric 100; sleep 0.5; }
+
+ALT_HOST=198.18.0.2
+ALT_PEER=198.18.0.1
+ip -n "$DN_HOST" addr add "$ALT_HOST/24" dev up0 &&
+	ip -n "$DN_UP" addr add "$ALT_PEER/24" dev up0 || dn_fail "second subnet on up0"
+dn_wait 5 last_is "$DN_UP0_HOST" || dn_fail "the UDP flow is not on up0"
+same=()
+for ((i = 1; i <= MOVES; i++)); do
+	if ((i % 2)); then
+		ms=$(move "$ALT_HOST" route replace default via "$ALT_PEER" dev up0 metric 100) ||
+			dn_fail "same-interface move $i"
+	else
+		ms=$(move "$DN_UP0_HOST" route replace default via "$DN_UP0_PEER" dev up0 metric 100) ||
+			dn_fail "same-interface move $i"
+	fi
+	same+=("$ms")
+done
+cross_med=$(printf '%s\n' "${cross[@]}" | median)
+same_med=$(printf '%s\n' "${same[@]}" | median)
+
+# ------------------------------------------------------------------ report
+ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
+ok_cross=$(awk -v m="$cross_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
+ok_same=$(awk -v m="$same_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
+cat <<EOF
+
+| measure | runs | result | target | met |
+| --- | --- | --- | --- | --- |
+| TCP guest -> upstream through NAT (median Gbit/s) | $RUNS | $nat_med (${nat[*]}) | | |
+| TCP guest -> upstream, plain routing (median Gbit/s) | $RUNS | $plain_med (${plain[*]}) | | |
+| NAT / plain | | $ratio | >= 0.9 | $ok_ratio |
+| route change -> UDP flow on the new uplink, other interface (median ms) | $MOVES | $cross_med (${cross[*]}) | < 100 | $ok_cross |
+| route change -> UDP flow on the new uplink, same interface (median ms) | $MOVES | $same_med (${same[*]}) | < 100 | $ok_same |
+EOF
+dn_stop_defnetd
+[ "$ok_ratio$ok_cross$ok_same" = yesyesyes ] || exit 1
+exit 0

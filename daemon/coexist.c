@@ -1,0 +1,201 @@
+/* Which of the host's firewalls kill guest traffic, and the command that
+ * fixes each. Pure: works on what coexist_scan() saw. */
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+
+#include "coexist.h"
+
+#define COEXIST_DOCKER_CHAIN "DOCKER-USER"
+
+static bool coexist_is(const struct coexist_chain *c, uint8_t family, const char *table)
+{
+	return c->family == family && strcmp(c->table, table) == 0;
+}
+
+/* A table that compares some interface name to the bridge has been told
+ * about it: taken as fixed by its owner. */
+static bool coexist_table_knows(const struct coexist_view *v, uint8_t family, const char *table)
+{
+	for (size_t i = 0; i < v->n_chains; i++)
+		if (coexist_is(&v->chains[i], family, table) && v->chains[i].mentions_bridge)
+			return true;
+	return false;
+}
+
+static bool coexist_has_chain_prefix(const struct coexist_view *v, uint8_t family,
+				     const char *table, const char *prefix)
+{
+	for (size_t i = 0; i < v->n_chains; i++)
+		if (coexist_is(&v->chains[i], family, table) &&
+		    strncmp(v->chains[i].name, prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+static bool coexist_has_table(const struct coexist_view *v, uint8_t family, const char *table)
+{
+	return coexist_has_chain_prefix(v, family, table, "");
+}
+
+static struct coexist_problem *coexist_add(struct coexist_report *rep, enum coexist_kind kind)
+{
+	struct coexist_problem *p;
+
+	if (rep->n == COEXIST_MAX_PROBLEMS)
+		return NULL;
+	p = &rep->v[rep->n++];
+	p->kind = kind;
+	return p;
+}
+
+static bool coexist_drops(const struct coexist_chain *c, uint32_t hook)
+{
+	return c->base && c->hook == hook && c->policy == NF_DROP;
+}
+
+static const struct coexist_chain *coexist_find_drop(const struct coexist_view *v,
+						     uint8_t family, const char *table,
+						     uint32_t hook)
+{
+	for (size_t i = 0; i < v->n_chains; i++)
+		if (coexist_is(&v->chains[i], family, table) && coexist_drops(&v->chains[i], hook))
+			return &v->chains[i];
+	return NULL;
+}
+
+static void coexist_firewalld(const struct coexist_view *v, const char *br,
+			      struct coexist_report *rep)
+{
+	struct coexist_problem *p;
+
+	if (!coexist_has_table(v, NFPROTO_INET, "firewalld") ||
+	    coexist_table_knows(v, NFPROTO_INET, "firewalld"))
+		return;
+	p = coexist_add(rep, COEXIST_FIREWALLD);
+	if (!p)
+		return;
+	snprintf(p->what, sizeof(p->what), "firewalld is active and does not know %s: it "
+		 "rejects the guests' forwarded traffic and their DHCP and DNS", br);
+	snprintf(p->fix, sizeof(p->fix), "firewall-cmd --permanent --zone=trusted "
+		 "--add-interface=%s && firewall-cmd --reload", br);
+}
+
+/* iptables-nft's own tables: ufw's chains, Docker's, or plain policies. */
+static void coexist_iptables(const struct coexist_view *v, const char *br, bool docker_compat,
+			     struct coexist_report *rep)
+{
+	const struct coexist_chain *fwd, *in;
+	struct coexist_problem *p;
+
+	if (coexist_table_knows(v, NFPROTO_IPV4, "filter"))
+		return;
+	fwd = coexist_find_drop(v, NFPROTO_IPV4, "filter", NF_INET_FORWARD);
+	in = coexist_find_drop(v, NFPROTO_IPV4, "filter", NF_INET_LOCAL_IN);
+	if (coexist_has_chain_prefix(v, NFPROTO_IPV4, "filter", "ufw-")) {
+		if (!fwd && !in)
+			return;
+		p = coexist_add(rep, COEXIST_UFW);
+		if (!p)
+			return;
+		snprintf(p->what, sizeof(p->what), "ufw drops traffic from %s (its default "
+			 "policy): guests get no DHCP, DNS or forwarding", br);
+		snprintf(p->fix, sizeof(p->fix), "ufw allow in on %s && ufw route allow in on %s "
+			 "&& ufw route allow out on %s", br, br, br);
+		return;
+	}
+	if (fwd && rep->docker_user) {
+		p = coexist_add(rep, COEXIST_DOCKER);
+		if (!p)
+			return;
+		snprintf(p->what, sizeof(p->what), "iptables' FORWARD policy is DROP (Docker): "
+			 "guests cannot reach beyond the host%s", docker_compat ?
+			 ", and the DockerCompat rules could not be added" : "");
+		snprintf(p->fix, sizeof(p->fix), "set DockerCompat=yes in [NAT] of the "
+			 "configuration and run: defnetctl reload");
+	} else if (fwd) {
+		p = coexist_add(rep, COEXIST_IPTABLES_FORWARD);
+		if (!p)
+			return;
+		snprintf(p->what, sizeof(p->what), "iptables' FORWARD policy is DROP: guests "
+			 "cannot reach beyond the host");
+		snprintf(p->fix, sizeof(p->fix), "iptables -I FORWARD -i %s -j ACCEPT && "
+			 "iptables -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
+			 "-j ACCEPT", br, br);
+	}
+	if (in && (p = coexist_add(rep, COEXIST_IPTABLES_FORWARD))) {
+		snprintf(p->what, sizeof(p->what), "iptables' INPUT policy is DROP: guests get "
+			 "no DHCP or DNS from the host");
+		snprintf(p->fix, sizeof(p->fix), "iptables -I INPUT -i %s -j ACCEPT", br);
+	}
+}
+
+static const char *coexist_family_name(uint8_t family)
+{
+	return family == NFPROTO_INET ? "inet" : "ip";
+}
+
+/* Any other table's forward or input base chain that drops by policy. */
+static void coexist_nft(const struct coexist_view *v, const char *br, struct coexist_report *rep)
+{
+	for (size_t i = 0; i < v->n_chains; i++) {
+		const struct coexist_chain *c = &v->chains[i];
+		const char *fam = coexist_family_name(c->family);
+		struct coexist_problem *p;
+		bool fwd = coexist_drops(c, NF_INET_FORWARD);
+
+		if ((c->family != NFPROTO_IPV4 && c->family != NFPROTO_INET) ||
+		    coexist_is(c, NFPROTO_IPV4, "filter") || coexist_is(c, NFPROTO_INET, "firewalld") ||
+		    (!fwd && !coexist_drops(c, NF_INET_LOCAL_IN)) ||
+		    coexist_table_knows(v, c->family, c->table))
+			continue;
+		p = coexist_add(rep, COEXIST_NFT_DROP);
+		if (!p)
+			return;
+		snprintf(p->what, sizeof(p->what), "nftables chain %s %s %s drops %s by policy: %s",
+			 fam, c->table, c->name, fwd ? "forwarded traffic" : "input",
+			 fwd ? "guests cannot reach beyond the host" : "guests get no DHCP or DNS");
+		if (fwd)
+			snprintf(p->fix, sizeof(p->fix), "nft insert rule %s %s %s iifname \"%s\" "
+				 "accept && nft insert rule %s %s %s oifname \"%s\" ct state "
+				 "established,related accept", fam, c->table, c->name, br, fam,
+				 c->table, c->name, br);
+		else
+			snprintf(p->fix, sizeof(p->fix), "nft insert rule %s %s %s iifname \"%s\" "
+				 "accept", fam, c->table, c->name, br);
+	}
+}
+
+static void coexist_legacy(const struct coexist_view *v, const char *br,
+			   struct coexist_report *rep)
+{
+	struct coexist_problem *p;
+
+	if (!v->legacy_filter || !(p = coexist_add(rep, COEXIST_LEGACY)))
+		return;
+	snprintf(p->what, sizeof(p->what), "iptables-legacy's filter table is loaded: defnetd "
+		 "cannot see it through nftables, and a DROP policy there kills guest traffic");
+	snprintf(p->fix, sizeof(p->fix), "iptables-legacy -I FORWARD -i %s -j ACCEPT && "
+		 "iptables-legacy -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
+		 "-j ACCEPT && iptables-legacy -I INPUT -i %s -j ACCEPT", br, br, br);
+}
+
+void coexist_analyze(const struct coexist_view *v, const char *bridge, bool docker_compat,
+		     struct coexist_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	for (size_t i = 0; i < v->n_chains; i++) {
+		const struct coexist_chain *c = &v->chains[i];
+
+		if (coexist_is(c, NFPROTO_IPV4, "filter") &&
+		    strcmp(c->name, COEXIST_DOCKER_CHAIN) == 0) {
+			rep->docker_user = true;
+			rep->docker_rules = c->mentions_bridge;
+		}
+	}
+	coexist_iptables(v, bridge, docker_compat, rep);
+	coexist_firewalld(v, bridge, rep);
+	coexist_nft(v, bridge, rep);
+	coexist_legacy(v, bridge, rep);
+}

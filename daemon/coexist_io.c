@@ -1,0 +1,442 @@
+/* The kernel's side of coexistence: reading every chain and rule
+ * (libnftnl), the legacy tables' names, the DockerCompat rules, and the
+ * daemon's report of it all. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_conntrack.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+
+#include "coexist.h"
+#include "daemon.h"
+#include "log.h"
+#include "nat_apply.h"
+
+#define COEXIST_RECV_TIMEOUT_SEC 2
+#define COEXIST_BUF_SIZE 32768
+#define COEXIST_DOCKER_TABLE "filter"
+#define COEXIST_DOCKER_CHAIN "DOCKER-USER"
+
+/* Dumps ------------------------------------------------------------------------ */
+
+struct coexist_scan_ctx {
+	const char *bridge;
+	struct coexist_view *view;
+	size_t cap;
+};
+
+static int coexist_chain_add(struct coexist_scan_ctx *s, const struct nftnl_chain *c)
+{
+	struct coexist_view *v = s->view;
+	struct coexist_chain *n;
+	const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	uint32_t family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+
+	if (!table || !name || v->n_chains == COEXIST_MAX_CHAINS)
+		return 0;
+	/* Our own table is what we made: nothing to report. */
+	if (family == NFPROTO_INET && strcmp(table, NAT_TABLE_NAME) == 0)
+		return 0;
+	if (v->n_chains == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+
+		n = reallocarray(v->chains, cap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		v->chains = n;
+		s->cap = cap;
+	}
+	n = &v->chains[v->n_chains++];
+	memset(n, 0, sizeof(*n));
+	n->family = (uint8_t)family;
+	snprintf(n->table, sizeof(n->table), "%s", table);
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
+	if (n->base) {
+		n->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+		n->policy = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ?
+			    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) : NF_ACCEPT;
+	}
+	return 0;
+}
+
+static int coexist_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	int r = -ENOMEM;
+
+	if (c && nftnl_chain_nlmsg_parse(nlh, c) == 0)
+		r = coexist_chain_add(data, c);
+	else if (c)
+		r = 0;  /* a chain libnftnl cannot read is skipped */
+	nftnl_chain_free(c);
+	if (r < 0) {
+		errno = -r;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+/* A compare against the bridge's name: "name\0" (iptables-nft) or the
+ * name padded with zeros (nft). */
+static bool coexist_expr_names(struct nftnl_expr *e, const char *bridge)
+{
+	const char *kind = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	size_t blen = strlen(bridge);
+	const char *data;
+	uint32_t len = 0;
+
+	if (!kind || strcmp(kind, "cmp") != 0)
+		return false;
+	data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+	if (!data || len <= blen || memcmp(data, bridge, blen) != 0)
+		return false;
+	for (uint32_t i = (uint32_t)blen; i < len; i++)
+		if (data[i])
+			return false;
+	return true;
+}
+
+static bool coexist_rule_names(struct nftnl_rule *r, const char *bridge)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool found = false;
+
+	if (!it)
+		return false;
+	while (!found && (e = nftnl_expr_iter_next(it)))
+		found = coexist_expr_names(e, bridge);
+	nftnl_expr_iter_destroy(it);
+	return found;
+}
+
+static void coexist_mark_rule(struct coexist_scan_ctx *s, const struct nftnl_rule *r)
+{
+	const char *table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
+	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	uint32_t family = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
+
+	if (!table || !chain)
+		return;
+	for (size_t i = 0; i < s->view->n_chains; i++) {
+		struct coexist_chain *c = &s->view->chains[i];
+
+		if (c->family == family && strcmp(c->table, table) == 0 &&
+		    strcmp(c->name, chain) == 0) {
+			c->mentions_bridge = true;
+			return;
+		}
+	}
+}
+
+static int coexist_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coexist_scan_ctx *s = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 && coexist_rule_names(r, s->bridge))
+		coexist_mark_rule(s, r);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+static int coexist_dump(struct mnl_socket *sock, char *buf, uint16_t type, uint32_t seq,
+			mnl_cb_t cb, void *data)
+{
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
+	uint32_t portid = mnl_socket_get_portid(sock);
+	ssize_t n;
+	int r;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(sock, buf, COEXIST_BUF_SIZE);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		errno = 0;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (r == MNL_CB_STOP)
+			return 0;
+		if (r == MNL_CB_ERROR)
+			return errno ? -errno : -EPROTO;
+	}
+}
+
+/* /proc/net/ip_tables_names lists this namespace's legacy tables. */
+static void coexist_scan_legacy(struct coexist_view *v)
+{
+	char names[512];
+	ssize_t n;
+	int fd = open(COEXIST_LEGACY_NAMES, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, names, sizeof(names) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	names[n] = '\0';
+	for (char *save = NULL, *t = strtok_r(names, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+		if (strcmp(t, "filter") == 0)
+			v->legacy_filter = true;
+}
+
+static struct mnl_socket *coexist_socket(void)
+{
+	struct timeval tv = { .tv_sec = COEXIST_RECV_TIMEOUT_SEC };
+	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (!sock)
+		return NULL;
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		int e = errno;
+
+		mnl_socket_close(sock);
+		errno = e;
+		return NULL;
+	}
+	return sock;
+}
+
+int coexist_scan(const char *bridge, struct coexist_view *view)
+{
+	struct coexist_scan_ctx s = { .bridge = bridge, .view = view };
+	struct mnl_socket *sock;
+	uint32_t seq = (uint32_t)time(NULL);
+	char *buf;
+	int r;
+
+	memset(view, 0, sizeof(*view));
+	coexist_scan_legacy(view);
+	buf = malloc(COEXIST_BUF_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	sock = coexist_socket();
+	if (!sock) {
+		r = -errno;
+		goto out;
+	}
+	r = coexist_dump(sock, buf, NFT_MSG_GETCHAIN, seq, coexist_chain_cb, &s);
+	if (r == 0)
+		r = coexist_dump(sock, buf, NFT_MSG_GETRULE, seq + 1, coexist_rule_cb, &s);
+	mnl_socket_close(sock);
+out:
+	free(buf);
+	if (r < 0)
+		coexist_view_free(view);
+	return r;
+}
+
+void coexist_view_free(struct coexist_view *view)
+{
+	free(view->chains);
+	view->chains = NULL;
+	view->n_chains = 0;
+}
+
+/* DockerCompat ------------------------------------------------------------------- */
+
+static int coexist_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		return -ENOMEM;
+	nftnl_rule_add_expr(r, e);
+	return 0;
+}
+
+static int coexist_put_ifname(struct nftnl_rule *r, uint32_t key, const char *bridge)
+{
+	struct nftnl_expr *meta = nftnl_expr_alloc("meta"), *cmp;
+
+	if (!meta)
+		return -ENOMEM;
+	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, meta);
+	cmp = nftnl_expr_alloc("cmp");
+	if (!cmp)
+		return -ENOMEM;
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	/* As iptables-nft writes -i/-o: the name and its NUL. */
+	nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, bridge, (uint32_t)strlen(bridge) + 1);
+	return coexist_add_expr(r, cmp);
+}
+
+/* -m conntrack --ctstate RELATED,ESTABLISHED, through the xtables match as
+ * iptables-nft 1.8 writes it: a native ct expression would make iptables
+ * refuse the whole chain as incompatible. */
+static int coexist_put_ctstate(struct nftnl_rule *r)
+{
+	struct xt_conntrack_mtinfo3 *info;
+	struct nftnl_expr *mt = nftnl_expr_alloc("match");
+
+	if (!mt)
+		return -ENOMEM;
+	/* libnftnl takes the info itself (and frees it with the expression). */
+	info = calloc(1, sizeof(*info));
+	if (!info) {
+		nftnl_expr_free(mt);
+		return -ENOMEM;
+	}
+	info->match_flags = XT_CONNTRACK_STATE;
+	info->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
+			   XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+	nftnl_expr_set_str(mt, NFTNL_EXPR_MT_NAME, "conntrack");
+	nftnl_expr_set_u32(mt, NFTNL_EXPR_MT_REV, 3);
+	nftnl_expr_set(mt, NFTNL_EXPR_MT_INFO, info, sizeof(*info));
+	return coexist_add_expr(r, mt);
+}
+
+static int coexist_put_accept(struct nftnl_rule *r)
+{
+	struct nftnl_expr *cnt = nftnl_expr_alloc("counter"), *imm;
+
+	if (!cnt)
+		return -ENOMEM;
+	nftnl_rule_add_expr(r, cnt);
+	imm = nftnl_expr_alloc("immediate");
+	if (!imm)
+		return -ENOMEM;
+	nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+	return coexist_add_expr(r, imm);
+}
+
+/* One rule at the head of DOCKER-USER, before Docker's RETURN. */
+static int coexist_docker_rule(struct nat_batch *b, uint32_t seq, const char *bridge, bool out)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, COEXIST_DOCKER_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, COEXIST_DOCKER_CHAIN);
+	ret = coexist_put_ifname(r, out ? NFT_META_OIFNAME : NFT_META_IIFNAME, bridge);
+	if (ret == 0 && out)
+		ret = coexist_put_ctstate(r);
+	if (ret == 0)
+		ret = coexist_put_accept(r);
+	if (ret == 0) {
+		nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, NFT_MSG_NEWRULE, NFPROTO_IPV4,
+					    NLM_F_CREATE | NLM_F_ACK, seq);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		b->len += nlh->nlmsg_len;
+		b->msgs[b->n_msgs].seq = seq;
+		snprintf(b->msgs[b->n_msgs].what, sizeof(b->msgs[0].what),
+			 "rule %d in ip filter DOCKER-USER", out ? 2 : 1);
+		b->n_msgs++;
+	}
+	nftnl_rule_free(r);
+	return ret;
+}
+
+int coexist_docker_add(const char *bridge)
+{
+	struct nat_batch *b = calloc(1, sizeof(*b));
+	char err[NAT_ERR_SIZE];
+	uint32_t seq = (uint32_t)time(NULL);
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->seq_begin = seq;
+	b->len = nftnl_batch_begin(b->buf, seq)->nlmsg_len;
+	/* Each goes to the head: the second added is the first rule. */
+	r = coexist_docker_rule(b, seq + 1, bridge, true);
+	if (r == 0)
+		r = coexist_docker_rule(b, seq + 2, bridge, false);
+	if (r == 0) {
+		b->len += nftnl_batch_end(b->buf + b->len, seq + 3)->nlmsg_len;
+		r = nat_send(b, err, sizeof(err));
+		if (r < 0 && r != -ENOENT)
+			log_warning("DockerCompat: %s", err);
+	}
+	free(b);
+	return r;
+}
+
+/* The daemon's report ------------------------------------------------------------ */
+
+static bool coexist_reported(const struct coexist_report *rep, const struct coexist_problem *p)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (strcmp(rep->v[i].what, p->what) == 0)
+			return true;
+	return false;
+}
+
+static void coexist_log_changes(const struct coexist_report *old, const struct coexist_report *now)
+{
+	for (size_t i = 0; i < now->n; i++)
+		if (!coexist_reported(old, &now->v[i]))
+			log_warning("firewall: %s; fix: %s", now->v[i].what, now->v[i].fix);
+	for (size_t i = 0; i < old->n; i++)
+		if (!coexist_reported(now, &old->v[i]))
+			log_info("firewall: resolved: %s", old->v[i].what);
+}
+
+static int coexist_analyze_now(struct daemon *d, struct coexist_report *rep)
+{
+	struct coexist_view v;
+	int r = coexist_scan(d->cfg.bridge, &v);
+
+	if (r < 0)
+		return r;
+	coexist_analyze(&v, d->cfg.bridge, d->cfg.docker_compat, rep);
+	coexist_view_free(&v);
+	return 0;
+}
+
+void coexist_check(struct daemon *d, struct coexist *c)
+{
+	struct coexist_report now;
+	int r;
+
+	r = coexist_analyze_now(d, &now);
+	if (r < 0) {
+		log_msg(c->scanned ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
+			"cannot read the host's firewall rules: %s", strerror(-r));
+		return;
+	}
+	if (d->cfg.docker_compat && now.docker_user && !now.docker_rules) {
+		r = coexist_docker_add(d->cfg.bridge);
+		if (r == 0) {
+			log_info("DockerCompat: accept rules for %s added to iptables' DOCKER-USER "
+				 "chain", d->cfg.bridge);
+			if (coexist_analyze_now(d, &now) < 0)
+				return;
+		}
+	}
+	coexist_log_changes(c->scanned ? &c->rep : &(struct coexist_report){ .n = 0 }, &now);
+	c->rep = now;
+	c->scanned = true;
+}
