@@ -1,0 +1,423 @@
+#!/bin/bash
+# defnet on a real systemd host: a Debian 12 system booted in a container,
+# defnet installed into it by `meson install --destdir` from this build and
+# enabled, nothing typed inside. Then: defnetd is active under its sandbox,
+# the bridge is up, a second booted container (systemd-networkd, hostname
+# vm1) plugged into the bridge gets a lease, the host's journal tells it
+# (journalctl -u defnetd, journalctl DEFNET_MAC=...), the host resolves
+# vm1.local (avahi and nss-mdns, as a desktop would), and the guest reaches
+# the upstream through the NAT. Last, defnetd started by hand as root drops
+# to the defnet user, and --teardown removes the bridge.
+#
+#   upstream ns (dn_topology)   host ns = the host container's network
+#     dnsmasq, echo service  <-- up0/up1 --> defnetd.service, defnet0
+#                                               |
+#                                             vb-vm1 <-veth-> eth0: the guest
+#                                                             container's ns
+#
+# The Debian root comes from debootstrap once and is cached, keyed by its
+# package list, in DEFNET_TEST_CACHE (default /var/cache/defnet-test, a
+# folder this test owns); each run boots copies of it. systemd-nspawn runs in
+# a private mount namespace with cgroup2 on /sys/fs/cgroup and in a cgroup
+# of the test's own, removed at the end, like the namespaces, the copies and
+# every process the test started, whatever happened.
+#
+# Environment: DEFNET_BUILD_ROOT (the meson build to install; meson sets
+# it), DEFNET_TEST_CACHE, DEFNET_TEST_MIRROR (a Debian mirror).
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2016,SC2317
+DN_NEEDS="dnsmasq socat dig debootstrap systemd-nspawn nsenter unshare meson flock"
+. "$(dirname "$0")/lib.sh"
+
+BOOT_BUILD=${DEFNET_BUILD_ROOT:-$DN_REPO/build}
+BOOT_CACHE=${DEFNET_TEST_CACHE:-/var/cache/defnet-test}
+BOOT_MIRROR=${DEFNET_TEST_MIRROR:-http://deb.debian.org/debian}
+BOOT_SUITE=bookworm
+# What defnetd needs at run time, what the check of vm1.local uses (avahi
+# and nss-mdns, which a desktop has), and a bootable systemd.
+BOOT_PACKAGES="systemd,systemd-sysv,dbus,iproute2,libevent-core-2.1-7,libc-ares2,libmnl0,libnftnl11,avahi-daemon,libnss-mdns"
+BOOT_RECIPE=2  # bump when the image's preparation below changes
+BOOT_CG="defnet-test-$DN_ID"
+# CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW: capability(7) bits 12, 10, 13.
+BOOT_CAPS=0000000000003400
+BOOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+BOOT_NSPAWN=()  # nspawn PIDs, host first
+BOOT_HOST_PID=""
+BOOT_GUEST_PID=""
+
+[ -f "$BOOT_BUILD/build.ninja" ] || dn_fail "no meson build at $BOOT_BUILD (set DEFNET_BUILD_ROOT)"
+[ -d /sys/fs/cgroup ] || dn_skip "no /sys/fs/cgroup"
+
+# Two Debian roots do not belong in /tmp, where test runs on a shared
+# machine sweep /tmp/dn-*: this run's files live in the cache's folder,
+# removed at exit like the harness's.
+mkdir -p "$BOOT_CACHE" || dn_fail "cannot create $BOOT_CACHE"
+rm -rf "$DN_DIR"
+DN_DIR=$(mktemp -d "$BOOT_CACHE/run-$DN_ID.XXXXXX") || dn_fail "mktemp in $BOOT_CACHE"
+chmod 755 "$DN_DIR"
+DN_STATE="$DN_DIR/state"
+DN_RUNTIME="$DN_DIR/run"
+DN_CONF="$DN_DIR/defnet.conf"
+mkdir -p "$DN_STATE" "$DN_RUNTIME"
+dn_default_config >"$DN_CONF"
+dn_say "files moved to $DN_DIR"
+
+# ------------------------------------------------------------- clean-up
+
+# boot_cg CMD: runs the shell command CMD with cgroup2 on /sys/fs/cgroup,
+# in a private mount namespace (the machine's mounts stay as they are).
+boot_cg()
+{
+	unshare -m --propagation private sh -c \
+		'umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && eval "$0"' "$1"
+}
+
+# Stops each container (nspawn turns SIGTERM into a clean poweroff), then
+# removes the test's cgroup, before lib.sh's clean-up does the rest.
+boot_exit()
+{
+	local rc=$? i pid
+	trap '' INT TERM
+	for ((i = ${#BOOT_NSPAWN[@]} - 1; i >= 0; i--)); do
+		dn_kill "${BOOT_NSPAWN[i]}" 30
+	done
+	boot_cg "[ -d /sys/fs/cgroup/$BOOT_CG ] || exit 0
+		for pid in \$(cat \$(find /sys/fs/cgroup/$BOOT_CG -name cgroup.procs)); do kill -KILL \$pid; done
+		sleep 0.2
+		find /sys/fs/cgroup/$BOOT_CG -depth -type d -exec rmdir {} +" 2>/dev/null
+	(exit "$rc")
+	dn_cleanup
+}
+trap boot_exit EXIT
+boot_cg true 2>/dev/null || dn_skip "cannot mount cgroup2 in a mount namespace (systemd-nspawn needs it)"
+
+# ----------------------------------------------------------------- image
+
+# boot_image: the cached Debian root, built on first use (under a lock, in
+# a temporary folder renamed when complete). Leaves its path in BOOT_BASE.
+boot_image()
+{
+	local key tmp rc
+	key=$(printf '%s\n' "$BOOT_SUITE" "$BOOT_PACKAGES" "$BOOT_RECIPE" | sha256sum | cut -c1-16)
+	BOOT_BASE="$BOOT_CACHE/debian12-$key"
+	exec 9>"$BOOT_CACHE/lock"
+	flock -w 900 9 || dn_fail "another run holds $BOOT_CACHE/lock"
+	# A run's folder a day old is a dead run's (a live one is minutes old).
+	find "$BOOT_CACHE" -mindepth 1 -maxdepth 1 -name 'run-*' -mmin +1440 -exec rm -rf {} +
+	if [ ! -e "$BOOT_BASE/.complete" ]; then
+		# Under the lock anything half-built is a dead run's.
+		rm -rf "$BOOT_CACHE"/build.* "$BOOT_BASE"
+		tmp=$(mktemp -d "$BOOT_CACHE/build.XXXXXX") || dn_fail "mktemp in $BOOT_CACHE"
+		dn_say "debootstrap $BOOT_SUITE into $BOOT_CACHE (once; about 35 s)"
+		timeout 900 debootstrap --variant=minbase --include="$BOOT_PACKAGES" \
+			"$BOOT_SUITE" "$tmp/root" "$BOOT_MIRROR" >"$DN_DIR/debootstrap.log" 2>&1
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			tail -n 20 "$DN_DIR/debootstrap.log" >&2
+			rm -rf "$tmp"
+			dn_skip "debootstrap failed (exit $rc): is $BOOT_MIRROR reachable?"
+		fi
+		boot_image_prepare "$tmp/root"
+		mv "$tmp" "$BOOT_BASE" && touch "$BOOT_BASE/.complete" || dn_fail "cannot keep the image"
+		# Only the current image is kept.
+		find "$BOOT_CACHE" -mindepth 1 -maxdepth 1 -name 'debian12-*' ! -path "$BOOT_BASE" \
+			-exec rm -rf {} +
+	fi
+	flock -u 9
+	exec 9>&-
+}
+
+# What every copy shares: no machine id (systemd makes one per boot, so
+# host and guest differ; D-Bus's copy would be used instead), no hostname or resolv.conf of the machine that ran
+# debootstrap, no package cache.
+boot_image_prepare()
+{
+	local root=$1
+	: >"$root/etc/machine-id"
+	rm -f "$root/var/lib/dbus/machine-id"
+	rm -f "$root/etc/hostname"
+	: >"$root/etc/resolv.conf"
+	rm -f "$root"/var/cache/apt/archives/*.deb
+}
+
+# boot_copy NAME: a copy of the image at DN_DIR/NAME.
+boot_copy()
+{
+	cp -a --reflink=auto "$BOOT_BASE/root" "$DN_DIR/$1" || dn_fail "cannot copy the image for $1"
+}
+
+# The host: defnet as `meson install` puts it, then what a package's
+# scripts do (the user, the configuration's directory, the catalog), then
+# enabled.
+boot_prepare_host()
+{
+	local root="$DN_DIR/host"
+	boot_copy host
+	meson install -C "$BOOT_BUILD" --no-rebuild --quiet --destdir "$root" \
+		>"$DN_DIR/install.log" 2>&1 || { cat "$DN_DIR/install.log" >&2; dn_fail "meson install --destdir"; }
+	systemd-sysusers --root="$root" >/dev/null 2>&1 || dn_fail "systemd-sysusers --root"
+	systemd-tmpfiles --root="$root" --create defnet.conf >/dev/null 2>&1 ||
+		dn_fail "systemd-tmpfiles --root --create defnet.conf"
+	journalctl --root="$root" --update-catalog >/dev/null 2>&1 || dn_fail "journalctl --root --update-catalog"
+	systemctl --root="$root" enable defnetd.service >/dev/null 2>&1 || dn_fail "systemctl --root enable defnetd"
+	printf 'nameserver %s\nnameserver %s\n' "$DN_UP0_PEER" "$DN_UP1_PEER" >"$root/etc/resolv.conf"
+}
+
+# The guest: systemd-networkd as its DHCP client on eth0, hostname vm1, and
+# no avahi of its own (vm1.local must come from defnet, not from vm1).
+boot_prepare_guest()
+{
+	local root="$DN_DIR/guest"
+	boot_copy guest
+	echo vm1 >"$root/etc/hostname"
+	mkdir -p "$root/etc/systemd/network"
+	printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/network/50-eth0.network"
+	systemctl --root="$root" enable systemd-networkd.service >/dev/null 2>&1 ||
+		dn_fail "systemctl --root enable systemd-networkd"
+	systemctl --root="$root" mask avahi-daemon.service avahi-daemon.socket >/dev/null 2>&1 ||
+		dn_fail "systemctl --root mask avahi-daemon"
+}
+
+# ------------------------------------------------------------ containers
+
+# boot_start NAME NETNS: boots DN_DIR/NAME on the network namespace NETNS,
+# in the test's cgroup; leaves nspawn's PID in BOOT_PID and the console in
+# DN_DIR/NAME-console.log.
+boot_start()
+{
+	local name=$1 ns=$2
+	# shellcheck disable=SC2016 # for the inner shell
+	unshare -m --propagation private sh -c '
+		umount -R /sys/fs/cgroup 2>/dev/null
+		mount -t cgroup2 none /sys/fs/cgroup || exit 97
+		mkdir -p "/sys/fs/cgroup/$0/$1" && echo $$ >"/sys/fs/cgroup/$0/$1/cgroup.procs" || exit 98
+		exec systemd-nspawn --boot --register=no --keep-unit --link-journal=no \
+			--resolv-conf=off --timezone=off --console=read-only \
+			--directory="$2" --machine="$3" --hostname="$4" \
+			--private-network --network-namespace-path="/run/netns/$5" \
+			--capability=CAP_NET_ADMIN,CAP_NET_RAW,CAP_NET_BIND_SERVICE' \
+		"$BOOT_CG" "$name" "$DN_DIR/$name" "$DN_ID-$name" "$name" "$ns" \
+		>"$DN_DIR/$name-console.log" 2>&1 </dev/null &
+	BOOT_PID=$!
+	BOOT_NSPAWN+=("$BOOT_PID")
+}
+
+# boot_leader NSPAWN-PID: the container's PID 1 (nspawn's child whose PID
+# in its own namespace is 1).
+boot_leader()
+{
+	local c
+	for c in $(pgrep -P "$1"); do
+		if grep -Eq '^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' "/proc/$c/status" 2>/dev/null; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# boot_wait_leader NSPAWN-PID NAME: waits for the container's PID 1 and
+# leaves it in BOOT_LEADER.
+boot_wait_leader()
+{
+	local i
+	for ((i = 0; i < 150; i++)); do
+		BOOT_LEADER=$(boot_leader "$1") && return 0
+		dn_alive "$1" || break
+		sleep 0.1
+	done
+	tail -n 30 "$DN_DIR/$2-console.log" >&2
+	dn_fail "container $2 did not start"
+}
+
+# (Checks that read a command's output with grep let grep read all of it:
+# with pipefail, grep -q quitting early would fail the pipe by SIGPIPE.)
+#
+# boot_in PID CMD...: runs CMD inside the container whose PID 1 is PID
+# (every namespace, the container's root), bounded.
+boot_in()
+{
+	local pid=$1
+	shift
+	timeout -k 2 60 nsenter --target "$pid" --all env -i PATH="$BOOT_PATH" LANG=C.UTF-8 "$@" </dev/null
+}
+boot_h() { boot_in "$BOOT_HOST_PID" "$@"; }
+
+boot_state() { boot_h systemctl is-system-running 2>/dev/null; }
+boot_booted() { case $(boot_state) in running | degraded) return 0 ;; *) return 1 ;; esac; }
+boot_active() { [ "$(boot_h systemctl is-active "$1" 2>/dev/null)" = active ]; }
+
+# The main PID of defnetd.service, as the host container sees it.
+boot_main_pid() { boot_h systemctl show -P MainPID defnetd.service; }
+
+# boot_status_field PID FIELD: a line of /proc/PID/status in the container.
+boot_status_field() { boot_h sh -c "sed -n 's/^$2:[[:space:]]*//p' /proc/$1/status"; }
+
+boot_journal() { boot_h journalctl --no-pager -o cat "$@"; }
+
+dn_find_binaries
+boot_image
+dn_say "image $BOOT_BASE"
+dn_topology
+boot_prepare_host
+boot_prepare_guest
+dn_ok "host and guest roots prepared (meson install --destdir, sysusers, tmpfiles, catalog, enable)"
+
+# ------------------------------------------------------- the host boots
+
+boot_start host "$DN_HOST"
+host_nspawn=$BOOT_PID
+boot_wait_leader "$host_nspawn" host
+BOOT_HOST_PID=$BOOT_LEADER
+dn_say "host container up (nspawn $host_nspawn, PID 1 is $BOOT_HOST_PID)"
+dn_wait 60 boot_booted || {
+	boot_h systemctl --failed --no-pager >&2
+	tail -n 40 "$DN_DIR/host-console.log" >&2
+	dn_fail "host container: not booted after 60 s (state '$(boot_state)')"
+}
+dn_ok "host container booted ($(boot_state))"
+dn_wait 30 boot_active defnetd.service || {
+	boot_h systemctl status --no-pager defnetd.service >&2
+	boot_journal -u defnetd.service >&2
+	dn_fail "defnetd.service is not active 30 s after boot"
+}
+dn_ok "defnetd.service is active after boot, without a command inside"
+dn_assert "defnetd.service is enabled (multi-user.target wants it)" \
+	boot_h systemctl is-enabled defnetd.service
+
+has_bridge_up() { ip -n "$DN_HOST" -o link show dev "$DN_BRIDGE" 2>/dev/null | grep '[<,]UP[,>]' >/dev/null; }
+dn_assert "bridge $DN_BRIDGE exists and is up" has_bridge_up
+gw_cidr=$(ip -n "$DN_HOST" -4 -o addr show dev "$DN_BRIDGE" | awk '{print $4; exit}')
+[ -n "$gw_cidr" ] || dn_fail "no IPv4 address on $DN_BRIDGE"
+dn_ok "$DN_BRIDGE has the gateway address $gw_cidr"
+gateway=${gw_cidr%/*}
+dn_assert_eq "$(dn_h sysctl -n net.ipv4.ip_forward)" 1 \
+	"forwarding on (ExecStartPre=, though ProtectKernelTunables=)"
+dn_assert "nftables table inet defnet is in place" dn_h nft list table inet defnet
+
+# The sandbox as the running system sees it.
+main_pid=$(boot_main_pid)
+[ -n "$main_pid" ] && [ "$main_pid" != 0 ] || dn_fail "no MainPID for defnetd.service"
+defnet_uid=$(boot_h sh -c 'id -u defnet')
+dn_assert_eq "$(boot_status_field "$main_pid" Uid | awk '{print $1, $2}')" "$defnet_uid $defnet_uid" \
+	"defnetd runs as user defnet"
+dn_assert_eq "$(boot_status_field "$main_pid" CapEff)" "$BOOT_CAPS" \
+	"effective capabilities: NET_ADMIN, NET_BIND_SERVICE, NET_RAW only"
+dn_assert_eq "$(boot_status_field "$main_pid" CapBnd)" "$BOOT_CAPS" "bounding set: the same three"
+dn_assert_eq "$(boot_status_field "$main_pid" NoNewPrivs)" 1 "no new privileges"
+dn_assert_eq "$(boot_status_field "$main_pid" Seccomp)" 2 "a system call filter"
+level=$(boot_h systemd-analyze security --no-pager defnetd.service 2>/dev/null |
+	sed -n 's/.*Overall exposure level for defnetd.service: \([0-9.]*\).*/\1/p')
+dn_assert "systemd-analyze security on the booted host: exposure $level <= 2.0" \
+	dn_py -c 'import sys; sys.exit(0 if sys.argv[1] and float(sys.argv[1]) <= 2.0 else 1)' "$level"
+dn_assert "systemd-analyze verify defnetd.service" boot_h systemd-analyze verify --man=no defnetd.service
+
+catalog_listed() { boot_h journalctl --list-catalog --no-pager | grep '^b56de6afcab247b7ac72f21a5ed05325 defnet: ' >/dev/null; }
+dn_assert "the journal's catalog has defnet's lease entries" catalog_listed
+bridge_logged() { boot_journal -u defnetd.service | grep -E "bridge $DN_BRIDGE (created|adopted)" >/dev/null; }
+dn_assert "journalctl -u defnetd: the bridge line" bridge_logged
+boot_h defnetctl status --json >"$DN_DIR/status.json" 2>"$DN_DIR/status.err" ||
+	{ cat "$DN_DIR/status.err" >&2; dn_fail "defnetctl status inside the host"; }
+dn_assert_eq "$(dn_json "$DN_DIR/status.json" 'd["bridge"]')" "$DN_BRIDGE" \
+	"defnetctl status (default socket /run/defnet/control)"
+dn_assert "systemctl reload defnetd (ExecReload=defnetctl reload)" \
+	boot_h systemctl reload defnetd.service
+reload_logged() { boot_journal -u defnetd.service | grep "configuration reloaded" >/dev/null; }
+dn_assert_wait 10 "... the journal says it reloaded" reload_logged
+dn_assert "... and it is still active" boot_active defnetd.service
+
+# ------------------------------------------------------ the guest boots
+
+guest_ns=$(dn_guest_ns vm1)
+dn_netns_add "$guest_ns"
+ip -n "$DN_HOST" link add vb-vm1 type veth peer name eth0 netns "$guest_ns" ||
+	dn_fail "guest veth"
+ip -n "$DN_HOST" link set vb-vm1 master "$DN_BRIDGE" && ip -n "$DN_HOST" link set vb-vm1 up ||
+	dn_fail "plug vb-vm1 into $DN_BRIDGE"
+guest_mac=$(ip -n "$guest_ns" -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+boot_start guest "$guest_ns"
+boot_wait_leader "$BOOT_PID" guest
+BOOT_GUEST_PID=$BOOT_LEADER
+dn_say "guest container up (PID 1 is $BOOT_GUEST_PID, MAC $guest_mac)"
+
+guest_addr() { ip -n "$guest_ns" -4 -o addr show dev eth0 | awk '{print $4; exit}'; }
+guest_has_addr() { [ -n "$(guest_addr)" ]; }
+dn_wait 60 guest_has_addr || {
+	boot_in "$BOOT_GUEST_PID" journalctl --no-pager -u systemd-networkd -n 30 >&2
+	boot_journal -u defnetd.service -n 30 >&2
+	dn_fail "the guest got no lease within 60 s (systemd-networkd as its DHCP client)"
+}
+guest_ip=$(guest_addr)
+guest_ip=${guest_ip%/*}
+dn_ok "the guest got $guest_ip by DHCP"
+dn_assert "... inside the bridge's subnet" dn_overlap "$guest_ip/32" "$gw_cidr"
+
+lease_logged() { boot_journal -u defnetd.service | grep -i "$guest_mac" | grep "$guest_ip" >/dev/null; }
+dn_assert_wait 10 "journalctl -u defnetd: the lease line (MAC and IP)" lease_logged
+by_mac() { boot_journal "DEFNET_MAC=$guest_mac" | grep "$guest_ip" >/dev/null; }
+dn_assert_wait 10 "journalctl DEFNET_MAC=$guest_mac finds it" by_mac
+explained() { boot_h journalctl --no-pager -x "DEFNET_MAC=$guest_mac" | grep "uses $guest_ip on the bridge" >/dev/null; }
+dn_assert "journalctl -x explains it (the installed catalog)" explained
+boot_h defnetctl leases --json >"$DN_DIR/leases.json" 2>"$DN_DIR/leases.err" ||
+	{ cat "$DN_DIR/leases.err" >&2; dn_fail "defnetctl leases inside the host"; }
+dn_assert_eq "$(dn_json "$DN_DIR/leases.json" "[l['hostname'] for l in d if l['mac'] == '$guest_mac'][0]")" \
+	vm1 "defnetctl leases: the guest's hostname, sent by systemd-networkd"
+
+resolves_vm1() { [ "$(boot_h getent ahostsv4 vm1.local | awk 'NR == 1 {print $1}')" = "$guest_ip" ]; }
+dn_assert_wait 15 "the host resolves vm1.local to $guest_ip (nss-mdns, avahi)" resolves_vm1
+
+seen=$(dn_echo_from "$guest_ns")
+dn_assert_eq "$seen" "$DN_UP0_HOST" "the guest reaches the upstream, masqueraded behind the host's uplink"
+dn_assert_eq "$(dn_in "$guest_ns" dig +short +time=2 +tries=2 "@$gateway" "www.$DN_ZONE" A)" \
+	"$DN_ZONE_WWW" "the guest resolves www.$DN_ZONE through the gateway"
+
+# -------------------------------------- stop; by hand as root; teardown
+
+dn_assert "systemctl stop defnetd" boot_h systemctl stop defnetd.service
+dn_assert "the bridge stays when the service stops" has_bridge_up
+
+# Outside systemd as root: it drops to the defnet user by itself.
+boot_h sh -c 'mkdir -p /tmp/byhand || exit 1
+	cd / || exit 1
+	defnetd --state-dir /tmp/byhand/state --runtime-dir /tmp/byhand/run \
+		>/tmp/byhand/log 2>&1 </dev/null &
+	echo $! >/tmp/byhand/pid' ||
+	dn_fail "start defnetd by hand in the host container"
+hand_pid=$(boot_h cat /tmp/byhand/pid)
+by_hand_dropped() { boot_h grep -q "running as user defnet" /tmp/byhand/log; }
+dn_wait 15 by_hand_dropped || { boot_h cat /tmp/byhand/log >&2; dn_fail "defnetd by hand: no privilege drop"; }
+dn_ok "defnetd as root outside systemd says it runs as user defnet"
+dn_assert_eq "$(boot_status_field "$hand_pid" Uid | awk '{print $1, $2, $3, $4}')" \
+	"$defnet_uid $defnet_uid $defnet_uid $defnet_uid" "by hand: every uid is defnet's"
+dn_assert_eq "$(boot_status_field "$hand_pid" Gid | awk '{print $1, $2}')" \
+	"$(boot_h sh -c 'id -g defnet') $(boot_h sh -c 'id -g defnet')" "by hand: group defnet"
+dn_assert_eq "$(boot_status_field "$hand_pid" Groups)" "" "by hand: no supplementary groups"
+dn_assert_eq "$(boot_status_field "$hand_pid" CapEff)" "$BOOT_CAPS" "by hand: effective capabilities, the three"
+dn_assert_eq "$(boot_status_field "$hand_pid" CapPrm)" "$BOOT_CAPS" "by hand: permitted, the three"
+dn_assert_eq "$(boot_status_field "$hand_pid" CapBnd)" "$BOOT_CAPS" "by hand: bounding set, the three"
+dn_assert_eq "$(boot_h stat -c %U /tmp/byhand/state)" defnet "by hand: the state directory is defnet's"
+dn_assert "by hand: root still uses the control socket" \
+	boot_h defnetctl --socket /tmp/byhand/run/control status
+dn_assert "by hand: reload works after the drop" \
+	boot_h defnetctl --socket /tmp/byhand/run/control reload
+boot_h sh -c "kill -TERM $hand_pid" || dn_fail "by hand: cannot send SIGTERM to $hand_pid"
+# Gone, or a zombie until the container's init reaps it.
+hand_gone() { case $(boot_status_field "$hand_pid" State 2>/dev/null) in "" | Z*) return 0 ;; *) return 1 ;; esac; }
+hand_ok=0
+dn_wait 10 hand_gone && hand_ok=1
+boot_h cat /tmp/byhand/log >"$DN_DIR/byhand.log"
+[ "$hand_ok" = 1 ] || {
+	cat "$DN_DIR/byhand.log" >&2
+	dn_fail "by hand: still there 10 s after SIGTERM (state $(boot_status_field "$hand_pid" State))"
+}
+dn_ok "by hand: SIGTERM stops it"
+dn_assert_grep "SIGTERM received, stopping" "$DN_DIR/byhand.log" "by hand: it logged the stop"
+dn_assert_no_grep "error" "$DN_DIR/byhand.log" "by hand: no error in its log"
+
+boot_h defnetd --teardown >"$DN_DIR/teardown.out" 2>&1 ||
+	{ cat "$DN_DIR/teardown.out" >&2; dn_fail "defnetd --teardown in the host"; }
+dn_assert_grep "^bridge $DN_BRIDGE: removed" "$DN_DIR/teardown.out" "defnetd --teardown removes the bridge"
+dn_assert_not "... which is gone" ip -n "$DN_HOST" link show dev "$DN_BRIDGE"
+dn_assert_not "... and so is table inet defnet" dn_h nft list table inet defnet
+
+dn_done
