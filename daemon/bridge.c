@@ -161,6 +161,25 @@ int bridge_ensure(struct nl *nl, const char *name, const uint8_t mac[6],
 	return 0;
 }
 
+int bridge_delete(struct nl *nl, const char *name)
+{
+	struct bridge_link link;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int ret;
+
+	if (name[0] == '\0' || strnlen(name, IFNAMSIZ) >= IFNAMSIZ)
+		return -EINVAL;
+	ret = bridge_lookup(nl, name, &link);
+	if (ret < 0)
+		return ret;
+	if (!link.is_bridge)
+		return -EEXIST;
+	ifi = bridge_link_msg(nl, &nlh, RTM_DELLINK, 0);
+	ifi->ifi_index = (int)link.ifindex;
+	return nl_request(nl, nlh);
+}
+
 static int bridge_addr_msg(struct nl *nl, uint16_t type, uint16_t flags,
 			   unsigned ifindex, uint32_t addr, uint8_t len)
 {

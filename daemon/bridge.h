@@ -14,6 +14,11 @@
 int bridge_ensure(struct nl *nl, const char *name, const uint8_t mac[6],
 		  unsigned *ifindex, bool *created);
 
+/* Deletes the bridge `name` (its ports are released, not deleted). No
+ * link of that name is -ENODEV; a link that is not a bridge, -EEXIST.
+ * Returns 0 or -errno. */
+int bridge_delete(struct nl *nl, const char *name);
+
 /* Adds addr/len to the link (already present: 0). Returns 0 or -errno. */
 int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
 /* Removes addr/len from the link (absent: 0). Returns 0 or -errno. */

@@ -1,5 +1,6 @@
 /* The control socket's commands: each takes the request's words and writes
  * its output, text or JSON, for defnetctl to print as it is. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -8,37 +9,171 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "defnet_config.h"
+#include "dhcp_service.h"
+#include "dns_service.h"
 #include "json.h"
+#include "mdns_resolved.h"
+#include "mdns_service.h"
 #include "routes.h"
-
-/* Where guests' traffic would leave now: the route to an address outside
- * every private range. The NAT issue refines this with the guests' own
- * source address and policy routing. */
-#define UPLINK_PROBE_ADDR 0xc0000201u  /* 192.0.2.1, RFC 5737 */
+#include "uplink.h"
 
 struct status {
 	char mac[MAC_STRLEN], subnet[IP4_PREFIX_STRLEN], gateway[IP4_STRLEN];
-	bool have_uplink;
-	char uplink_if[IF_NAMESIZE], uplink_gw[IP4_STRLEN];
 	unsigned ports;
 	uint64_t uptime;
 };
 
 static void status_collect(struct daemon *d, struct status *s)
 {
-	uint32_t gw = 0;
-
 	mac_format(d->mac, s->mac);
 	ip4_prefix_format(d->subnet, s->subnet);
 	ip4_format(d->gateway, s->gateway);
-	s->have_uplink = route_lookup(&d->nl, UPLINK_PROBE_ADDR, s->uplink_if, &gw) == 0;
-	if (gw)
-		ip4_format(gw, s->uplink_gw);
-	else
-		s->uplink_gw[0] = '\0';
 	if (bridge_port_count(&d->nl, d->ifindex, &s->ports) < 0)
 		s->ports = 0;
 	s->uptime = (daemon_now_ms() - d->started_ms) / 1000;
+}
+
+static void status_json_dns(struct daemon *d, struct json *j)
+{
+	struct dns_counters c = { 0 };
+
+	json_key(j, "dns");
+	if (!d->dns) {
+		json_null(j);
+		return;
+	}
+	dns_service_counters(d->dns, &c);
+	json_object_begin(j);
+	json_key(j, "upstreams");
+	json_array_begin(j);
+	for (size_t i = 0; i < c.n_upstreams; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		json_string(j, inet_ntop(c.upstreams[i].family, c.upstreams[i].addr, a, sizeof(a)));
+	}
+	json_array_end(j);
+	json_key(j, "queries");
+	json_uint(j, c.queries);
+	json_key(j, "udp");
+	json_uint(j, c.udp);
+	json_key(j, "tcp");
+	json_uint(j, c.tcp);
+	json_key(j, "local");
+	json_uint(j, c.local);
+	json_key(j, "cache_hits");
+	json_uint(j, c.cache_hits);
+	json_key(j, "cache_misses");
+	json_uint(j, c.cache_misses);
+	json_key(j, "forwarded");
+	json_uint(j, c.forwarded);
+	json_key(j, "upstream_failures");
+	json_uint(j, c.upstream_failures);
+	json_key(j, "servfail");
+	json_uint(j, c.servfail);
+	json_key(j, "formerr");
+	json_uint(j, c.formerr);
+	json_key(j, "dropped");
+	json_uint(j, c.dropped);
+	json_key(j, "truncated");
+	json_uint(j, c.truncated);
+	json_key(j, "mismatched");
+	json_uint(j, c.mismatched);
+	json_key(j, "upstream_changes");
+	json_uint(j, c.upstream_changes);
+	json_key(j, "pending");
+	json_uint(j, c.pending);
+	json_key(j, "tcp_open");
+	json_uint(j, c.tcp_open);
+	json_key(j, "cache_entries");
+	json_uint(j, c.cache_entries);
+	json_key(j, "cache_bytes");
+	json_uint(j, c.cache_bytes);
+	json_key(j, "names");
+	json_uint(j, name_table_count(d->names));
+	json_object_end(j);
+}
+
+/* mDNS: the responder's counters, and whether the host's resolver can use
+ * it (systemd-resolved's MulticastDNS=, read from its files). */
+struct status_mdns {
+	struct mdns_counters c;
+	uint64_t answered;
+	struct mdns_resolved_state resolved;
+	char hint_buf[512];
+	const char *hint;
+};
+
+static void status_mdns_collect(struct daemon *d, struct status_mdns *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (d->mdns)
+		mdns_service_counters(d->mdns, &m->c);
+	for (int o = MDNS_ANSWER_MULTICAST; o <= MDNS_ANSWER_LEGACY; o++)
+		m->answered += m->c.outcome[o];
+	mdns_resolved_read("", d->ifindex, &m->resolved);
+	m->hint = mdns_resolved_hint(&m->resolved, d->cfg.bridge, m->hint_buf,
+				     sizeof(m->hint_buf));
+}
+
+static void status_json_mdns(struct daemon *d, struct json *j)
+{
+	struct status_mdns m;
+
+	status_mdns_collect(d, &m);
+	json_key(j, "mdns");
+	json_object_begin(j);
+	json_key(j, "enabled");
+	json_bool(j, d->cfg.mdns_enable);
+	json_key(j, "running");
+	json_bool(j, d->mdns != NULL);
+	json_key(j, "names");
+	json_uint(j, m.c.names);
+	json_key(j, "silenced");
+	json_uint(j, m.c.silenced);
+	json_key(j, "answered");
+	json_uint(j, m.answered);
+	json_key(j, "unsolicited");
+	json_uint(j, m.c.unsolicited);
+	json_key(j, "goodbyes");
+	json_uint(j, m.c.goodbyes);
+	json_key(j, "packets");
+	json_object_begin(j);
+	for (int o = 0; o < MDNS_OUTCOME_COUNT; o++) {
+		json_key(j, mdns_outcome_name((enum mdns_outcome)o));
+		json_uint(j, m.c.outcome[o]);
+	}
+	json_object_end(j);
+	json_key(j, "resolved_running");
+	json_bool(j, m.resolved.running);
+	json_key(j, "resolved_multicast_dns");
+	json_string(j, mdns_resolved_mode_name(m.resolved.global));
+	json_key(j, "resolved_link_mdns");
+	if (m.resolved.link == MDNS_RESOLVED_UNSET)
+		json_null(j);
+	else
+		json_string(j, mdns_resolved_mode_name(m.resolved.link));
+	json_key(j, "hint");
+	if (m.hint)
+		json_string(j, m.hint);
+	else
+		json_null(j);
+	json_object_end(j);
+}
+
+static void status_text_mdns(struct daemon *d, FILE *out)
+{
+	struct status_mdns m;
+
+	status_mdns_collect(d, &m);
+	if (d->mdns)
+		fprintf(out, "mdns:         on, %zu name%s (%zu silenced), %llu answers\n", m.c.names,
+			m.c.names == 1 ? "" : "s", m.c.silenced, (unsigned long long)m.answered);
+	else if (d->cfg.mdns_enable)
+		fprintf(out, "mdns:         not running (see the log)\n");
+	else
+		fprintf(out, "mdns:         off ([MDNS] Enable=no)\n");
+	if (m.hint)
+		fprintf(out, "mdns hint:    %s\n", m.hint);
 }
 
 static void status_json(struct daemon *d, const struct status *s, FILE *out)
@@ -63,28 +198,17 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	json_string(&j, d->cfg.subnet_auto ? "auto" : "fixed");
 	json_key(&j, "gateway");
 	json_string(&j, s->gateway);
-	json_key(&j, "uplink");
-	if (s->have_uplink) {
-		json_object_begin(&j);
-		json_key(&j, "interface");
-		json_string(&j, s->uplink_if);
-		json_key(&j, "gateway");
-		if (s->uplink_gw[0])
-			json_string(&j, s->uplink_gw);
-		else
-			json_null(&j);
-		json_object_end(&j);
-	} else {
-		json_null(&j);
-	}
+	uplink_status_json(d->uplink, &j);
 	json_key(&j, "ports");
 	json_uint(&j, s->ports);
 	json_key(&j, "leases");
-	json_uint(&j, 0);
+	json_uint(&j, dhcp_service_live_leases(d));
 	json_key(&j, "reservations");
-	json_uint(&j, d->cfg.n_reservations);
+	json_uint(&j, dhcp_service_reservations(d));
 	json_key(&j, "uptime");
 	json_uint(&j, s->uptime);
+	status_json_dns(d, &j);
+	status_json_mdns(d, &j);
 	json_object_end(&j);
 	fputc('\n', out);
 }
@@ -97,14 +221,19 @@ static void status_text(struct daemon *d, const struct status *s, FILE *out)
 		d->ifindex, s->mac, s->ports, s->ports == 1 ? "" : "s");
 	fprintf(out, "subnet:       %s (%s)\n", s->subnet, d->cfg.subnet_auto ? "auto" : "fixed");
 	fprintf(out, "gateway:      %s\n", s->gateway);
-	if (!s->have_uplink)
-		fprintf(out, "uplink:       none (no route out)\n");
-	else if (s->uplink_gw[0])
-		fprintf(out, "uplink:       %s via %s\n", s->uplink_if, s->uplink_gw);
-	else
-		fprintf(out, "uplink:       %s\n", s->uplink_if);
-	fprintf(out, "leases:       0\n");
-	fprintf(out, "reservations: %zu\n", d->cfg.n_reservations);
+	uplink_status_text(d->uplink, out);
+	fprintf(out, "leases:       %zu\n", dhcp_service_live_leases(d));
+	fprintf(out, "reservations: %zu\n", dhcp_service_reservations(d));
+	if (d->dns) {
+		struct dns_counters c = { 0 };
+
+		dns_service_counters(d->dns, &c);
+		fprintf(out, "dns:          %llu queries, %llu cache hits, %llu upstream failures, "
+			"%zu upstream%s\n", (unsigned long long)c.queries,
+			(unsigned long long)c.cache_hits, (unsigned long long)c.upstream_failures,
+			c.n_upstreams, c.n_upstreams == 1 ? "" : "s");
+	}
+	status_text_mdns(d, out);
 }
 
 static int cmd_status(struct daemon *d, const struct control_request *req, FILE *out,
@@ -145,6 +274,9 @@ static const struct {
 } commands[] = {
 	{ "status", cmd_status },
 	{ "reload", cmd_reload },
+	{ "leases", dhcp_service_cmd_leases },
+	{ "reserve", dhcp_service_cmd_reserve },
+	{ "unreserve", dhcp_service_cmd_unreserve },
 };
 
 int daemon_command(void *ctx, const struct control_request *req, FILE *out,

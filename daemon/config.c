@@ -57,6 +57,8 @@ void config_init(struct config *c)
 	c->subnet_auto = true;
 	c->lease_time = CONFIG_LEASE_DEFAULT;
 	c->pool_auto = true;
+	c->rate_limit = CONFIG_RATE_LIMIT_DEFAULT;
+	c->rate_limit_port = CONFIG_RATE_LIMIT_PORT_DEFAULT;
 	c->upstream_auto = true;
 	strcpy(c->resolv_conf, CONFIG_DEFAULT_RESOLV_CONF);
 	c->mdns_enable = true;
@@ -483,6 +485,37 @@ bad:
 			  p->quoted);
 }
 
+/* New leases per second: a number, or off (no limit). */
+static int config_set_rate(struct config_parser *p, const char *v, size_t n,
+			   uint32_t *out, uint32_t dflt)
+{
+	uint32_t rate;
+
+	if (n == 0) {
+		*out = dflt;
+		return 0;
+	}
+	if (config_eq(v, n, "off")) {
+		*out = 0;
+		return 0;
+	}
+	if (config_parse_uint(v, n, CONFIG_RATE_LIMIT_MAX, &rate) < 0 || rate == 0)
+		return config_bad(p, "'%s' is not off or a number of new leases per second (1 to %d)",
+				  p->quoted, CONFIG_RATE_LIMIT_MAX);
+	*out = rate;
+	return 0;
+}
+
+static int config_set_rate_limit(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_rate(p, v, n, &p->c->rate_limit, CONFIG_RATE_LIMIT_DEFAULT);
+}
+
+static int config_set_rate_limit_port(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_rate(p, v, n, &p->c->rate_limit_port, CONFIG_RATE_LIMIT_PORT_DEFAULT);
+}
+
 static bool config_is_unicast_mac(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -767,6 +800,8 @@ static const struct config_key config_keys[] = {
 	{ "DHCP", "LeaseTime", config_set_lease_time },
 	{ "DHCP", "Pool", config_set_pool },
 	{ "DHCP", "Reservation", config_set_reservation },
+	{ "DHCP", "RateLimit", config_set_rate_limit },
+	{ "DHCP", "RateLimitPerPort", config_set_rate_limit_port },
 	{ "DNS", "Upstream", config_set_upstream },
 	{ "DNS", "ResolvConf", config_set_resolv_conf },
 	{ "MDNS", "Enable", config_set_mdns_enable },

@@ -16,6 +16,11 @@
 #define CONFIG_MAX_UPSTREAMS 8
 #define CONFIG_HOSTNAME_MAX 63   /* one RFC 1123 label */
 #define CONFIG_DOMAIN_MAX 253
+/* New DHCP leases per second: room for a hundred guests booting at once
+ * (the burst is one second's worth), each VM on its own port. */
+#define CONFIG_RATE_LIMIT_DEFAULT 200
+#define CONFIG_RATE_LIMIT_PORT_DEFAULT 20
+#define CONFIG_RATE_LIMIT_MAX 1000000
 
 struct config_reservation {
 	uint8_t mac[6];
@@ -43,6 +48,8 @@ struct config {
 	uint32_t pool_first, pool_last;      /* valid when !pool_auto */
 	struct config_reservation *reservations;
 	size_t n_reservations;
+	uint32_t rate_limit;                 /* new leases per second, 0: off */
+	uint32_t rate_limit_port;            /* the same per bridge port */
 	/* [DNS] */
 	bool upstream_auto;
 	struct config_upstream upstreams[CONFIG_MAX_UPSTREAMS];

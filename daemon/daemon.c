@@ -4,9 +4,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bridge.h"
 #include "daemon.h"
+#include "dhcp_service.h"
+#include "dns_service.h"
+#include "mdns_service.h"
 #include "log.h"
 #include "machine_id.h"
 #include "nat_apply.h"
@@ -14,6 +18,7 @@
 #include "routes.h"
 #include "subnet.h"
 #include "subnet_state.h"
+#include "uplink.h"
 
 uint64_t daemon_now_ms(void)
 {
@@ -181,7 +186,7 @@ static int daemon_setup_addresses(struct daemon *d)
 }
 
 /* The whole inet defnet table, replaced in one atomic batch. */
-static int daemon_apply_nat(struct daemon *d)
+int daemon_apply_nat(struct daemon *d)
 {
 	struct nat_ruleset rs;
 	char err[NAT_ERR_SIZE];
@@ -190,6 +195,8 @@ static int daemon_apply_nat(struct daemon *d)
 	r = nat_ruleset_init(&rs, d->cfg.bridge, d->cfg.masquerade);
 	if (r == 0)
 		r = nat_ruleset_add_subnet(&rs, d->subnet.addr, d->subnet.len);
+	if (r == 0 && d->old_subnet.len)
+		r = nat_ruleset_add_subnet(&rs, d->old_subnet.addr, d->old_subnet.len);
 	if (r < 0) {
 		log_error("nftables: cannot describe the ruleset: %s", strerror(-r));
 		return r;
@@ -202,6 +209,142 @@ static int daemon_apply_nat(struct daemon *d)
 	log_info("nftables table inet defnet in place (%s)",
 		 d->cfg.masquerade ? "masquerade" : "routed, no masquerade");
 	return 0;
+}
+
+/* DNS ---------------------------------------------------------------------- */
+
+static void daemon_dns_log(void *ctx, int level, const char *msg)
+{
+	log_msg((enum log_level)level, "%s", msg);
+}
+
+/* Configured reservations with a name are guest names before any lease;
+ * DHCP adds the leases' names. */
+static void daemon_dns_names(struct daemon *d, const struct config *old)
+{
+	uint32_t ip;
+
+	for (size_t i = 0; old && i < old->n_reservations; i++) {
+		const struct config_reservation *r = &old->reservations[i];
+
+		if (r->name[0] && name_table_lookup(d->names, r->name, strlen(r->name), &ip) == 0 &&
+		    ip == r->ip)
+			name_table_remove(d->names, r->name, strlen(r->name));
+	}
+	for (size_t i = 0; i < d->cfg.n_reservations; i++) {
+		const struct config_reservation *r = &d->cfg.reservations[i];
+
+		if (r->name[0] && name_table_set(d->names, r->name, strlen(r->name), r->ip) < 0)
+			log_warning("reservation name '%s' is not usable in DNS", r->name);
+	}
+}
+
+static void daemon_dns_opts(struct daemon *d, struct dns_service_opts *o, char *host,
+			    size_t host_size, struct dns_server_addr *ups)
+{
+	if (gethostname(host, host_size) < 0)
+		host[0] = '\0';
+	host[host_size - 1] = '\0';
+	for (size_t i = 0; i < d->cfg.n_upstreams; i++) {
+		ups[i].family = d->cfg.upstreams[i].family;
+		memcpy(ups[i].addr, d->cfg.upstreams[i].addr, sizeof(ups[i].addr));
+		ups[i].port = d->cfg.upstreams[i].port;
+	}
+	*o = (struct dns_service_opts){
+		.ifname = d->cfg.bridge, .gateway = d->gateway,
+		.subnet_addr = d->subnet.addr, .subnet_len = d->subnet.len,
+		.domain = d->cfg.domain, .hostname = host, .names = d->names,
+		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
+		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
+		.log = daemon_dns_log,
+	};
+}
+
+static int daemon_start_dns(struct daemon *d)
+{
+	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
+	struct dns_service_opts o;
+	char host[256];
+	int r;
+
+	d->names = name_table_new();
+	if (!d->names)
+		return -ENOMEM;
+	daemon_dns_names(d, NULL);
+	daemon_dns_opts(d, &o, host, sizeof(host), ups);
+	r = dns_service_start(&d->dns, d->base, &o);
+	if (r < 0)
+		log_error("cannot start the DNS server: %s", strerror(-r));
+	return r;
+}
+
+static int daemon_reload_dns(struct daemon *d, const struct config *old)
+{
+	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
+	struct dns_service_opts o;
+	char host[256];
+
+	if (!d->dns)
+		return 0;
+	daemon_dns_names(d, old);
+	daemon_dns_opts(d, &o, host, sizeof(host), ups);
+	return dns_service_reload(d->dns, &o);
+}
+
+/* mDNS ----------------------------------------------------------------------- */
+
+/* The responder answers for the name table's names on the bridge. It is
+ * not essential: when it cannot start (port 5353 held by a responder that
+ * does not share it), guests still get addresses and DNS. */
+static void daemon_start_mdns(struct daemon *d)
+{
+	struct mdns_service_opts o = {
+		.ifname = d->cfg.bridge, .ifindex = d->ifindex, .gateway = d->gateway,
+		.subnet_addr = d->subnet.addr, .subnet_len = d->subnet.len,
+		.names = d->names, .log = daemon_dns_log,
+	};
+
+	if (!d->cfg.mdns_enable || d->mdns)
+		return;
+	if (mdns_service_start(&d->mdns, d->base, &o) < 0)
+		log_warning("mdns: the responder is off; guests' .local names will not resolve");
+}
+
+/* [MDNS] Enable= applies live; turning it off says goodbye to every name. */
+static void daemon_reload_mdns(struct daemon *d)
+{
+	if (d->cfg.mdns_enable) {
+		daemon_start_mdns(d);
+	} else if (d->mdns) {
+		mdns_service_stop(d->mdns);
+		d->mdns = NULL;
+		log_info("mdns: responder stopped ([MDNS] Enable=no)");
+	}
+}
+
+/* Renumbering (renumber.c) moved the subnet and the gateway: DHCP serves the
+ * new subnet and so NAKs requests for the old one ("wrong network"); DNS
+ * and mDNS sockets are bound to the gateway address, so they start again
+ * on the new one. */
+void daemon_renumbered(struct daemon *d)
+{
+	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
+	struct dns_service_opts o;
+	char host[256];
+
+	dhcp_service_reload(d);
+	if (d->dns) {
+		dns_service_stop(d->dns);
+		d->dns = NULL;
+		daemon_dns_opts(d, &o, host, sizeof(host), ups);
+		if (dns_service_start(&d->dns, d->base, &o) < 0)
+			log_error("DNS: cannot listen on the new gateway");
+	}
+	if (d->mdns) {
+		mdns_service_stop(d->mdns);
+		d->mdns = NULL;
+		daemon_start_mdns(d);
+	}
 }
 
 static void daemon_on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -272,8 +415,12 @@ int daemon_start(struct daemon *d)
 	    (r = daemon_choose_subnet(d)) < 0 ||
 	    (r = daemon_setup_addresses(d)) < 0 ||
 	    (r = daemon_apply_nat(d)) < 0 ||
+	    (r = uplink_start(d, &d->uplink)) < 0 ||
+	    (r = daemon_start_dns(d)) < 0 ||
+	    (r = dhcp_service_start(d)) < 0 ||
 	    (r = daemon_open_control(d)) < 0)
 		return r;
+	daemon_start_mdns(d);
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
 		    ip4_prefix_format(d->subnet, subnet));
 	log_info("ready in %llu ms", (unsigned long long)(daemon_now_ms() - d->started_ms));
@@ -309,13 +456,21 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	} else {
 		bool nat_changed = d->cfg.masquerade != next.masquerade;
 
+		struct config old = d->cfg;
+
 		daemon_warn_restart_keys(&d->cfg, &next);
-		config_free(&d->cfg);
 		d->cfg = next;
 		log_set_level(d->cfg.log_level);
+		dhcp_service_reload(d);
+		if (daemon_reload_dns(d, &old) < 0)
+			log_warning("reload: the DNS server keeps its previous settings");
+		daemon_reload_mdns(d);
+		config_free(&old);
 		if (nat_changed && (r = daemon_apply_nat(d)) < 0)
 			snprintf(err, errlen, "configuration loaded, but nftables refused the "
 				 "new ruleset (see the log)");
+		/* Masquerade= and DockerCompat= change what the watch does. */
+		uplink_refresh(d->uplink);
 		log_info("configuration reloaded from %s", d->config_path);
 	}
 	notify_send("READY=1");
@@ -326,6 +481,15 @@ void daemon_stop(struct daemon *d)
 {
 	control_close(d->control);
 	d->control = NULL;
+	uplink_stop(d->uplink);
+	d->uplink = NULL;
+	mdns_service_stop(d->mdns);  /* goodbyes: before the names go */
+	d->mdns = NULL;
+	dhcp_service_stop(d);
+	dns_service_stop(d->dns);
+	d->dns = NULL;
+	name_table_free(d->names);
+	d->names = NULL;
 	if (d->sig_term)
 		event_free(d->sig_term);
 	if (d->sig_int)

@@ -14,6 +14,12 @@
 #include "ip4.h"
 #include "nl.h"
 
+struct dhcp_service;
+struct dns_service;
+struct mdns_service;
+struct name_table;
+struct uplink;
+
 struct daemon {
 	const char *config_path;
 	const char *state_dir;
@@ -31,13 +37,28 @@ struct daemon {
 	uint64_t subnet_seed;               /* from the machine id */
 	struct ip4_prefix previous_subnet;  /* from the state file; len 0: none */
 	struct ip4_prefix subnet;
+	/* Renumbering (renumber.h): the subnet guests are moving out of, still
+	 * served (NAT, gateway address) and NAKed by DHCP; len 0: none. */
+	struct ip4_prefix old_subnet;
 	uint32_t gateway;
 	uint64_t started_ms;  /* CLOCK_BOOTTIME */
+	struct uplink *uplink;  /* the uplink watch (uplink.h) */
+	struct name_table *names;  /* guest names, for DNS (and mDNS) */
+	struct dns_service *dns;
+	struct dhcp_service *dhcp;  /* dhcp_service.h */
+	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or
  * -errno after logging what failed. */
 int daemon_start(struct daemon *d);
+
+/* Replaces the nftables table inet defnet: the subnet, and old_subnet while
+ * renumbering. Returns 0 or -errno after logging why. */
+int daemon_apply_nat(struct daemon *d);
+
+/* After renumbering: DHCP, DNS and mDNS follow the new subnet and gateway. */
+void daemon_renumbered(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

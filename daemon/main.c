@@ -8,6 +8,8 @@
 #include "daemon.h"
 #include "defnet_config.h"
 #include "log.h"
+#include "privdrop.h"
+#include "teardown.h"
 
 #define EXIT_CONFIG 2
 
@@ -15,12 +17,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: defnetd [--config FILE] [--state-dir DIR] [--runtime-dir DIR]\n"
-		"               [--check-config] [--version]\n"
+		"               [--check-config] [--teardown] [--version]\n"
 		"\n"
 		"  --config FILE      configuration (default %s; missing = defaults)\n"
 		"  --state-dir DIR    leases and subnet (default $STATE_DIRECTORY or /var/lib/defnet)\n"
 		"  --runtime-dir DIR  control socket (default $RUNTIME_DIRECTORY or /run/defnet)\n"
 		"  --check-config     validate the configuration and exit\n"
+		"  --teardown         remove the bridge and the nftables table, for uninstalling\n"
 		"  --version          print the version and exit\n",
 		CONFIG_DEFAULT_PATH);
 }
@@ -42,6 +45,16 @@ static const char *dir_from_env(const char *var, const char *fallback, char *buf
 	return buf;
 }
 
+/* Root outside systemd: once the bridge, nftables and the privileged
+ * ports are in place, go on as the unit's user would. */
+static int main_drop_privileges(const struct daemon *d)
+{
+	const char *dirs[] = { d->state_dir, d->runtime_dir };
+	int r = privdrop_to_user(PRIVDROP_USER, dirs, sizeof(dirs) / sizeof(dirs[0]));
+
+	return r < 0 ? r : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -49,6 +62,7 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "runtime-dir", required_argument, NULL, 'r' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "teardown", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -56,7 +70,7 @@ int main(int argc, char **argv)
 	static char state_buf[4096], runtime_buf[4096];
 	struct daemon d = { 0 };
 	char err[512];
-	int check_only = 0, opt, r;
+	int check_only = 0, teardown = 0, opt, r;
 
 	d.config_path = CONFIG_DEFAULT_PATH;
 	d.state_dir = dir_from_env("STATE_DIRECTORY", "/var/lib/defnet", state_buf, sizeof(state_buf));
@@ -67,6 +81,7 @@ int main(int argc, char **argv)
 		case 's': d.state_dir = optarg; break;
 		case 'r': d.runtime_dir = optarg; break;
 		case 'C': check_only = 1; break;
+		case 'T': teardown = 1; break;
 		case 'V': printf("defnetd %s\n", DEFNET_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_CONFIG;
@@ -90,8 +105,15 @@ int main(int argc, char **argv)
 		printf("%s: configuration is valid\n", d.config_path);
 		return 0;
 	}
+	if (teardown) {
+		r = teardown_run(d.cfg.bridge, d.runtime_dir, stdout);
+		config_free(&d.cfg);
+		return r < 0 ? EXIT_FAILURE : 0;
+	}
 
 	r = daemon_start(&d);
+	if (r == 0)
+		r = main_drop_privileges(&d);
 	if (r == 0)
 		r = daemon_run(&d);
 	daemon_stop(&d);

@@ -32,6 +32,8 @@ static void assert_defaults(const struct config *c)
 	assert_string_equal(c->domain, "");
 	assert_int_equal(c->lease_time, 3600);
 	assert_true(c->pool_auto);
+	assert_int_equal(c->rate_limit, CONFIG_RATE_LIMIT_DEFAULT);
+	assert_int_equal(c->rate_limit_port, CONFIG_RATE_LIMIT_PORT_DEFAULT);
 	assert_null(c->reservations);
 	assert_int_equal(c->n_reservations, 0);
 	assert_true(c->upstream_auto);
@@ -536,6 +538,29 @@ static void test_lease_time(void **state)
 	expect_error("[DHCP]\nLeaseTime=99999999999999999999999d\n", 2,
 		     "longer than the maximum");
 	expect_error("[DHCP]\nLeaseTime=4294967296s\n", 2, "longer than the maximum");
+}
+
+static void test_rate_limit(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "1.5", "10/s", "01", "1000001", "on", "x" };
+	char text[128];
+	struct config c;
+	size_t i;
+
+	expect_ok(&c, "[DHCP]\nRateLimit=5000\nRateLimitPerPort=off\n");
+	assert_int_equal(c.rate_limit, 5000);
+	assert_int_equal(c.rate_limit_port, 0);
+	config_free(&c);
+	expect_ok(&c, "[DHCP]\nRateLimit=off\nRateLimit=\nRateLimitPerPort=1000000\n");
+	assert_int_equal(c.rate_limit, CONFIG_RATE_LIMIT_DEFAULT);
+	assert_int_equal(c.rate_limit_port, 1000000);
+	config_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[DHCP]\nLeaseTime=1h\nRateLimit=%s\n", bad[i]);
+		expect_error(text, 3, "is not off or a number of new leases per second");
+		snprintf(text, sizeof(text), "[DHCP]\nRateLimitPerPort=%s\n", bad[i]);
+		expect_error(text, 2, "[DHCP] RateLimitPerPort: '");
+	}
 }
 
 static void test_pool(void **state)
@@ -1156,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_subnet),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_lease_time),
+		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_pool_combinations),
 		cmocka_unit_test(test_reservation),
