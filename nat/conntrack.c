@@ -280,6 +280,9 @@ int conntrack_parse(const void *buf, size_t len, struct conntrack_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (!buf || len > INT32_MAX || !mnl_nlmsg_ok(nlh, (int)len))
 		return -EINVAL;
+	/* libmnl walks attributes up to the aligned end of the message. */
+	if (MNL_ALIGN(nlh->nlmsg_len) > len)
+		return -EINVAL;
 	if (nlh->nlmsg_type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW))
 		return -ENOENT;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
