@@ -453,19 +453,15 @@ static void dhcp_service_lease_json(struct json *j, const struct lease *l, int64
 	char mac[MAC_STRLEN], ip[IP4_STRLEN];
 
 	json_object_begin(j);
-	json_key(j, "mac");
-	json_string(j, mac_format(l->mac, mac));
-	json_key(j, "ip");
-	json_string(j, ip4_format(l->ip, ip));
+	json_field_string(j, "mac", mac_format(l->mac, mac));
+	json_field_string(j, "ip", ip4_format(l->ip, ip));
 	json_key(j, "hostname");
 	if (l->hostname[0])
 		json_string(j, l->hostname);
 	else
 		json_null(j);
-	json_key(j, "expires");
-	json_int(j, expires);
-	json_key(j, "static");
-	json_bool(j, l->flags & LEASE_F_STATIC);
+	json_field_int(j, "expires", expires);
+	json_field_bool(j, "static", l->flags & LEASE_F_STATIC);
 	json_object_end(j);
 }
 

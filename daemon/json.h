@@ -33,4 +33,10 @@ void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 
+/* An object member in one call: json_key() then the value. */
+void json_field_string(struct json *j, const char *key, const char *s);
+void json_field_uint(struct json *j, const char *key, uint64_t v);
+void json_field_int(struct json *j, const char *key, int64_t v);
+void json_field_bool(struct json *j, const char *key, bool v);
+
 #endif

@@ -580,8 +580,7 @@ static void uplink_json_info(const struct uplink_info *u, struct json *j)
 	char a[IP4_STRLEN];
 
 	json_object_begin(j);
-	json_key(j, "interface");
-	json_string(j, u->ifname);
+	json_field_string(j, "interface", u->ifname);
 	json_key(j, "gateway");
 	if (u->gateway)
 		json_string(j, ip4_format(u->gateway, a));
@@ -606,10 +605,8 @@ void uplink_status_json(const struct uplink *u, struct json *j)
 	json_key(j, "uplink");
 	if (u && u->cur.present) {
 		uplink_json_info(&u->cur, j);
-		json_key(j, "changes");
-		json_uint(j, u->changes);
-		json_key(j, "flows_moved");
-		json_uint(j, u->flows_moved);
+		json_field_uint(j, "changes", u->changes);
+		json_field_uint(j, "flows_moved", u->flows_moved);
 		json_object_end(j);
 	} else {
 		json_null(j);
@@ -619,20 +616,16 @@ void uplink_status_json(const struct uplink *u, struct json *j)
 		json_string(j, ip4_prefix_format(u->d->old_subnet, p));
 	else
 		json_null(j);
-	json_key(j, "renumbered");
-	json_uint(j, u ? u->renumber.count : 0);
+	json_field_uint(j, "renumbered", u ? u->renumber.count : 0);
 	json_key(j, "firewall");
 	json_array_begin(j);
 	for (size_t i = 0; u && i < u->coexist.rep.n; i++) {
 		const struct coexist_problem *c = &u->coexist.rep.v[i];
 
 		json_object_begin(j);
-		json_key(j, "kind");
-		json_string(j, uplink_coexist_kind(c->kind));
-		json_key(j, "problem");
-		json_string(j, c->what);
-		json_key(j, "fix");
-		json_string(j, c->fix);
+		json_field_string(j, "kind", uplink_coexist_kind(c->kind));
+		json_field_string(j, "problem", c->what);
+		json_field_string(j, "fix", c->fix);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -89,12 +89,29 @@ static void test_array_of_objects(void **state)
 		    "{\"ip\":\"10.0.0.2\",\"static\":true}]");
 }
 
+static void test_fields(void **state)
+{
+	struct sink s;
+	struct json j;
+
+	sink_open(&s, &j);
+	json_object_begin(&j);
+	json_field_string(&j, "ip", "10.0.0.1");
+	json_field_uint(&j, "expires", 1700000000);
+	json_field_int(&j, "delta", -5);
+	json_field_bool(&j, "static", false);
+	json_object_end(&j);
+	sink_expect(&s, "{\"ip\":\"10.0.0.1\",\"expires\":1700000000,\"delta\":-5,"
+		    "\"static\":false}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_array_of_objects),
+		cmocka_unit_test(test_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
