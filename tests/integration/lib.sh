@@ -26,7 +26,9 @@
 #
 # Environment: DEFNETD, DEFNETCTL (the binaries; meson sets them; default
 # build/daemon/*), DN_WRAPPER (a command line put before defnetd, e.g.
-# "valgrind -q --leak-check=full --error-exitcode=1"), DN_LOGLEVEL (the
+# "valgrind -q --leak-check=full --error-exitcode=1"; with valgrind each
+# run writes DN_DIR/valgrind-RUN.log and a test whose report shows an error
+# or a leak fails, whatever the test itself checked), DN_LOGLEVEL (the
 # daemon's LogLevel=, default debug), DN_KEEP_FAILED=1 (keep a failed
 # test's directory: logs, notify and journal records, state).
 
@@ -57,13 +59,16 @@ DN_ZONE_TXT="defnet test zone"
 
 # How long to wait for the daemon's READY=1 and for its exit on SIGTERM.
 # A wrapper (DN_WRAPPER="valgrind -q ...") is slow: give it more time.
+# DN_SLOW is 1 under a wrapper: tests that time things allow for it.
 DN_WRAPPER=${DN_WRAPPER:-}
 if [ -n "$DN_WRAPPER" ]; then
 	DN_READY_TIMEOUT=${DN_READY_TIMEOUT:-60}
 	DN_STOP_TIMEOUT=${DN_STOP_TIMEOUT:-30}
+	DN_SLOW=1
 else
 	DN_READY_TIMEOUT=${DN_READY_TIMEOUT:-10}
 	DN_STOP_TIMEOUT=${DN_STOP_TIMEOUT:-10}
+	DN_SLOW=0
 fi
 DN_LOGLEVEL=${DN_LOGLEVEL:-debug}
 
@@ -245,13 +250,41 @@ dn_bg()
 	DN_PIDS+=("$DN_BG_PID")
 }
 
+# dn_wrapper NAME: DN_WRAPPER for one run of defnetd; valgrind writes its
+# report to DN_DIR/valgrind-NAME.log, which dn_valgrind_check reads.
+dn_wrapper()
+{
+	case $DN_WRAPPER in
+	valgrind\ * | */valgrind\ *) printf '%s --log-file=%s' "$DN_WRAPPER" "$DN_DIR/valgrind-$1.log" ;;
+	*) printf '%s' "$DN_WRAPPER" ;;
+	esac
+}
+
+# Fails (returns 1, showing the report) when a valgrind report of this
+# test has an error or a leak. A run killed with SIGKILL has no summary.
+dn_valgrind_check()
+{
+	local f bad=0
+	for f in "$DN_DIR"/valgrind-*.log; do
+		[ -e "$f" ] || continue
+		if grep -Eq 'ERROR SUMMARY: [1-9]' "$f"; then
+			printf -- '----- %s -----\n' "${f##*/}" >&2
+			grep -v '^==[0-9]*== *$' "$f" | head -n 120 >&2
+			bad=1
+		fi
+	done
+	[ "$bad" = 0 ] || printf '%s: FAIL: valgrind found errors or leaks in defnetd\n' "$DN_NAME" >&2
+	return "$bad"
+}
+
 dn_cleanup()
 {
 	local rc=$? pid ns i
 	trap '' INT TERM
 	set +e
+	# Under a wrapper the daemon's exit (valgrind's leak check) is slow.
 	for ((i = ${#DN_PIDS[@]} - 1; i >= 0; i--)); do
-		dn_kill "${DN_PIDS[i]}" 5
+		dn_kill "${DN_PIDS[i]}" "$DN_STOP_TIMEOUT"
 	done
 	# Whatever else is still inside our namespaces was started by this test
 	# (a daemon's child, a client's helper): stop it the same way.
@@ -263,6 +296,9 @@ dn_cleanup()
 	for ns in "${DN_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	if [ "$rc" = 0 ] && [ -n "$DN_DIR" ] && ! dn_valgrind_check; then
+		rc=1
+	fi
 	if [ -n "$DN_DIR" ] && [ -d "$DN_DIR" ]; then
 		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${DN_KEEP_FAILED:-}" ]; then
 			printf '%s: kept %s for inspection\n' "$DN_NAME" "$DN_DIR" >&2
@@ -402,15 +438,20 @@ dn_guest()
 dn_guest_ns() { printf '%s-%s' "$DN_ID" "$1"; }
 dn_guest_port() { local p="v-$1"; printf '%s' "${p:0:15}"; }
 
-# dn_dhcp_guest NAME: runs dhclient once in the guest (bounded). A script
+# dn_dhcp_guest NAME [HOSTNAME]: runs dhclient once in the guest (bounded),
+# sending HOSTNAME when given. A script
 # of ours applies the lease (address, default route) and records it in
 # DN_DIR/lease-NAME.env; nothing outside the guest's namespace is touched
 # (Debian's dhclient-script would rewrite the machine's /etc/resolv.conf).
 dn_dhcp_guest()
 {
-	local name=$1 ns script rc
+	local name=$1 hostname=${2:-} ns script rc conf=()
 	ns=$(dn_guest_ns "$name")
 	script="$DN_DIR/dhclient-script-$name"
+	if [ -n "$hostname" ]; then
+		conf=(-cf "$DN_DIR/dhclient-$name.conf")
+		printf 'send host-name "%s";\n' "$hostname" >"${conf[1]}"
+	fi
 	# dhclient gives its script a fresh environment: the lease file's
 	# path is written into the script.
 	cat >"$script" <<-EOF
@@ -427,7 +468,7 @@ dn_dhcp_guest()
 	exit 0
 	EOF
 	chmod 755 "$script"
-	dn_in "$ns" timeout 30 dhclient -1 -v -sf "$script" \
+	dn_in "$ns" timeout 30 dhclient -1 -v -sf "$script" "${conf[@]}" \
 		-pf "$DN_DIR/dhclient-$name.pid" \
 		-lf "$DN_DIR/dhclient-$name.leases" eth0 \
 		>>"$DN_DIR/dhclient-$name.log" 2>&1 </dev/null
@@ -540,9 +581,9 @@ dn_wait_ready()
 dn_start_defnetd()
 {
 	dn_new_run
-	# shellcheck disable=SC2086 # DN_WRAPPER is a command line
+	# shellcheck disable=SC2046,SC2086 # DN_WRAPPER is a command line
 	dn_bg "$DN_HOST" "$DN_LOG" env -u JOURNAL_STREAM \
-		NOTIFY_SOCKET="$DN_NOTIFY_SOCK" $DN_WRAPPER "$DEFNETD" \
+		NOTIFY_SOCKET="$DN_NOTIFY_SOCK" $(dn_wrapper "$DN_RUN") "$DEFNETD" \
 		--config "$DN_CONF" --state-dir "$DN_STATE" \
 		--runtime-dir "$DN_RUNTIME" "$@"
 	DN_DAEMON_PID=$DN_BG_PID
@@ -578,8 +619,10 @@ dn_stop_defnetd()
 dn_defnetd_once()
 {
 	DN_ONCE_ERR="$DN_DIR/once.err"
-	# shellcheck disable=SC2086
-	dn_h timeout -k 2 10 env -u JOURNAL_STREAM -u NOTIFY_SOCKET $DN_WRAPPER \
+	DN_ONCE=$((${DN_ONCE:-0} + 1))
+	# shellcheck disable=SC2046,SC2086
+	dn_h timeout -k 2 $((10 + 50 * DN_SLOW)) env -u JOURNAL_STREAM -u NOTIFY_SOCKET \
+		$(dn_wrapper "once-$DN_ONCE") \
 		"$DEFNETD" --state-dir "$DN_STATE" --runtime-dir "$DN_RUNTIME" \
 		"$@" >"$DN_ONCE_ERR" 2>&1 </dev/null
 }
