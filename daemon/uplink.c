@@ -519,6 +519,11 @@ static void uplink_on_events(void *ctx, unsigned events)
 		coexist_check(u->d, &u->coexist);
 }
 
+static void uplink_on_first_turn(evutil_socket_t fd, short what, void *arg)
+{
+	uplink_on_events(arg, UPLINK_EV_NFT);
+}
+
 int uplink_start(struct daemon *d, struct uplink **out)
 {
 	struct uplink *u = calloc(1, sizeof(*u));
@@ -534,7 +539,12 @@ int uplink_start(struct daemon *d, struct uplink **out)
 		free(u);
 		return r;
 	}
-	uplink_on_events(u, UPLINK_EV_ALL);
+	/* The firewall scan waits for the loop's first turn: its netfilter
+	 * socket, closed right after our table was replaced, would wait for
+	 * the kernel to destroy the old one (~10 ms), and READY=1 need not. */
+	uplink_on_events(u, UPLINK_EV_ALL & ~(UPLINK_EV_NFT | UPLINK_EV_OVERRUN));
+	if (event_base_once(d->base, -1, EV_TIMEOUT, uplink_on_first_turn, u, NULL) < 0)
+		coexist_check(d, &u->coexist);
 	*out = u;
 	return 0;
 }

@@ -179,29 +179,38 @@ static int nat_receive(struct mnl_socket *sock, const struct nat_batch *b,
 	return nat_result_done(res, b) ? 0 : -ETIMEDOUT;
 }
 
-int nat_send(const struct nat_batch *b, char *err, size_t errlen)
+int nat_conn_open(struct nat_conn *c)
+{
+	c->sock = nat_socket_open();
+	if (!c->sock)
+		return -errno;
+	c->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+void nat_conn_close(struct nat_conn *c)
+{
+	if (!c->sock)
+		return;
+	mnl_socket_close(c->sock);
+	c->sock = NULL;
+}
+
+int nat_conn_send(struct nat_conn *c, const struct nat_batch *b,
+		  char *err, size_t errlen)
 {
 	struct nat_result res;
-	struct mnl_socket *sock;
 	ssize_t n;
 	int ret;
 
-	if (err && errlen > 0)
-		err[0] = '\0';
 	nat_result_init(&res);
-	sock = nat_socket_open();
-	if (!sock) {
-		ret = -errno;
-		nat_err_printf(err, errlen, "netlink socket", -ret, "");
-		return ret;
-	}
-	n = mnl_socket_sendto(sock, b->buf, b->len);
+	n = mnl_socket_sendto(c->sock, b->buf, b->len);
 	if (n < 0 || (size_t)n != b->len) {
 		ret = n < 0 ? -errno : -EIO;
 		nat_err_printf(err, errlen, "sending the batch", -ret, "");
-		goto out;
+		return ret;
 	}
-	ret = nat_receive(sock, b, &res);
+	ret = nat_receive(c->sock, b, &res);
 	if (res.err < 0) {
 		ret = res.err;
 		if (err && errlen > 0)
@@ -209,61 +218,91 @@ int nat_send(const struct nat_batch *b, char *err, size_t errlen)
 	} else if (ret < 0) {
 		nat_err_printf(err, errlen, "reading the answers", -ret, "");
 	}
-out:
-	mnl_socket_close(sock);
 	return ret;
 }
 
-/* Sequence numbers only need to differ from one batch to the next on the
- * socket; a fresh socket per batch makes the clock a fine source. */
-static uint32_t nat_seq_start(void)
+/* Builds a batch with build(), numbered from the connection's next
+ * sequence number, and sends it. */
+static int nat_conn_run(struct nat_conn *c, const struct nat_ruleset *rs,
+			enum nat_batch_mode mode, char *err, size_t errlen)
 {
-	return (uint32_t)time(NULL);
+	struct nat_batch *b;
+	int ret;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	b = malloc(sizeof(*b));
+	if (!b) {
+		nat_err_printf(err, errlen, "building the batch", ENOMEM, "");
+		return -ENOMEM;
+	}
+	ret = rs ? nat_batch_build_apply(b, rs, c->seq, mode)
+		 : nat_batch_build_remove(b, c->seq, mode);
+	if (ret < 0) {
+		nat_err_printf(err, errlen, "building the batch", -ret, "");
+		goto out;
+	}
+	/* Sequence numbers only need to differ between batches on a socket. */
+	c->seq += (uint32_t)b->n_msgs + 2;
+	ret = nat_conn_send(c, b, err, errlen);
+out:
+	free(b);
+	return ret;
+}
+
+int nat_conn_apply(struct nat_conn *c, const struct nat_ruleset *rs,
+		   enum nat_batch_mode mode, char *err, size_t errlen)
+{
+	if (!rs || !c->sock)
+		return -EINVAL;
+	return nat_conn_run(c, rs, mode, err, errlen);
+}
+
+/* One-shot callers get a socket of their own for one batch. */
+static int nat_once_open(struct nat_conn *c, char *err, size_t errlen)
+{
+	int ret;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	ret = nat_conn_open(c);
+	if (ret < 0)
+		nat_err_printf(err, errlen, "netlink socket", -ret, "");
+	return ret;
+}
+
+static int nat_once(const struct nat_ruleset *rs, enum nat_batch_mode mode,
+		    char *err, size_t errlen)
+{
+	struct nat_conn c;
+	int ret = nat_once_open(&c, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	ret = nat_conn_run(&c, rs, mode, err, errlen);
+	nat_conn_close(&c);
+	return ret;
 }
 
 int nat_apply(const struct nat_ruleset *rs, enum nat_batch_mode mode,
 	      char *err, size_t errlen)
 {
-	struct nat_batch *b;
-	int ret;
-
-	if (err && errlen > 0)
-		err[0] = '\0';
-	b = malloc(sizeof(*b));
-	if (!b) {
-		nat_err_printf(err, errlen, "building the batch", ENOMEM, "");
-		return -ENOMEM;
-	}
-	ret = nat_batch_build_apply(b, rs, nat_seq_start(), mode);
-	if (ret < 0) {
-		nat_err_printf(err, errlen, "building the batch", -ret, "");
-		goto out;
-	}
-	ret = nat_send(b, err, errlen);
-out:
-	free(b);
-	return ret;
+	return nat_once(rs, mode, err, errlen);
 }
 
 int nat_remove(char *err, size_t errlen)
 {
-	struct nat_batch *b;
-	int ret;
+	return nat_once(NULL, NAT_BATCH_COMMIT, err, errlen);
+}
 
-	if (err && errlen > 0)
-		err[0] = '\0';
-	b = malloc(sizeof(*b));
-	if (!b) {
-		nat_err_printf(err, errlen, "building the batch", ENOMEM, "");
-		return -ENOMEM;
-	}
-	ret = nat_batch_build_remove(b, nat_seq_start(), NAT_BATCH_COMMIT);
-	if (ret < 0) {
-		nat_err_printf(err, errlen, "building the batch", -ret, "");
-		goto out;
-	}
-	ret = nat_send(b, err, errlen);
-out:
-	free(b);
+int nat_send(const struct nat_batch *b, char *err, size_t errlen)
+{
+	struct nat_conn c;
+	int ret = nat_once_open(&c, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	ret = nat_conn_send(&c, b, err, errlen);
+	nat_conn_close(&c);
 	return ret;
 }

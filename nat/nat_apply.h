@@ -19,17 +19,37 @@
 #define NAT_ERR_SIZE 256
 #define NAT_RECV_TIMEOUT_MS 2000
 
+/* A NETLINK_NETFILTER socket kept for a daemon's life. Closing such a
+ * socket right after a transaction that replaced the table waits for the
+ * kernel to destroy the old table (an RCU grace period, ~10 ms), so the
+ * daemon keeps one open rather than opening one per batch. */
+struct nat_conn {
+	struct mnl_socket *sock;  /* NULL: not open */
+	uint32_t seq;             /* of the next batch */
+};
+
+/* Returns 0 or -errno. */
+int nat_conn_open(struct nat_conn *c);
+void nat_conn_close(struct nat_conn *c);
+
 /* Replaces the table inet defnet by the one rs describes, in one
  * transaction; no other table is touched. NAT_BATCH_CHECK has the kernel
  * check the batch and keep nothing. Returns 0 or -errno; on failure err
  * (errlen bytes; may be NULL) says what failed. */
+int nat_conn_apply(struct nat_conn *c, const struct nat_ruleset *rs,
+		   enum nat_batch_mode mode, char *err, size_t errlen);
+
+/* The same over a socket of its own, for one-shot callers. */
 int nat_apply(const struct nat_ruleset *rs, enum nat_batch_mode mode,
 	      char *err, size_t errlen);
 
 /* Deletes the table inet defnet; an absent table is not an error. */
 int nat_remove(char *err, size_t errlen);
 
-/* Sends a built batch and reads its answers. */
+/* Sends a built batch and reads its answers: over c, or (nat_send) over a
+ * socket of its own. */
+int nat_conn_send(struct nat_conn *c, const struct nat_batch *b,
+		  char *err, size_t errlen);
 int nat_send(const struct nat_batch *b, char *err, size_t errlen);
 
 /* The answers to one batch, gathered as they arrive. */
