@@ -12,6 +12,8 @@
 #       per query (perf stat, when perf works);
 # and the server's RSS after each. Run as root from the repository after
 # building (ninja -C build):  bench/dns.sh [DEFNETD] [DEFNETCTL]
+# BENCH_SERVERS="defnetd dnsmasq" picks servers; BENCH_PARTS=miss runs (b)
+# only (default: all).
 # Needs dnsperf, dnsmasq, unbound, taskset; perf optional.
 set -u -o pipefail
 DN_NAME=benchdns
@@ -132,6 +134,16 @@ stop_server()
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+# CPU time of the server's main thread, in ns (each server runs one).
+cpu_ns() { awk '{print $1}' "/proc/$SERVER_PID/schedstat"; }
+# Datagrams the upstream dropped for want of socket buffer: a burst of
+# misses forwarded at once overflows it, and those queries are then
+# retried (or lost) by the server under test.
+up_drops()
+{
+	dn_in "$DN_UP" awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next }
+		$1 == "Udp:" { print $c }' /proc/net/snmp
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 
 # perf_dnsperf ARGS...: dnsperf from the guest on the load CPU.
@@ -149,9 +161,20 @@ run_server()
 	start_server "$name"
 	# (b) misses first, on an empty cache.
 	miss_file "$name" >"$W/miss-$name.txt"
+	t0=$(cpu_ns)
+	d0=$(up_drops)
 	perf_dnsperf -d "$W/miss-$name.txt" -n 1 -c 8 -q 500 -t 2 >"$out.miss"
+	t1=$(cpu_ns)
 	printf '%s miss_qps %s\n%s miss_lost %s\n%s miss_rss %s\n' "$name" "$(qps_of "$out.miss")" \
 		"$name" "$(lost_of "$out.miss")" "$name" "$(rss_kb)" >>"$RESULTS"
+	printf '%s miss_cpu_us %s\n%s miss_up_drops %s\n%s miss_max_s %s\n' "$name" \
+		"$(awk -v a="$t0" -v b="$t1" -v n="$(done_of "$out.miss")" 'BEGIN { printf "%.2f", (b - a) / 1e3 / n }')" \
+		"$name" "$(($(up_drops) - d0))" \
+		"$name" "$(sed -n 's/.*Average Latency.*max \([0-9.]*\)).*/\1/p' "$out.miss")" >>"$RESULTS"
+	if [ "${BENCH_PARTS:-all}" = miss ]; then
+		stop_server
+		return
+	fi
 	# (a) hits, warmed.
 	perf_dnsperf -d "$W/hits.txt" -n 2 >/dev/null
 	perf_dnsperf -d "$W/hits.txt" -l "$DUR" -c 8 -q 500 >"$out.hit"
@@ -195,7 +218,9 @@ for line in open(sys.argv[1]):
     s, k, *v = line.split()
     r.setdefault(s, {})[k] = v[0] if v else ""
 rows = [("hit QPS (a)", "hit_qps"), ("miss QPS, 10k names (b)", "miss_qps"),
-        ("misses lost (b)", "miss_lost"), ("p50 ms @200 q/s (c)", "p50_ms"),
+        ("misses lost (b)", "miss_lost"), ("CPU us/miss (b)", "miss_cpu_us"),
+        ("upstream drops (b)", "miss_up_drops"), ("slowest miss s (b)", "miss_max_s"),
+        ("p50 ms @200 q/s (c)", "p50_ms"),
         ("p99 ms @200 q/s (c)", "p99_ms"), ("answered of 500k @50k/s (d)", "q50k_done"),
         ("CPU us/query @50k/s (d)", "cpu_us_per_q"), ("user instr./query (d)", "ins_per_q"),
         ("RSS kB after (b)", "miss_rss"), ("RSS kB after (a)", "hit_rss"),

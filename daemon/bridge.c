@@ -278,6 +278,25 @@ int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
 	return 0;
 }
 
+int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
+{
+	struct bridge_ports ports = { .master = bridge };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int ret;
+
+	if (bridge == 0 || port == 0)
+		return -EINVAL;
+	ifi = bridge_link_msg(nl, &nlh, RTM_GETLINK, 0);
+	ifi->ifi_index = (int)port;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
+	if (ret < 0)
+		return ret;
+	*is_port = ports.count > 0;
+	return 0;
+}
+
 #define IP_FORWARD_PATH "/proc/sys/net/ipv4/ip_forward"
 
 static bool ip_forwarding_enabled(void)

@@ -29,6 +29,8 @@ int bridge_set_up(struct nl *nl, unsigned ifindex);
 
 /* Counts the links enslaved to the bridge. Returns 0 or -errno. */
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count);
+/* Is the link port a port of the bridge now? -ENODEV: no such link. */
+int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port);
 
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward. Returns 0 or -errno. */
 int ip_forwarding_enable(void);

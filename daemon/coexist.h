@@ -89,6 +89,12 @@ void coexist_view_free(struct coexist_view *view);
  * unless they are there. -ENOENT when the chain does not exist. */
 int coexist_docker_add(const char *bridge);
 
+/* Deletes from ip filter DOCKER-USER exactly the rules that
+ * coexist_docker_add() adds (every expression alike), in one batch, and
+ * nothing else. Returns how many it deleted (0: none there, or no such
+ * chain), or -errno with err saying what failed. */
+int coexist_docker_remove(const char *bridge, char *err, size_t errlen);
+
 /* The daemon's state: the last report, to log only what changes. */
 struct coexist {
 	struct coexist_report rep;

@@ -288,6 +288,14 @@ static int coexist_put_ifname(struct nftnl_rule *r, uint32_t key, const char *br
 	return coexist_add_expr(r, cmp);
 }
 
+static void coexist_ctstate_info(struct xt_conntrack_mtinfo3 *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->match_flags = XT_CONNTRACK_STATE;
+	info->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
+			   XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+}
+
 /* -m conntrack --ctstate RELATED,ESTABLISHED, through the xtables match as
  * iptables-nft 1.8 writes it: a native ct expression would make iptables
  * refuse the whole chain as incompatible. */
@@ -304,9 +312,7 @@ static int coexist_put_ctstate(struct nftnl_rule *r)
 		nftnl_expr_free(mt);
 		return -ENOMEM;
 	}
-	info->match_flags = XT_CONNTRACK_STATE;
-	info->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
-			   XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+	coexist_ctstate_info(info);
 	nftnl_expr_set_str(mt, NFTNL_EXPR_MT_NAME, "conntrack");
 	nftnl_expr_set_u32(mt, NFTNL_EXPR_MT_REV, 3);
 	nftnl_expr_set(mt, NFTNL_EXPR_MT_INFO, info, sizeof(*info));
@@ -382,6 +388,178 @@ int coexist_docker_add(const char *bridge)
 	}
 	free(b);
 	return r;
+}
+
+/* Our rules, as coexist_docker_rule() builds them: every expression and
+ * its every attribute that the rule's meaning depends on. A rule that
+ * differs in anything (another interface, a further match, a comment) is
+ * someone else's. */
+#define COEXIST_RULE_MAX_EXPRS 6
+#define COEXIST_MAX_OURS 16
+
+static bool coexist_kind_is(struct nftnl_expr *e, const char *kind)
+{
+	const char *k = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	return k && strcmp(k, kind) == 0;
+}
+
+static bool coexist_is_ifname(struct nftnl_expr *meta, struct nftnl_expr *cmp, uint32_t key,
+			      const char *bridge)
+{
+	const void *data;
+	uint32_t len = 0;
+
+	if (!coexist_kind_is(meta, "meta") || !coexist_kind_is(cmp, "cmp") ||
+	    nftnl_expr_get_u32(meta, NFTNL_EXPR_META_KEY) != key ||
+	    nftnl_expr_get_u32(meta, NFTNL_EXPR_META_DREG) != NFT_REG_1 ||
+	    nftnl_expr_get_u32(cmp, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
+	    nftnl_expr_get_u32(cmp, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ)
+		return false;
+	data = nftnl_expr_get(cmp, NFTNL_EXPR_CMP_DATA, &len);
+	return data && len == strlen(bridge) + 1 && memcmp(data, bridge, len) == 0;
+}
+
+static bool coexist_is_ctstate(struct nftnl_expr *mt)
+{
+	struct xt_conntrack_mtinfo3 want;
+	const char *name;
+	const void *info;
+	uint32_t len = 0;
+
+	if (!coexist_kind_is(mt, "match"))
+		return false;
+	name = nftnl_expr_get_str(mt, NFTNL_EXPR_MT_NAME);
+	info = nftnl_expr_get(mt, NFTNL_EXPR_MT_INFO, &len);
+	coexist_ctstate_info(&want);
+	/* The kernel gives the info back padded to its alignment. */
+	return name && strcmp(name, "conntrack") == 0 &&
+	       nftnl_expr_get_u32(mt, NFTNL_EXPR_MT_REV) == 3 && info && len >= sizeof(want) &&
+	       memcmp(info, &want, sizeof(want)) == 0;
+}
+
+static bool coexist_is_accept(struct nftnl_expr *cnt, struct nftnl_expr *imm)
+{
+	return coexist_kind_is(cnt, "counter") && coexist_kind_is(imm, "immediate") &&
+	       nftnl_expr_get_u32(imm, NFTNL_EXPR_IMM_DREG) == NFT_REG_VERDICT &&
+	       nftnl_expr_get_u32(imm, NFTNL_EXPR_IMM_VERDICT) == NF_ACCEPT;
+}
+
+static bool coexist_is_ours(struct nftnl_rule *r, const char *bridge)
+{
+	struct nftnl_expr *e[COEXIST_RULE_MAX_EXPRS + 1];
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	size_t n = 0;
+
+	if (!it)
+		return false;
+	while (n < COEXIST_RULE_MAX_EXPRS + 1 && (e[n] = nftnl_expr_iter_next(it)))
+		n++;
+	nftnl_expr_iter_destroy(it);
+	if (n == 4)
+		return coexist_is_ifname(e[0], e[1], NFT_META_IIFNAME, bridge) &&
+		       coexist_is_accept(e[2], e[3]);
+	if (n == 5)
+		return coexist_is_ifname(e[0], e[1], NFT_META_OIFNAME, bridge) &&
+		       coexist_is_ctstate(e[2]) && coexist_is_accept(e[3], e[4]);
+	return false;
+}
+
+struct coexist_ours {
+	const char *bridge;
+	uint64_t handles[COEXIST_MAX_OURS];
+	size_t n;
+};
+
+static int coexist_ours_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coexist_ours *o = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *table, *chain;
+
+	if (!r) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) == NFPROTO_IPV4 &&
+	    (table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE)) &&
+	    (chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)) &&
+	    strcmp(table, COEXIST_DOCKER_TABLE) == 0 && strcmp(chain, COEXIST_DOCKER_CHAIN) == 0 &&
+	    nftnl_rule_is_set(r, NFTNL_RULE_HANDLE) && o->n < COEXIST_MAX_OURS &&
+	    coexist_is_ours(r, o->bridge))
+		o->handles[o->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+static int coexist_find_ours(struct coexist_ours *o)
+{
+	struct mnl_socket *sock;
+	char *buf = malloc(COEXIST_BUF_SIZE);
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	sock = coexist_socket();
+	if (!sock) {
+		r = -errno;
+		free(buf);
+		return r;
+	}
+	r = coexist_dump(sock, buf, NFT_MSG_GETRULE, (uint32_t)time(NULL), coexist_ours_cb, o);
+	mnl_socket_close(sock);
+	free(buf);
+	return r;
+}
+
+static int coexist_docker_del(struct nat_batch *b, uint32_t seq, uint64_t handle)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, COEXIST_DOCKER_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, COEXIST_DOCKER_CHAIN);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, NFT_MSG_DELRULE, NFPROTO_IPV4, NLM_F_ACK,
+				    seq);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	b->len += nlh->nlmsg_len;
+	b->msgs[b->n_msgs].seq = seq;
+	snprintf(b->msgs[b->n_msgs].what, sizeof(b->msgs[0].what),
+		 "rule handle %llu in ip filter DOCKER-USER", (unsigned long long)handle);
+	b->n_msgs++;
+	nftnl_rule_free(r);
+	return 0;
+}
+
+int coexist_docker_remove(const char *bridge, char *err, size_t errlen)
+{
+	struct coexist_ours o = { .bridge = bridge };
+	struct nat_batch *b;
+	uint32_t seq = (uint32_t)time(NULL);
+	int r;
+
+	err[0] = '\0';
+	r = coexist_find_ours(&o);
+	if (r < 0 || o.n == 0)
+		return r;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->seq_begin = seq;
+	b->len = nftnl_batch_begin(b->buf, seq)->nlmsg_len;
+	for (size_t i = 0; r == 0 && i < o.n; i++)
+		r = coexist_docker_del(b, seq + 1 + (uint32_t)i, o.handles[i]);
+	if (r == 0) {
+		b->len += nftnl_batch_end(b->buf + b->len, seq + 1 + (uint32_t)o.n)->nlmsg_len;
+		r = nat_send(b, err, errlen);
+	}
+	free(b);
+	return r < 0 ? r : (int)o.n;
 }
 
 /* The daemon's report ------------------------------------------------------------ */

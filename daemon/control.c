@@ -2,11 +2,13 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -20,6 +22,13 @@
 #define CONTROL_TIMEOUT_SEC 5
 #define CONTROL_MAX_CONNS 32
 #define CONTROL_GROUPS_MAX 256
+#define CONTROL_LOG_MS 10000    /* a limit hit is logged once per interval */
+
+struct control_ratelog {
+	uint64_t last_ms;
+	unsigned held;        /* not logged since */
+	bool logged;
+};
 
 struct control_conn {
 	struct control *control;
@@ -35,7 +44,28 @@ struct control {
 	gid_t group;          /* (gid_t)-1 when the group does not exist */
 	struct control_conn *conns;
 	unsigned n_conns;
+	struct control_ratelog rl_full, rl_refused;
 };
+
+/* True when this event is to be logged; *held is then how many were not,
+ * since the last one. */
+static bool control_log_due(struct control_ratelog *rl, unsigned *held)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (rl->logged && now - rl->last_ms < CONTROL_LOG_MS) {
+		rl->held++;
+		return false;
+	}
+	*held = rl->held;
+	rl->held = 0;
+	rl->logged = true;
+	rl->last_ms = now;
+	return true;
+}
 
 static void control_conn_free(struct control_conn *conn)
 {
@@ -78,6 +108,7 @@ static bool control_peer_allowed(struct control *c, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	unsigned held;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
@@ -86,8 +117,10 @@ static bool control_peer_allowed(struct control *c, int fd)
 	if (c->group != (gid_t)-1 && (cred.gid == c->group ||
 				      control_user_in_group(cred.uid, c->group)))
 		return true;
-	log_warning("control: refused uid %u (pid %d): not root, not in group %s",
-		    (unsigned)cred.uid, (int)cred.pid, CONTROL_GROUP);
+	if (control_log_due(&c->rl_refused, &held))
+		log_warning("control: refused uid %u (pid %d): not root, not in group %s "
+			    "(%u more since the last report)", (unsigned)cred.uid, (int)cred.pid,
+			    CONTROL_GROUP, held);
 	return false;
 }
 
@@ -175,9 +208,12 @@ static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct control *c = arg;
 	struct timeval tv = { CONTROL_TIMEOUT_SEC, 0 };
 	struct control_conn *conn;
+	unsigned held;
 
 	if (c->n_conns >= CONTROL_MAX_CONNS) {
-		log_warning("control: %u connections open, refusing another", c->n_conns);
+		if (control_log_due(&c->rl_full, &held))
+			log_warning("control: %u connections open, refusing another "
+				    "(%u more since the last report)", c->n_conns, held);
 		close(fd);
 		return;
 	}

@@ -62,7 +62,7 @@ int control_request_format(char *buf, size_t size, size_t argc, char *const argv
 	for (size_t i = 0; i < argc; i++) {
 		size_t n = strlen(argv[i]);
 		/* the word, its separator (or the newline), and the final NUL */
-		if (len + n + 2 > size || len + n + 1 > CONTROL_REQUEST_MAX - 1)
+		if (len + n + 2 > size || len + n + 1 > CONTROL_REQUEST_MAX)
 			return -EMSGSIZE;
 		memcpy(buf + len, argv[i], n);
 		len += n;

@@ -201,7 +201,11 @@ int daemon_apply_nat(struct daemon *d)
 		log_error("nftables: cannot describe the ruleset: %s", strerror(-r));
 		return r;
 	}
-	r = nat_apply(&rs, NAT_BATCH_COMMIT, err, sizeof(err));
+	if (!d->nat.sock && (r = nat_conn_open(&d->nat)) < 0) {
+		log_error("nftables: cannot open a netlink socket: %s", strerror(-r));
+		return r;
+	}
+	r = nat_conn_apply(&d->nat, &rs, NAT_BATCH_COMMIT, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
 		return r;
@@ -253,6 +257,8 @@ static void daemon_dns_opts(struct daemon *d, struct dns_service_opts *o, char *
 	*o = (struct dns_service_opts){
 		.ifname = d->cfg.bridge, .gateway = d->gateway,
 		.subnet_addr = d->subnet.addr, .subnet_len = d->subnet.len,
+		.old_gateway = d->old_subnet.len ? subnet_gateway(d->old_subnet) : 0,
+		.old_subnet_addr = d->old_subnet.addr, .old_subnet_len = d->old_subnet.len,
 		.domain = d->cfg.domain, .hostname = host, .names = d->names,
 		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
@@ -322,29 +328,40 @@ static void daemon_reload_mdns(struct daemon *d)
 	}
 }
 
-/* Renumbering (renumber.c) moved the subnet and the gateway: DHCP serves the
- * new subnet and so NAKs requests for the old one ("wrong network"); DNS
- * and mDNS sockets are bound to the gateway address, so they start again
- * on the new one. */
-void daemon_renumbered(struct daemon *d)
+/* DNS listens on the gateway and, while the old subnet drains, on the
+ * old gateway too: guests there ask it until they re-lease. */
+static void daemon_dns_follow(struct daemon *d)
 {
 	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
 	struct dns_service_opts o;
 	char host[256];
 
+	if (!d->dns)
+		return;
+	daemon_dns_opts(d, &o, host, sizeof(host), ups);
+	if (dns_service_reload(d->dns, &o) < 0)
+		log_error("DNS: cannot follow the gateway: it keeps listening where it did");
+}
+
+/* Renumbering (renumber.c) moved the subnet and the gateway: DHCP serves the
+ * new subnet and so NAKs requests for the old one ("wrong network"); DNS
+ * opens the new gateway beside the old one; mDNS is bound to the gateway
+ * address, so it starts again on the new one. */
+void daemon_renumbered(struct daemon *d)
+{
 	dhcp_service_reload(d);
-	if (d->dns) {
-		dns_service_stop(d->dns);
-		d->dns = NULL;
-		daemon_dns_opts(d, &o, host, sizeof(host), ups);
-		if (dns_service_start(&d->dns, d->base, &o) < 0)
-			log_error("DNS: cannot listen on the new gateway");
-	}
+	daemon_dns_follow(d);
 	if (d->mdns) {
 		mdns_service_stop(d->mdns);
 		d->mdns = NULL;
 		daemon_start_mdns(d);
 	}
+}
+
+void daemon_drained(struct daemon *d)
+{
+	dhcp_service_reload(d);
+	daemon_dns_follow(d);
 }
 
 static void daemon_on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -498,6 +515,7 @@ void daemon_stop(struct daemon *d)
 		event_free(d->sig_hup);
 	d->sig_term = d->sig_int = d->sig_hup = NULL;
 	nl_close(&d->nl);
+	nat_conn_close(&d->nat);
 	if (d->base)
 		event_base_free(d->base);
 	d->base = NULL;

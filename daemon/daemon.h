@@ -12,6 +12,7 @@
 #include "config.h"
 #include "control.h"
 #include "ip4.h"
+#include "nat_apply.h"
 #include "nl.h"
 
 struct dhcp_service;
@@ -30,6 +31,7 @@ struct daemon {
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct control *control;
 	struct nl nl;
+	struct nat_conn nat;  /* nftables, open for the daemon's life */
 
 	unsigned ifindex;
 	bool bridge_created;
@@ -38,7 +40,7 @@ struct daemon {
 	struct ip4_prefix previous_subnet;  /* from the state file; len 0: none */
 	struct ip4_prefix subnet;
 	/* Renumbering (renumber.h): the subnet guests are moving out of, still
-	 * served (NAT, gateway address) and NAKed by DHCP; len 0: none. */
+	 * served (NAT, gateway address, DNS) and NAKed by DHCP; len 0: none. */
 	struct ip4_prefix old_subnet;
 	uint32_t gateway;
 	uint64_t started_ms;  /* CLOCK_BOOTTIME */
@@ -59,6 +61,9 @@ int daemon_apply_nat(struct daemon *d);
 
 /* After renumbering: DHCP, DNS and mDNS follow the new subnet and gateway. */
 void daemon_renumbered(struct daemon *d);
+/* After the old subnet's drain ended (renumber_drain_done): DHCP and DNS
+ * let go of the old gateway. */
+void daemon_drained(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

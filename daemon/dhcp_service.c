@@ -1,7 +1,6 @@
 /* The DHCP server wired into the daemon: see dhcp_service.h. */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "daemon.h"
 #include "dhcp_io.h"
 #include "dhcp_server.h"
@@ -18,6 +18,8 @@
 #include "lease_store.h"
 #include "log.h"
 #include "name_table.h"
+#include "subnet.h"
+#include "uplink.h"
 
 /* The bridge's MTU is read again at most this often. */
 #define DHCP_SERVICE_MTU_MS 1000
@@ -30,6 +32,7 @@ struct dhcp_service {
 	int ioctl_fd;
 	uint16_t mtu;
 	uint64_t mtu_at;
+	struct event *drain_check;   /* renumbering: is the old subnet empty? */
 	char host_name[HOST_NAME_MAX + 1];
 };
 
@@ -98,6 +101,41 @@ static void dhcp_service_load_names(struct dhcp_service *svc)
 	while ((l = lease_store_next(svc->store, &cur)))
 		if (l->hostname[0] && !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now)
 			name_table_set(svc->d->names, l->hostname, strlen(l->hostname), l->ip);
+}
+
+/* ---------------------------------------------------------- renumbering */
+
+static bool dhcp_service_old_lease_live(const struct dhcp_service *svc)
+{
+	uint64_t now = daemon_now_ms();
+	const struct lease *l;
+	uint32_t cur = 0;
+
+	while ((l = lease_store_next(svc->store, &cur)))
+		if (ip4_prefix_contains(svc->d->old_subnet, l->ip) &&
+		    !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now)
+			return true;
+	return false;
+}
+
+/* The old subnet is served only while a lease there runs: once the last
+ * has renewed into the new subnet, been released or expired, its gateway
+ * address, NAT rules and DNS listener go. */
+static void dhcp_service_on_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcp_service *svc = arg;
+	struct daemon *d = svc->d;
+
+	if (d->old_subnet.len && d->uplink && !dhcp_service_old_lease_live(svc))
+		renumber_drain_done(&d->uplink->renumber);
+}
+
+/* A lease moved or ended: look once this loop iteration is done (one walk
+ * of the store for a whole batch, and not from inside the server). */
+static void dhcp_service_drain_check(struct dhcp_service *svc)
+{
+	if (svc->d->old_subnet.len && svc->drain_check)
+		event_active(svc->drain_check, EV_TIMEOUT, 0);
 }
 
 /* --------------------------------------------------------------- events */
@@ -182,12 +220,14 @@ static void dhcp_service_event(void *ctx, const struct dhcp_event *ev)
 	case DHCP_EV_ACK_RENEW:
 		dhcp_service_name(svc->d, ev->hostname, ev->ip);
 		dhcp_service_lease_event(svc, ev);
+		dhcp_service_drain_check(svc);
 		break;
 	case DHCP_EV_RELEASE:
 	case DHCP_EV_EXPIRE:
 	case DHCP_EV_DECLINE:
 		dhcp_service_unname(svc->d, ev->ip);
 		dhcp_service_lease_event(svc, ev);
+		dhcp_service_drain_check(svc);
 		break;
 	case DHCP_EV_NAK:
 		dhcp_service_lease_event(svc, ev);
@@ -231,6 +271,15 @@ static uint16_t dhcp_service_mtu(void *ctx)
 	return svc->mtu;
 }
 
+/* dhcp_io_ops.is_port: requests from the bridge's ports only. */
+static bool dhcp_service_is_port(void *ctx, unsigned ifindex)
+{
+	struct dhcp_service *svc = ctx;
+	bool is_port = false;
+
+	return bridge_is_port(&svc->d->nl, svc->d->ifindex, ifindex, &is_port) == 0 && is_port;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 /* The server's view of the configuration; res holds the reservations
@@ -253,6 +302,7 @@ static int dhcp_service_config(struct dhcp_service *svc, struct dhcp_server_conf
 	}
 	*c = (struct dhcp_server_config){
 		.server_ip = svc->d->gateway, .subnet = svc->d->subnet.addr,
+		.old_server_ip = svc->d->old_subnet.len ? subnet_gateway(svc->d->old_subnet) : 0,
 		.prefix_len = svc->d->subnet.len, .pool_auto = cfg->pool_auto,
 		.pool_first = cfg->pool_first, .pool_last = cfg->pool_last,
 		.lease_time = cfg->lease_time, .domain = cfg->domain,
@@ -297,7 +347,8 @@ static int dhcp_service_start_server(struct dhcp_service *svc)
 		.probe = dhcp_service_probe, .name_owner = dhcp_service_name_owner,
 		.event = dhcp_service_event,
 	};
-	const struct dhcp_io_ops io_ops = { .log = dhcp_service_log, .mtu = dhcp_service_mtu };
+	const struct dhcp_io_ops io_ops = { .log = dhcp_service_log, .mtu = dhcp_service_mtu,
+					    .is_port = dhcp_service_is_port };
 	struct dhcp_io_config io_cfg = { .ifname = svc->d->cfg.bridge, .ifindex = svc->d->ifindex,
 					 .server_ip = svc->d->gateway };
 	struct dhcp_server_config c;
@@ -329,12 +380,9 @@ int dhcp_service_start(struct daemon *d)
 
 	if (!svc)
 		return -ENOMEM;
-	/* A fixed threshold: glibc otherwise raises it when a big block (a
-	 * burst's deferred requests) is freed, and later big blocks (the lease
-	 * table as it grows) stay on the heap after their move, in RSS. */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	svc->d = d;
 	d->dhcp = svc;
+	svc->drain_check = event_new(d->base, -1, 0, dhcp_service_on_drain_check, svc);
 	svc->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (gethostname(svc->host_name, sizeof(svc->host_name)) < 0)
 		svc->host_name[0] = '\0';
@@ -343,6 +391,10 @@ int dhcp_service_start(struct daemon *d)
 		r = -errno;
 		log_error("DHCP: cannot open a socket: %s", strerror(-r));
 		return r;
+	}
+	if (!svc->drain_check) {
+		log_error("DHCP: out of memory");
+		return -ENOMEM;
 	}
 	r = dhcp_service_open_store(svc);
 	if (r == 0)
@@ -397,6 +449,8 @@ void dhcp_service_stop(struct daemon *d)
 	lease_store_close(svc->store);
 	if (svc->ioctl_fd >= 0)
 		close(svc->ioctl_fd);
+	if (svc->drain_check)
+		event_free(svc->drain_check);
 	free(svc);
 	d->dhcp = NULL;
 }
@@ -420,6 +474,8 @@ void dhcp_service_reload(struct daemon *d)
 	}
 	dhcp_io_set_server_ip(svc->io, d->gateway);
 	dhcp_io_kick(svc->io);
+	/* A renumbering with no lease in the old subnet has nothing to drain. */
+	dhcp_service_drain_check(svc);
 }
 
 /* -------------------------------------------------------------- queries */

@@ -1,6 +1,7 @@
 /* defnetd: the Default network daemon. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,11 @@ int main(int argc, char **argv)
 		return r < 0 ? EXIT_FAILURE : 0;
 	}
 
+	/* A fixed mmap threshold, for the whole process: glibc otherwise raises
+	 * it when a big block (a DHCP burst's deferred requests) is freed, and
+	 * later big blocks (the lease table as it grows) stay on the heap
+	 * after their move, in RSS long after the burst. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	r = daemon_start(&d);
 	if (r == 0)
 		r = main_drop_privileges(&d);

@@ -174,6 +174,7 @@ void renumber_drain_done(struct renumber *rn)
 	if (rn->drain_timer)
 		evtimer_del(rn->drain_timer);
 	d->old_subnet = (struct ip4_prefix){ 0 };
+	daemon_drained(d);
 	r = bridge_addr_del(&d->nl, d->ifindex, subnet_gateway(old), old.len);
 	if (r < 0)
 		log_warning("cannot remove the old gateway address: %s", strerror(-r));

@@ -6,14 +6,17 @@
  *     every old lease has renewed into the new subnet or expired;
  *   - the choice is persisted, the old subnet remembered as conflicted;
  *   - the nftables table is re-applied for both subnets;
+ *   - DNS listens on both gateways and answers guests of both subnets;
  *   - carrier drops briefly on the bridge's veth ports, so that container
  *     guests (networkd, NetworkManager) ask for a new lease at once;
  *   - d->old_subnet holds the subnet being drained: the DHCP server NAKs
  *     every request for an address in it (RFC 2131 4.3.2: a REQUEST for an
  *     address not on the client's network is NAKed), which is what moves
- *     dhclient and udhcpc, which ignore carrier. The drain ends when
- *     renumber_drain_done() is called, or one lease time (the longest an old
- *     lease can still run) after the change.
+ *     dhclient and udhcpc, which ignore carrier; a RELEASE naming the old
+ *     gateway still ends its lease. The drain ends when the DHCP service
+ *     sees no live lease left in the old subnet (renumber_drain_done()), or
+ *     one lease time (the longest an old lease can still run) after the
+ *     change.
  * A fixed subnet is never changed: a warning says what it overlaps. */
 #ifndef DEFNET_RENUMBER_H
 #define DEFNET_RENUMBER_H

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "coexist.h"
 #include "nat_apply.h"
 #include "nl.h"
 #include "teardown.h"
@@ -45,6 +46,26 @@ static int teardown_nat(const char *bridge, FILE *out)
 	return 0;
 }
 
+/* DockerCompat=yes may have added its two rules, whatever the
+ * configuration says now: only rules exactly like them go. */
+static int teardown_docker(const char *bridge, FILE *out)
+{
+	char err[NAT_ERR_SIZE];
+	int r = coexist_docker_remove(bridge, err, sizeof(err));
+
+	if (r < 0) {
+		fprintf(out, "iptables DOCKER-USER: our rules not removed: %s\n",
+			err[0] ? err : strerror(-r));
+		return r;
+	}
+	if (r == 0)
+		fprintf(out, "iptables DOCKER-USER: no rule of ours there\n");
+	else
+		fprintf(out, "iptables DOCKER-USER: %d rule%s for %s removed\n", r, r == 1 ? "" : "s",
+			bridge);
+	return 0;
+}
+
 /* Guests' ports are released with the bridge; their links stay. */
 static int teardown_bridge(const char *bridge, FILE *out)
 {
@@ -75,10 +96,10 @@ static int teardown_bridge(const char *bridge, FILE *out)
 }
 
 /* What defnet adds to the host, in the order it is taken away: the rules
- * first, so no guest packet is forwarded by half a set-up. DockerCompat=
- * adds its row here with the DOCKER-USER rules. */
+ * first, so no guest packet is forwarded by half a set-up. */
 static int (*const teardown_steps[])(const char *bridge, FILE *out) = {
 	teardown_nat,
+	teardown_docker,
 	teardown_bridge,
 };
 

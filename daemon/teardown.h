@@ -8,8 +8,9 @@
 #include <stdio.h>
 
 /* Refuses while a daemon answers on runtime_dir/control (it would put
- * everything back). Otherwise removes the nftables table inet defnet and
- * the bridge `bridge`, saying on out what it removed. Returns 0 when
+ * everything back). Otherwise removes the nftables table inet defnet,
+ * DockerCompat's rules in iptables' DOCKER-USER chain and the bridge
+ * `bridge`, saying on out what it removed. Returns 0 when
  * nothing of defnet's is left, or -errno after saying what failed. */
 int teardown_run(const char *bridge, const char *runtime_dir, FILE *out);
 

@@ -26,6 +26,8 @@
 #define DHCP_IO_RCVBUF (4 << 20)
 #define DHCP_IO_LOG_MS 10000
 #define DHCP_ARP_LEN 28
+#define DHCP_IO_PORTS 64                /* bridge port answers remembered */
+#define DHCP_IO_PORT_MS 1000            /* for this long */
 
 struct dhcp_io_out {
 	enum dhcp_dest dest;
@@ -35,6 +37,13 @@ struct dhcp_io_out {
 	uint8_t type;
 	uint8_t *frame;                 /* IPv4 + UDP + payload */
 	size_t len;                     /* payload */
+};
+
+/* Is this interface a port of the bridge? As last asked. */
+struct dhcp_io_port {
+	unsigned ifindex;
+	bool is_port;
+	uint64_t at;
 };
 
 struct dhcp_io_parked {
@@ -73,6 +82,8 @@ struct dhcp_io {
 
 	uint32_t probes[DHCP_IO_PROBES];
 	size_t n_probes;
+
+	struct dhcp_io_port ports[DHCP_IO_PORTS];   /* by ifindex % DHCP_IO_PORTS */
 
 	struct dhcp_io_parked *park;    /* allocated while something waits */
 	size_t n_park;
@@ -127,11 +138,37 @@ static void dhcp_io_rcvbuf(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
-/* Requests: IPv4, UDP, not a fragment, destination port 67. The offsets
- * count from the IPv4 header (a SOCK_DGRAM packet socket). */
+/* Requests, as each bridge port receives them, before the bridge: a
+ * socket bound to the bridge itself would not say which port (the kernel
+ * names the bridge as the frame's original device too), and the per-port
+ * rate limit needs the port, which a guest cannot forge. So the socket
+ * hears every interface, and the filter keeps IPv4 frames received (not
+ * sent) on an interface other than the bridge, addressed to the bridge's
+ * MAC or broadcast, UDP to port 67, not a fragment; dhcp_io_from_port()
+ * keeps those of the bridge's ports. The offsets count from the IPv4
+ * header (a SOCK_DGRAM packet socket); SKF_LL_OFF reads the Ethernet
+ * header. */
 static int dhcp_io_open_pkt(struct dhcp_io *io)
 {
+	uint32_t mac_hi = (uint32_t)io->mac[0] << 24 | (uint32_t)io->mac[1] << 16 |
+			  (uint32_t)io->mac[2] << 8 | io->mac[3];
+	uint32_t mac_lo = (uint32_t)io->mac[4] << 8 | io->mac[5];
 	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 20),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, io->ifindex, 18, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 16, 0),
+		/* Destination MAC: broadcast, or ours. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_LL_OFF),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 0, 2),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)SKF_LL_OFF + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffff, 4, 12),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_LL_OFF),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, mac_hi, 0, 10),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)SKF_LL_OFF + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, mac_lo, 0, 8),
 		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
@@ -143,8 +180,7 @@ static int dhcp_io_open_pkt(struct dhcp_io *io)
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
-		.sll_ifindex = (int)io->ifindex,
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = 0,
 	};
 	int one = 1;
 
@@ -153,7 +189,6 @@ static int dhcp_io_open_pkt(struct dhcp_io *io)
 	if (io->pkt_fd < 0)
 		return -errno;
 	if (dhcp_io_filter(io->pkt_fd, code, sizeof(code) / sizeof(code[0])) < 0 ||
-	    setsockopt(io->pkt_fd, SOL_PACKET, PACKET_ORIGDEV, &one, sizeof(one)) < 0 ||
 	    setsockopt(io->pkt_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
 		return -errno;
 	/* Our own replies need not come back (Linux 4.20 and later). */
@@ -384,6 +419,21 @@ static void dhcp_io_csum_unset(uint8_t *p, size_t len, const struct msghdr *mh)
 	}
 }
 
+/* Did a frame that came in on ifindex come from a port of the bridge?
+ * (From an uplink: never served.) Asked of the daemon at most once per
+ * DHCP_IO_PORT_MS per interface. */
+static bool dhcp_io_from_port(struct dhcp_io *io, unsigned ifindex)
+{
+	struct dhcp_io_port *p = &io->ports[ifindex % DHCP_IO_PORTS];
+
+	if (p->ifindex != ifindex || io->now_ms - p->at >= DHCP_IO_PORT_MS) {
+		p->ifindex = ifindex;
+		p->is_port = io->ops.is_port && io->ops.is_port(io->ctx, ifindex);
+		p->at = io->now_ms;
+	}
+	return p->is_port;
+}
+
 static void dhcp_io_input(struct dhcp_io *io, unsigned i)
 {
 	struct mmsghdr *m = &io->rmsg[i];
@@ -393,7 +443,8 @@ static void dhcp_io_input(struct dhcp_io *io, unsigned i)
 	int r;
 
 	io->stats.received++;
-	if (io->rsll[i].sll_pkttype == PACKET_OUTGOING)
+	if (io->rsll[i].sll_pkttype == PACKET_OUTGOING ||
+	    !dhcp_io_from_port(io, (unsigned)io->rsll[i].sll_ifindex))
 		return;
 	dhcp_io_csum_unset(p, len, &m->msg_hdr);
 	r = dhcp_udp_decap(p, len, &udp);
@@ -403,7 +454,7 @@ static void dhcp_io_input(struct dhcp_io *io, unsigned i)
 			    strerror(r < 0 ? -r : EINVAL));
 		return;
 	}
-	/* With PACKET_ORIGDEV the address names the bridge port. */
+	/* The address names the bridge port it came in on. */
 	dhcp_io_handle(io, udp.payload, udp.payload_len, (unsigned)io->rsll[i].sll_ifindex,
 		       udp.dst_ip, true);
 }

@@ -1,10 +1,12 @@
 /* The DHCP server's sockets, on the libevent loop: thin I/O between the
  * bridge and dhcp_server_handle().
  *
- * Requests come in on a packet socket bound to the bridge, filtered to
- * UDP port 67, with PACKET_ORIGDEV: the kernel then names the bridge port
- * a frame came in on, which the per-port rate limit needs (a guest that
- * forges chaddr cannot forge its port). A UDP socket on 0.0.0.0:67, bound
+ * Requests come in on a packet socket that hears them on the bridge's
+ * ports, before the bridge, filtered to UDP port 67 and to the bridge's
+ * MAC or broadcast: the kernel then names the port a frame came in on,
+ * which the per-port rate limit needs (a guest that forges chaddr cannot
+ * forge its port); frames of other interfaces (the uplinks) are dropped
+ * (dhcp_io_ops.is_port). A UDP socket on 0.0.0.0:67, bound
  * to the bridge (SO_BINDTODEVICE, so other DHCP servers keep port 67 on
  * other interfaces), owns the port and sends replies to relays; a filter
  * drops everything it would receive, since the packet socket has it.
@@ -22,6 +24,7 @@
 #ifndef DEFNET_DHCP_IO_H
 #define DEFNET_DHCP_IO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -50,6 +53,9 @@ struct dhcp_io_ops {
 	dhcp_log_fn log;
 	/* The bridge's MTU now (asked once per batch), 0 if unknown. */
 	uint16_t (*mtu)(void *ctx);
+	/* Is ifindex a port of the bridge now? Asked once a second at most
+	 * per interface; without it nothing is served. */
+	bool (*is_port)(void *ctx, unsigned ifindex);
 };
 
 /* Opens the sockets and starts reading. -EADDRINUSE: another server has

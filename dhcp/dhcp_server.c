@@ -75,6 +75,7 @@ struct dhcp_server {
 	uint64_t seed;
 
 	uint32_t server_ip, net, mask, bcast;
+	uint32_t old_server_ip;
 	uint32_t pool_first, pool_last, pool_size;
 	uint32_t lease_time;
 	uint32_t rate, rate_port;
@@ -245,6 +246,9 @@ static const struct dhcp_reservation *dhcp_cfg_res_mac(const struct dhcp_server 
 {
 	struct dhcp_reservation k;
 
+	/* bsearch() must not be given a null array, even an empty one. */
+	if (!srv->n_res)
+		return NULL;
 	memcpy(k.mac, mac, 6);
 	return bsearch(&k, srv->res, srv->n_res, sizeof(k), dhcp_res_cmp_mac);
 }
@@ -713,6 +717,33 @@ static bool dhcp_reclaim_usable(uint32_t ip, void *ctx)
 	       !(*dhcp_state(srv, ip) & (DHCP_ST_IN_USE | DHCP_ST_OFFERED));
 }
 
+/* RFC 2131 4.3.1: a server need not keep an offered address for its
+ * client. With nothing else left, the oldest offer gives its address up,
+ * unless it is younger than DHCP_OFFER_KEEP_MS (a client in the middle of
+ * its exchange): a flood of DISCOVERs cannot hold the pool. */
+static bool dhcp_offer_reclaim(struct dhcp_server *srv, const struct dhcp_client *cl,
+			       uint64_t now, uint32_t *ip)
+{
+	while (srv->ends_len) {
+		const struct dhcp_offer_end *e = &srv->ends[srv->ends_head];
+		const struct dhcp_offer *o = dhcp_offer_slot(srv, e->client);
+		uint32_t cand = 0;
+
+		if (o && o->seq == e->seq) {
+			if (e->until - DHCP_OFFER_HOLD_MS + DHCP_OFFER_KEEP_MS > now)
+				return false;
+			cand = o->ip;
+		}
+		dhcp_offer_end_pop(srv);
+		if (cand && dhcp_in_pool(srv, cand) && !lease_store_find_ip(srv->store, cand) &&
+		    !dhcp_blocked(srv, cl, cand)) {
+			*ip = cand;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* RFC 2131 4.3.1: the address to offer. */
 static enum dhcp_choice dhcp_choose(struct dhcp_server *srv, struct dhcp_client *cl, uint32_t *ip)
 {
@@ -760,6 +791,8 @@ static enum dhcp_choice dhcp_choose(struct dhcp_server *srv, struct dhcp_client 
 		cl->lease = lease_store_find_client(srv->store, cl->mac, cl->cid, cl->cid_len);
 		return DHCP_CHOSEN_NEW;
 	}
+	if (dhcp_offer_reclaim(srv, cl, now, ip))
+		return DHCP_CHOSEN_NEW;
 	return DHCP_CHOICE_NONE;
 }
 
@@ -1231,7 +1264,8 @@ static enum dhcp_outcome dhcp_release(struct dhcp_server *srv, struct dhcp_clien
 	char name[LEASE_HOSTNAME_MAX + 1];
 	uint32_t ip = m->hdr.ciaddr;
 
-	if (m->has_server_id && m->server_id != srv->server_ip)
+	if (m->has_server_id && m->server_id != srv->server_ip &&
+	    !(srv->old_server_ip && m->server_id == srv->old_server_ip))
 		return dhcp_ignore(srv, cl, "RELEASE for another server");
 	if (!cl->lease || cl->lease->ip != ip)
 		return dhcp_ignore(srv, cl, "RELEASE of an address the client does not hold");
@@ -1522,6 +1556,7 @@ int dhcp_server_configure(struct dhcp_server *srv, const struct dhcp_server_conf
 	srv->net = cfg->subnet;
 	srv->bcast = srv->net | ~srv->mask;
 	srv->server_ip = cfg->server_ip;
+	srv->old_server_ip = cfg->old_server_ip;
 	if (srv->server_ip >= first && srv->server_ip <= last)
 		srv->st[srv->server_ip - first] |= DHCP_ST_EXCLUDED;
 	srv->lease_time = cfg->lease_time;

@@ -50,8 +50,10 @@
 /* An address found in use is not probed again before this. */
 #define DHCP_IN_USE_HOLD_MS (10 * 60 * 1000)
 #define DHCP_IN_USE_MAX 256
-/* An offered address stays set aside for its client this long. */
+/* An offered address stays set aside for its client this long, or,
+ * when the pool has nothing else left, at least DHCP_OFFER_KEEP_MS. */
 #define DHCP_OFFER_HOLD_MS 30000
+#define DHCP_OFFER_KEEP_MS 2000
 #define DHCP_OFFER_MAX 4096
 /* A declined address is not offered for this long (RFC 2131 4.3.3). */
 #define DHCP_DECLINE_S 600
@@ -70,6 +72,8 @@ struct dhcp_reservation {
 
 struct dhcp_server_config {
 	uint32_t server_ip;       /* the gateway: server identifier, router, DNS */
+	uint32_t old_server_ip;   /* renumbering: the old gateway, whose clients
+				   * still release their leases to it; 0: none */
 	uint32_t subnet;          /* network address, host order */
 	uint8_t prefix_len;       /* 8..30 */
 	bool pool_auto;           /* every host address but the gateway */

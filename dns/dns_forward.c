@@ -30,9 +30,13 @@ struct fwd_channel {
 };
 
 struct fwd_query {
+	struct fwd_query *next;            /* in f->waiting */
 	struct fwd_channel *c;
 	dns_forward_cb cb;
 	void *arg;
+	uint64_t queued_ms;
+	size_t len;
+	uint8_t buf[];                     /* the query, while it waits */
 };
 
 struct dns_forward {
@@ -40,6 +44,12 @@ struct dns_forward {
 	struct fwd_channel *current;
 	struct fwd_channel *draining;
 	struct event *reaper;              /* destroys drained channels */
+	struct event *canceller;           /* fails the oldest channel's queries */
+	struct event *pacer;               /* sends queries held too long */
+	bool cancelling;
+	unsigned in_flight;                /* sent to c-ares, all channels */
+	struct fwd_query *waiting, **waiting_tail;   /* over the window, oldest first */
+	bool launching, freeing;
 	struct dns_server_addr servers[RESOLV_CONF_MAX_SERVERS];
 	size_t n_servers;
 	dns_forward_log_fn log;
@@ -68,6 +78,14 @@ static time_t fwd_now(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return ts.tv_sec;
+}
+
+static uint64_t fwd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Re-arms the channel's timer for c-ares' next timeout, if any.
@@ -279,6 +297,38 @@ static int fwd_replace_channel(struct dns_forward *f)
 	return 0;
 }
 
+static void fwd_on_cancel(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_forward *f = arg;
+	struct fwd_channel *oldest = NULL;
+	struct fwd_query *q;
+
+	/* The draining list has the newest first. */
+	for (struct fwd_channel *c = f->draining; c; c = c->next)
+		if (c->pending)
+			oldest = c;
+	f->cancelling = true;
+	if (oldest) {
+		ares_cancel(oldest->ch);
+	} else {
+		/* Nothing drains: the queries waiting for the window are the
+		 * oldest not yet sent; as many go as a channel would hold. */
+		for (unsigned n = 0; n < DNS_FORWARD_ROTATE_QUERIES && (q = f->waiting); n++) {
+			f->waiting = q->next;
+			q->cb(q->arg, false, NULL, 0);
+			free(q);
+		}
+	}
+	f->cancelling = false;
+}
+
+static void fwd_launch_waiting(struct dns_forward *f, bool overdue);
+
+static void fwd_on_pace(evutil_socket_t fd, short what, void *arg)
+{
+	fwd_launch_waiting(arg, true);
+}
+
 int dns_forward_new(struct dns_forward **out, struct event_base *base,
 		    dns_forward_log_fn log, void *log_ctx)
 {
@@ -299,7 +349,9 @@ int dns_forward_new(struct dns_forward **out, struct event_base *base,
 	f->log = log;
 	f->log_ctx = log_ctx;
 	f->reaper = event_new(base, -1, 0, fwd_on_reap, f);
-	if (!f->reaper) {
+	f->canceller = event_new(base, -1, 0, fwd_on_cancel, f);
+	f->pacer = evtimer_new(base, fwd_on_pace, f);
+	if (!f->reaper || !f->canceller || !f->pacer) {
 		dns_forward_free(f);
 		return -ENOMEM;
 	}
@@ -310,9 +362,17 @@ int dns_forward_new(struct dns_forward **out, struct event_base *base,
 void dns_forward_free(struct dns_forward *f)
 {
 	struct fwd_channel *c;
+	struct fwd_query *q;
 
 	if (!f)
 		return;
+	/* Nothing waiting may start on a channel being destroyed. */
+	f->freeing = true;
+	while ((q = f->waiting)) {
+		f->waiting = q->next;
+		q->cb(q->arg, false, NULL, 0);
+		free(q);
+	}
 	while ((c = f->draining)) {
 		f->draining = c->next;
 		fwd_channel_free(c);
@@ -322,6 +382,10 @@ void dns_forward_free(struct dns_forward *f)
 	fwd_channel_free(c);
 	if (f->reaper)
 		event_free(f->reaper);
+	if (f->canceller)
+		event_free(f->canceller);
+	if (f->pacer)
+		event_free(f->pacer);
 	free(f);
 	ares_library_cleanup();
 }
@@ -350,39 +414,107 @@ static void fwd_on_answer(void *arg, int status, int timeouts, unsigned char *ab
 {
 	struct fwd_query *q = arg;
 	struct fwd_channel *c = q->c;
+	struct dns_forward *f = c->f;
 	bool ok = status == ARES_SUCCESS && abuf && alen > 0;
 
 	c->pending--;
+	f->in_flight--;
 	q->cb(q->arg, ok, ok ? abuf : NULL, ok ? (size_t)alen : 0);
 	free(q);
 	fwd_maybe_reap(c);
+	fwd_launch_waiting(f, false);
 }
 
-int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
-		     dns_forward_cb cb, void *arg)
+/* Hands q to the current channel (c-ares copies the query). */
+static void fwd_launch(struct dns_forward *f, struct fwd_query *q, const uint8_t *query,
+		       size_t len)
 {
-	struct fwd_query *q;
 	struct fwd_channel *c;
 
-	if (!f || !query || !cb || len > 65535)
-		return -EINVAL;
-	if (!f->current)
-		return -ENOTCONN;
 	/* RFC 5452 9.2: fresh source ports every so often. A channel that
 	 * cannot be made leaves the old one in use. */
 	if (f->current->sent >= DNS_FORWARD_ROTATE_QUERIES ||
 	    fwd_now() - f->current->born >= DNS_FORWARD_ROTATE_SECS)
 		fwd_replace_channel(f);
 	c = f->current;
-	q = malloc(sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	*q = (struct fwd_query){ .c = c, .cb = cb, .arg = arg };
+	q->c = c;
 	c->pending++;
 	c->sent++;
+	f->in_flight++;
 	ares_send(c->ch, query, (int)len, fwd_on_answer, q);
 	fwd_arm_timer_if_idle(c);
+}
+
+/* Waiting queries go, oldest first, while the window has room; overdue:
+ * also those held DNS_FORWARD_HOLD_MS, room or not (an upstream that
+ * answers nothing must not hold back the queries it could answer). */
+static void fwd_launch_waiting(struct dns_forward *f, bool overdue)
+{
+	const struct timeval tick = { 0, DNS_FORWARD_HOLD_MS * 1000 / 4 };
+	uint64_t now = overdue ? fwd_now_ms() : 0;
+	struct fwd_query *q;
+
+	if (f->launching || f->freeing || !f->current)
+		return;
+	f->launching = true;
+	while ((q = f->waiting) && (f->in_flight < DNS_FORWARD_WINDOW ||
+				    (overdue && now - q->queued_ms >= DNS_FORWARD_HOLD_MS))) {
+		f->waiting = q->next;
+		if (!f->waiting)
+			f->waiting_tail = &f->waiting;
+		fwd_launch(f, q, q->buf, q->len);
+	}
+	f->launching = false;
+	if (f->waiting && !evtimer_pending(f->pacer, NULL))
+		evtimer_add(f->pacer, &tick);
+}
+
+int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
+		     dns_forward_cb cb, void *arg)
+{
+	bool wait;
+	struct fwd_query *q;
+
+	if (!f || !query || !cb || len > 65535)
+		return -EINVAL;
+	if (!f->current)
+		return -ENOTCONN;
+	wait = f->in_flight >= DNS_FORWARD_WINDOW;
+	q = malloc(sizeof(*q) + (wait ? len : 0));
+	if (!q)
+		return -ENOMEM;
+	*q = (struct fwd_query){ .cb = cb, .arg = arg, .len = len };
+	if (!wait) {
+		fwd_launch(f, q, query, len);
+		return 0;
+	}
+	memcpy(q->buf, query, len);
+	q->queued_ms = fwd_now_ms();
+	if (!f->waiting)
+		f->waiting_tail = &f->waiting;
+	*f->waiting_tail = q;
+	f->waiting_tail = &q->next;
+	fwd_launch_waiting(f, false);
 	return 0;
+}
+
+int dns_forward_drop_oldest(struct dns_forward *f)
+{
+	const struct fwd_channel *c;
+
+	if (!f)
+		return -EINVAL;
+	for (c = f->draining; c && !c->pending; c = c->next)
+		;
+	if (!c && !f->waiting)
+		return -EBUSY;
+	event_active(f->canceller, EV_TIMEOUT, 0);
+	return 0;
+}
+
+bool dns_forward_cancelling(const struct dns_forward *f)
+{
+	return f && f->cancelling;
 }
 
 unsigned dns_forward_channels(const struct dns_forward *f)

@@ -23,6 +23,15 @@
 #define DNS_FORWARD_ROTATE_SECS 60
 #define DNS_FORWARD_TIMEOUT_MS 400    /* per try; doubled each round */
 #define DNS_FORWARD_TRIES 2
+/* Queries in flight upstream before more wait here, in order, for an
+ * answer to make room, DNS_FORWARD_HOLD_MS at most. A burst of misses
+ * sent at once overflows the upstream's socket buffer (about 270 small
+ * datagrams at Linux's default), and each query lost there costs its
+ * guest a whole retry timeout; an upstream that answers normally makes
+ * room within a few milliseconds, and one that answers nothing (a dead
+ * zone) holds nothing back for longer than the hold. */
+#define DNS_FORWARD_WINDOW 128
+#define DNS_FORWARD_HOLD_MS 20
 
 struct dns_forward;
 
@@ -49,6 +58,17 @@ int dns_forward_set_servers(struct dns_forward *f, const struct dns_server_addr 
  * the answer must carry). Returns 0 (cb will run) or -errno (it will not). */
 int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
 		     dns_forward_cb cb, void *arg);
+
+/* Too many queries in flight: every query of the oldest channel still
+ * draining fails, at the next turn of the loop (c-ares 1.18 cannot cancel
+ * one query, and a channel must not be cancelled from inside its own
+ * callbacks), its callbacks run while dns_forward_cancelling() is true.
+ * As a channel takes DNS_FORWARD_ROTATE_QUERIES queries at most, those
+ * are the oldest ones. When no channel drains, as many queries still
+ * waiting for the window fail instead. Returns 0, or -EBUSY when neither
+ * a channel drains nor a query waits. */
+int dns_forward_drop_oldest(struct dns_forward *f);
+bool dns_forward_cancelling(const struct dns_forward *f);
 
 /* Channels alive (the current one and those draining), for tests. */
 unsigned dns_forward_channels(const struct dns_forward *f);

@@ -31,13 +31,28 @@ struct dns_tcp_conn {
 	bool eof;                        /* the client sent all it will */
 };
 
+static bool io_in_prefix(uint32_t a, uint32_t net, uint8_t len)
+{
+	return len && (a & (UINT32_MAX << (32 - len))) == net;
+}
+
+/* The guest subnet, or the one a renumbering is draining. */
 bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin)
 {
 	uint32_t a = ntohl(sin->sin_addr.s_addr);
-	uint32_t mask = s->local.subnet_len ? UINT32_MAX << (32 - s->local.subnet_len) : 0;
 
 	return sin->sin_family == AF_INET && sin->sin_port != 0 &&
-	       (a & mask) == s->local.subnet_addr;
+	       (io_in_prefix(a, s->local.subnet_addr, s->local.subnet_len) ||
+		io_in_prefix(a, s->old_subnet_addr, s->old_subnet_len));
+}
+
+/* The listener on addr; addr 0: a free slot. */
+static struct dns_listen *io_listen_of(struct dns_service *s, uint32_t addr)
+{
+	for (size_t i = 0; i < DNS_MAX_LISTEN; i++)
+		if (s->io.l[i].addr == addr)
+			return &s->io.l[i];
+	return NULL;
 }
 
 static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
@@ -70,16 +85,17 @@ static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
 
 /* UDP ----------------------------------------------------------------------- */
 
-static void io_udp_batch(struct dns_service *s, struct mmsghdr *in, unsigned n,
+static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 			 struct sockaddr_in *from, uint64_t now)
 {
+	struct dns_service *s = l->s;
 	struct mmsghdr out[DNS_UDP_BATCH];
 	struct iovec iov[DNS_UDP_BATCH];
 	unsigned k = 0;
 	int sent;
 
 	for (unsigned i = 0; i < n; i++) {
-		struct dns_client cl = { .addr = from[i] };
+		struct dns_client cl = { .addr = from[i], .local = l->addr };
 		uint8_t *ob = s->io.udp_out + (size_t)k * DNS_UDP_MAX;
 		size_t len;
 
@@ -106,14 +122,15 @@ static void io_udp_batch(struct dns_service *s, struct mmsghdr *in, unsigned n,
 	}
 	if (k == 0)
 		return;
-	sent = sendmmsg(s->io.udp_fd, out, k, MSG_DONTWAIT);
+	sent = sendmmsg(l->udp_fd, out, k, MSG_DONTWAIT);
 	if (sent < (int)k)
 		s->n.dropped += k - (unsigned)(sent < 0 ? 0 : sent);
 }
 
 static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 {
-	struct dns_service *s = arg;
+	struct dns_listen *l = arg;
+	struct dns_service *s = l->s;
 	struct mmsghdr in[DNS_UDP_BATCH];
 	struct iovec iov[DNS_UDP_BATCH];
 	struct sockaddr_in from[DNS_UDP_BATCH];
@@ -131,7 +148,7 @@ static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		io_udp_batch(s, in, (unsigned)n, from, dns_now_ms());
+		io_udp_batch(l, in, (unsigned)n, from, dns_now_ms());
 		if (n < DNS_UDP_BATCH)
 			return;
 	}
@@ -259,7 +276,7 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 			 int salen, void *arg)
 {
 	const struct timeval idle = { DNS_TCP_IDLE_SECS, 0 };
-	struct dns_service *s = arg;
+	struct dns_service *s = ((struct dns_listen *)arg)->s;
 	struct dns_tcp_conn *c;
 	uint64_t now = dns_now_ms();
 
@@ -316,8 +333,11 @@ void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
 	struct dns_tcp_conn *c = cl->conn;
 
 	if (!c) {
-		if (sendto(s->io.udp_fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&cl->addr,
-			   sizeof(cl->addr)) < 0)
+		/* From the address it asked, or the guest takes it for spoofed. */
+		struct dns_listen *l = cl->local ? io_listen_of(s, cl->local) : NULL;
+
+		if (!l || sendto(l->udp_fd, buf, len, MSG_DONTWAIT,
+				 (const struct sockaddr *)&cl->addr, sizeof(cl->addr)) < 0)
 			s->n.dropped++;
 		return;
 	}
@@ -350,35 +370,75 @@ static int io_open_error(struct dns_service *s, const char *proto, uint32_t addr
 	return r;
 }
 
-int dns_io_open(struct dns_service *s, const char *ifname, uint32_t addr, uint16_t port)
+int dns_io_open(struct dns_service *s)
 {
-	int fd;
-
-	if (strlen(ifname) >= IFNAMSIZ)
-		return -EINVAL;
 	s->io.udp_in = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_QUERY_MAX);
 	s->io.udp_out = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_MAX);
 	s->io.tcp_in = malloc(DNS_MSG_MAX);
 	s->io.tcp_out = malloc(2 + DNS_MSG_MAX);
 	if (!s->io.udp_in || !s->io.udp_out || !s->io.tcp_in || !s->io.tcp_out)
 		return -ENOMEM;
-	fd = io_socket(ifname, addr, port, SOCK_DGRAM);
+	return 0;
+}
+
+bool dns_io_listening(const struct dns_service *s, uint32_t addr)
+{
+	for (size_t i = 0; addr && i < DNS_MAX_LISTEN; i++)
+		if (s->io.l[i].addr == addr)
+			return true;
+	return false;
+}
+
+static void io_listen_close(struct dns_listen *l)
+{
+	if (l->listener)
+		evconnlistener_free(l->listener);
+	if (l->udp_ev)
+		event_free(l->udp_ev);
+	if (l->addr)
+		close(l->udp_fd);
+	*l = (struct dns_listen){ .udp_fd = -1 };
+}
+
+int dns_io_listen(struct dns_service *s, uint32_t addr)
+{
+	struct dns_listen *l = io_listen_of(s, 0);
+	int fd;
+
+	if (!addr)
+		return -EINVAL;
+	if (!l)
+		return io_open_error(s, "UDP", addr, s->port, -ENOSPC);
+	fd = io_socket(s->ifname, addr, s->port, SOCK_DGRAM);
 	if (fd < 0)
-		return io_open_error(s, "UDP", addr, port, fd);
-	s->io.udp_fd = fd;
-	s->io.udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, io_on_udp, s);
-	if (!s->io.udp_ev || event_add(s->io.udp_ev, NULL) < 0)
+		return io_open_error(s, "UDP", addr, s->port, fd);
+	*l = (struct dns_listen){ .s = s, .addr = addr, .udp_fd = fd };
+	l->udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, io_on_udp, l);
+	if (!l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
+		io_listen_close(l);
 		return -ENOMEM;
-	fd = io_socket(ifname, addr, port, SOCK_STREAM);
-	if (fd < 0)
-		return io_open_error(s, "TCP", addr, port, fd);
-	s->io.listener = evconnlistener_new(s->base, io_on_accept, s,
-					    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (!s->io.listener) {
+	}
+	fd = io_socket(s->ifname, addr, s->port, SOCK_STREAM);
+	if (fd < 0) {
+		io_listen_close(l);
+		return io_open_error(s, "TCP", addr, s->port, fd);
+	}
+	l->listener = evconnlistener_new(s->base, io_on_accept, l,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!l->listener) {
 		close(fd);
+		io_listen_close(l);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void dns_io_unlisten(struct dns_service *s, uint32_t addr)
+{
+	struct dns_listen *l = io_listen_of(s, addr);
+
+	if (l)
+		io_listen_close(l);
 }
 
 void dns_io_close(struct dns_service *s)
@@ -393,16 +453,11 @@ void dns_io_close(struct dns_service *s)
 		s->io.conns = c->next;
 		free(c);
 	}
-	if (s->io.listener)
-		evconnlistener_free(s->io.listener);
-	if (s->io.udp_ev)
-		event_free(s->io.udp_ev);
-	if (s->io.udp_fd >= 0)
-		close(s->io.udp_fd);
+	for (size_t i = 0; i < DNS_MAX_LISTEN; i++)
+		io_listen_close(&s->io.l[i]);
 	free(s->io.udp_in);
 	free(s->io.udp_out);
 	free(s->io.tcp_in);
 	free(s->io.tcp_out);
 	memset(&s->io, 0, sizeof(s->io));
-	s->io.udp_fd = -1;
 }

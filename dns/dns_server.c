@@ -195,7 +195,10 @@ static void server_on_answer(void *arg, bool ok, const uint8_t *ans, size_t alen
 	int r = -EIO;
 
 	pending_unlink(s, p);
-	if (s->stopping) {
+	/* Stopping, or dropped to make room for newer queries: no answer. */
+	if (s->stopping || (!ok && dns_forward_cancelling(s->fwd))) {
+		if (!s->stopping)
+			s->n.dropped++;
 		dns_io_release(&p->client);
 		free(p);
 		return;
@@ -244,9 +247,11 @@ static int server_forward(struct dns_service *s, const struct dns_query *q,
 	int r;
 
 	if (s->n.pending >= DNS_MAX_PENDING) {
+		/* The oldest go, soon; meanwhile a little more is let in. */
 		dns_log_limited(s, &s->rl_overload, now_ms,
-				"too many queries in flight upstream; dropping");
-		return -EBUSY;
+				"too many queries in flight upstream; dropping the oldest");
+		if (dns_forward_drop_oldest(s->fwd) < 0 || s->n.pending >= DNS_PENDING_HARD_MAX)
+			return -EBUSY;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -458,6 +463,33 @@ static int server_local_ctx(struct dns_service *s, const struct dns_service_opts
 	return 0;
 }
 
+/* The gateway and, while a renumbering drains the old subnet, the old
+ * gateway: a listener opens for each that has none, then any other one
+ * closes (the daemon ends one drain before it starts the next, so two
+ * listeners are enough). */
+static int server_listen(struct dns_service *s, const struct dns_service_opts *o)
+{
+	const uint32_t want[DNS_MAX_LISTEN] = { o->gateway, o->old_gateway };
+	int r;
+
+	for (size_t i = 0; i < DNS_MAX_LISTEN; i++) {
+		if (!want[i] || dns_io_listening(s, want[i]))
+			continue;
+		r = dns_io_listen(s, want[i]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < DNS_MAX_LISTEN; i++) {
+		uint32_t a = s->io.l[i].addr;
+
+		if (a && a != want[0] && a != want[1])
+			dns_io_unlisten(s, a);
+	}
+	s->old_subnet_addr = o->old_subnet_addr;
+	s->old_subnet_len = o->old_subnet_len;
+	return 0;
+}
+
 int dns_service_start(struct dns_service **out, struct event_base *base,
 		      const struct dns_service_opts *o)
 {
@@ -465,7 +497,7 @@ int dns_service_start(struct dns_service **out, struct event_base *base,
 	uint64_t seed;
 	int r;
 
-	if (!out || !base || !o || !o->ifname)
+	if (!out || !base || !o || !o->ifname || strlen(o->ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -473,7 +505,8 @@ int dns_service_start(struct dns_service **out, struct event_base *base,
 	s->base = base;
 	s->log = o->log;
 	s->log_ctx = o->log_ctx;
-	s->io.udp_fd = -1;
+	strcpy(s->ifname, o->ifname);
+	s->port = o->port ? o->port : DNS_PORT;
 	arc4random_buf(&seed, sizeof(seed));
 	r = server_local_ctx(s, o);
 	if (r < 0)
@@ -485,7 +518,9 @@ int dns_service_start(struct dns_service **out, struct event_base *base,
 	r = server_upstreams(s, o);
 	if (r < 0)
 		goto fail;
-	r = dns_io_open(s, o->ifname, o->gateway, o->port ? o->port : DNS_PORT);
+	r = dns_io_open(s);
+	if (r == 0)
+		r = server_listen(s, o);
 	if (r < 0)
 		goto fail;
 	*out = s;
@@ -501,7 +536,9 @@ int dns_service_reload(struct dns_service *s, const struct dns_service_opts *o)
 
 	if (!s || !o)
 		return -EINVAL;
-	r = server_local_ctx(s, o);
+	r = server_listen(s, o);
+	if (r == 0)
+		r = server_local_ctx(s, o);
 	if (r < 0)
 		return r;
 	return server_upstreams(s, o);

@@ -3,6 +3,7 @@
 #ifndef DEFNET_DNS_SERVER_H
 #define DEFNET_DNS_SERVER_H
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +17,9 @@
 #include "dns_service.h"
 #include "resolv_watch.h"
 
-#define DNS_MAX_PENDING 4096     /* upstream queries in flight */
+#define DNS_MAX_PENDING 4096     /* upstream queries in flight; beyond, the
+				  * oldest are dropped (dns_forward_drop_oldest) */
+#define DNS_PENDING_HARD_MAX (DNS_MAX_PENDING + 1024)  /* new ones dropped meanwhile */
 #define DNS_UDP_BATCH 32         /* recvmmsg/sendmmsg */
 #define DNS_UDP_QUERY_MAX 4096   /* larger datagrams are not queries we take */
 #define DNS_TCP_MAX_CONNS 64
@@ -31,6 +34,7 @@ struct dns_tcp_conn;
 /* Where an answer goes. */
 struct dns_client {
 	struct sockaddr_in addr;         /* UDP */
+	uint32_t local;                  /* UDP: the gateway address it asked */
 	struct dns_tcp_conn *conn;       /* TCP, or NULL */
 };
 
@@ -41,10 +45,20 @@ struct dns_ratelimit {
 
 struct dns_pending;
 
-struct dns_io {
+/* The gateway, and while a renumbering drains the old subnet, the old
+ * gateway too: its guests keep asking it until they re-lease. */
+#define DNS_MAX_LISTEN 2
+
+struct dns_listen {
+	struct dns_service *s;
+	uint32_t addr;                   /* host order; 0: not open */
 	int udp_fd;
 	struct event *udp_ev;
 	struct evconnlistener *listener;
+};
+
+struct dns_io {
+	struct dns_listen l[DNS_MAX_LISTEN];
 	struct dns_tcp_conn *conns;
 	unsigned tcp_open;
 	uint8_t *udp_in;                 /* DNS_UDP_BATCH * DNS_UDP_QUERY_MAX */
@@ -60,6 +74,10 @@ struct dns_service {
 	struct dns_forward *fwd;
 	struct resolv_watch *watch;
 	struct dns_io io;
+	char ifname[IFNAMSIZ];           /* the bridge the sockets are bound to */
+	uint16_t port;
+	uint32_t old_subnet_addr;        /* renumbering: guests there still asked */
+	uint8_t old_subnet_len;          /* 0: none */
 	struct dns_pending *pending[DNS_PENDING_BUCKETS];   /* by upstream ID */
 	struct dns_counters n;
 	bool upstream_auto;
@@ -92,7 +110,15 @@ int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
 		     size_t *out_len, uint64_t now_ms);
 
 /* dns_io.c */
-int dns_io_open(struct dns_service *s, const char *ifname, uint32_t addr, uint16_t port);
+/* The buffers; no socket yet. */
+int dns_io_open(struct dns_service *s);
+/* Listens on addr (s->port, bound to s->ifname), UDP and TCP. Returns 0
+ * or -errno after logging why (-ENOSPC: DNS_MAX_LISTEN addresses already). */
+int dns_io_listen(struct dns_service *s, uint32_t addr);
+bool dns_io_listening(const struct dns_service *s, uint32_t addr);
+/* Stops listening on addr; answers still owed to its UDP clients are
+ * dropped, its TCP connections end by themselves. */
+void dns_io_unlisten(struct dns_service *s, uint32_t addr);
 void dns_io_close(struct dns_service *s);
 bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin);
 /* An answer that was pending; the connection (TCP) loses its hold on it. */

@@ -34,6 +34,11 @@ struct dns_service_opts {
 	uint32_t gateway;            /* host byte order */
 	uint32_t subnet_addr;
 	uint8_t subnet_len;
+	/* Renumbering: the old gateway, still listened on, and its subnet,
+	 * still answered, until the old leases are gone. 0: none. */
+	uint32_t old_gateway;
+	uint32_t old_subnet_addr;
+	uint8_t old_subnet_len;
 	const char *domain;          /* "" or NULL: none */
 	const char *hostname;        /* the host's name; may be a FQDN */
 	struct name_table *names;    /* guest names; the caller owns it */
@@ -74,8 +79,10 @@ int dns_service_start(struct dns_service **svc, struct event_base *base,
 		      const struct dns_service_opts *opts);
 
 /* Applies new options: domain, hostname, subnet, upstream mode, servers,
- * resolv.conf path. The sockets stay (a new gateway or bridge needs a
- * restart). Returns 0 or -errno; on error the old settings stay. */
+ * resolv.conf path, and the gateways listened on (a renumbering: the new
+ * gateway opens, the old one stays as old_gateway until it is 0; a new
+ * bridge needs a restart). Returns 0 or -errno; on error the old settings
+ * stay, and so do the sockets. */
 int dns_service_reload(struct dns_service *svc, const struct dns_service_opts *opts);
 
 /* Queries in flight are dropped. */

@@ -56,13 +56,37 @@ static void fuzz_check_reply(struct lease_store *st, const struct dhcp_msg *req,
 	}
 }
 
+/* Are two leases' holders the same client? RFC 2131 4.2: the client
+ * identifier when there is one, else chaddr (the store's key). */
+static bool fuzz_same_holder(const struct lease *a, const struct lease *b)
+{
+	if (a->client_id_len != b->client_id_len)
+		return false;
+	if (a->client_id_len)
+		return memcmp(a->client_id, b->client_id, a->client_id_len) == 0;
+	return memcmp(a->mac, b->mac, 6) == 0;
+}
+
+/* The message's client, as a lease would name it. */
+static void fuzz_sender(const struct dhcp_msg *m, struct lease *who)
+{
+	memset(who, 0, sizeof(*who));
+	memcpy(who->mac, m->hdr.chaddr, 6);
+	if (m->client_id.len > 0 && m->client_id.len <= LEASE_CLIENT_ID_MAX) {
+		who->client_id_len = (uint8_t)m->client_id.len;
+		memcpy(who->client_id, m->client_id.data, m->client_id.len);
+	}
+}
+
 /* The live lease of another client on the address a message names. */
 static bool fuzz_held(struct lease_store *st, const struct dhcp_msg *m, uint32_t ip,
 		      uint64_t now, struct lease *held)
 {
 	const struct lease *l = ip ? lease_store_find_ip(st, ip) : NULL;
+	struct lease who;
 
-	if (!l || memcmp(l->mac, m->hdr.chaddr, 6) == 0 || l->expires_boot_ms <= now ||
+	fuzz_sender(m, &who);
+	if (!l || fuzz_same_holder(l, &who) || l->expires_boot_ms <= now ||
 	    (l->flags & LEASE_F_RELEASED))
 		return false;
 	*held = *l;
@@ -95,7 +119,7 @@ static void fuzz_message(struct dhcp_server *srv, struct lease_store *st, uint8_
 		if (!was[i])
 			continue;
 		after = lease_store_find_ip(st, held[i].ip);
-		if (!after || memcmp(after->mac, held[i].mac, 6) != 0)
+		if (!after || !fuzz_same_holder(after, &held[i]))
 			abort();
 	}
 }

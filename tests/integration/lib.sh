@@ -251,7 +251,7 @@ dn_bg()
 }
 
 # dn_wrapper NAME: DN_WRAPPER for one run of defnetd; valgrind writes its
-# report to DN_DIR/valgrind-NAME.log, which dn_valgrind_check reads.
+# report to DN_DIR/valgrind-NAME.log, which dn_report_check reads.
 dn_wrapper()
 {
 	case $DN_WRAPPER in
@@ -261,8 +261,10 @@ dn_wrapper()
 }
 
 # Fails (returns 1, showing the report) when a valgrind report of this
-# test has an error or a leak. A run killed with SIGKILL has no summary.
-dn_valgrind_check()
+# test has an error or a leak (a run killed with SIGKILL has no summary),
+# or when a sanitizer (the ASan+UBSan build) reported in defnetd's stderr:
+# UBSan goes on after its report, so the exit code alone would not say.
+dn_report_check()
 {
 	local f bad=0
 	for f in "$DN_DIR"/valgrind-*.log; do
@@ -273,7 +275,15 @@ dn_valgrind_check()
 			bad=1
 		fi
 	done
-	[ "$bad" = 0 ] || printf '%s: FAIL: valgrind found errors or leaks in defnetd\n' "$DN_NAME" >&2
+	for f in "$DN_DIR"/defnetd-*.log "$DN_DIR"/once.err; do
+		[ -e "$f" ] || continue
+		if grep -Eq 'runtime error:|ERROR: [A-Za-z]+Sanitizer' "$f"; then
+			printf -- '----- %s -----\n' "${f##*/}" >&2
+			grep -E -A 20 'runtime error:|ERROR: [A-Za-z]+Sanitizer' "$f" | head -n 80 >&2
+			bad=1
+		fi
+	done
+	[ "$bad" = 0 ] || printf '%s: FAIL: valgrind or a sanitizer reported on defnetd\n' "$DN_NAME" >&2
 	return "$bad"
 }
 
@@ -296,7 +306,7 @@ dn_cleanup()
 	for ns in "${DN_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	if [ "$rc" = 0 ] && [ -n "$DN_DIR" ] && ! dn_valgrind_check; then
+	if [ "$rc" = 0 ] && [ -n "$DN_DIR" ] && ! dn_report_check; then
 		rc=1
 	fi
 	if [ -n "$DN_DIR" ] && [ -d "$DN_DIR" ]; then

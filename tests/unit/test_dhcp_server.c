@@ -686,6 +686,41 @@ static void test_exhaustion_never_steals(void **state)
 	}
 }
 
+/* Issue 8's starvation: DISCOVERs from new MACs that never REQUEST hold
+ * every address of the pool in offers. A new client waits while they are
+ * young (a client may be in the middle of its exchange), then takes the
+ * oldest offer's address; leases are never taken. */
+static void test_offers_do_not_starve(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t held, got;
+	uint8_t mac[6], other[6];
+	unsigned i;
+
+	mac_n(mac, 50);
+	held = dora(f, mac, NULL);
+	for (i = 0; i < 9; i++) {
+		struct req q = { .type = DHCP_DISCOVER };
+
+		mac_n(q.mac, 700 + i);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
+	}
+	{
+		struct req q = { .type = DHCP_DISCOVER };
+
+		mac_n(q.mac, 800);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	}
+	advance(f, DHCP_OFFER_KEEP_MS);
+	mac_n(other, 801);
+	got = dora(f, other, NULL);
+	assert_int_not_equal(got, held);
+	assert_memory_equal(lease_store_find_ip(f->store, held)->mac, mac, 6);
+	/* The client whose offer went is refused it, and gets another. */
+	mac_n(mac, 700);
+	assert_int_equal(select_ip(f, mac, got, NULL), DHCP_OUTCOME_NAK);
+}
+
 static void test_reserved_in_pool_not_offered(void **state)
 {
 	struct fixture *f = *state;
@@ -1138,6 +1173,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_reservation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reservation_moves_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_never_steals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offers_do_not_starve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reserved_in_pool_not_offered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decline_quarantine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_keeps_address_sticky, setup, teardown),
