@@ -131,9 +131,16 @@ dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "DockerCompat: the guest rea
 	dn_fail "FORWARD changed: $(dn_h iptables -S FORWARD)"
 dn_ok "only DOCKER-USER was written"
 
-# Docker restarted: the chain is made anew, without our rules.
-dn_h iptables -D FORWARD -j DOCKER-USER && dn_h iptables -F DOCKER-USER &&
-	dn_h iptables -X DOCKER-USER && docker_like || dn_fail "DOCKER-USER anew"
+# Docker restarted: the chain is made anew, without our rules. It goes in
+# one transaction: step by step, the daemon would put its rules back into
+# the flushed chain before -X, which then fails with EBUSY.
+dn_h iptables-restore --noflush <<-'EOF' && docker_like || dn_fail "DOCKER-USER anew"
+*filter
+-D FORWARD -j DOCKER-USER
+-F DOCKER-USER
+-X DOCKER-USER
+COMMIT
+EOF
 dn_assert_wait 5 "the rules come back when DOCKER-USER is made anew" \
 	sh -c "ip netns exec '$DN_HOST' iptables -S DOCKER-USER | grep -qx -- '-A DOCKER-USER -i $B -j ACCEPT'"
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "and the guest reaches the upstream"
