@@ -54,6 +54,7 @@ static void status_json_dns(struct daemon *d, struct json *j)
 	json_array_end(j);
 	json_field_uint(j, "queries", c.queries);
 	json_field_uint(j, "udp", c.udp);
+	json_field_uint(j, "udp_coalesced", c.udp_coalesced);
 	json_field_uint(j, "tcp", c.tcp);
 	json_field_uint(j, "local", c.local);
 	json_field_uint(j, "cache_hits", c.cache_hits);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -19,6 +20,12 @@
 
 #define DNS_LOG_ERR 3
 #define IO_UDP_ROUNDS 8          /* batches per wake-up, then others' turn */
+/* Coalescing (udp_pacing.h): under load a datagram waits at most this
+ * long, half of it on average. At 50,000 queries/s that makes batches of
+ * about 25 and halves the CPU per answer (bench/dns.sh: 250 us gave 5.3
+ * us per answer, 500 us 3.6-4.2, 1 ms 3.2, reading on each datagram 6.5);
+ * 8 rounds of 32 a tick read up to 512,000 a second. */
+#define IO_UDP_TICK_NS 500000
 #define IO_UDP_RCVBUF (1 << 20)
 
 struct dns_tcp_conn {
@@ -127,13 +134,15 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 		s->n.dropped += k - (unsigned)(sent < 0 ? 0 : sent);
 }
 
-static void io_on_udp(evutil_socket_t fd, short what, void *arg)
+/* Reads and answers up to IO_UDP_ROUNDS batches; returns how many
+ * datagrams it read. */
+static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
 {
-	struct dns_listen *l = arg;
 	struct dns_service *s = l->s;
 	struct mmsghdr in[DNS_UDP_BATCH];
 	struct iovec iov[DNS_UDP_BATCH];
 	struct sockaddr_in from[DNS_UDP_BATCH];
+	unsigned total = 0;
 
 	for (int round = 0; round < IO_UDP_ROUNDS; round++) {
 		int n;
@@ -145,13 +154,74 @@ static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 				.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
 				.msg_iov = &iov[i], .msg_iovlen = 1 } };
 		}
-		n = recvmmsg(fd, in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(l->udp_fd, in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
-		io_udp_batch(l, in, (unsigned)n, from, dns_now_ms());
+			break;
+		io_udp_batch(l, in, (unsigned)n, from, now);
+		total += (unsigned)n;
 		if (n < DNS_UDP_BATCH)
-			return;
+			break;
 	}
+	return total;
+}
+
+/* Switches the listener between reading on each datagram (the socket's
+ * event) and reading on the tick (the timerfd's). The new reader is in
+ * place before the old one goes, so a failure leaves the listener as it
+ * was. Returns 0 or -1. */
+static int io_udp_coalesce(struct dns_listen *l, bool on)
+{
+	struct itimerspec tick = { 0 };
+
+	if (on) {
+		tick.it_interval.tv_nsec = tick.it_value.tv_nsec = IO_UDP_TICK_NS;
+		if (timerfd_settime(l->tick_fd, 0, &tick, NULL) < 0)
+			goto fail;
+		if (event_add(l->tick_ev, NULL) < 0) {
+			tick = (struct itimerspec){ 0 };
+			timerfd_settime(l->tick_fd, 0, &tick, NULL);
+			goto fail;
+		}
+		event_del(l->udp_ev);
+	} else {
+		if (event_add(l->udp_ev, NULL) < 0)
+			goto fail;
+		event_del(l->tick_ev);
+		if (timerfd_settime(l->tick_fd, 0, &tick, NULL) < 0)
+			dns_log(l->s, DNS_LOG_ERR, "dns: stopping the UDP tick: %s", strerror(errno));
+	}
+	return 0;
+fail:
+	dns_log(l->s, DNS_LOG_ERR, "dns: cannot %s coalescing UDP reads: %s",
+		on ? "start" : "stop", strerror(errno));
+	l->pace.coalescing = !on;
+	return -1;
+}
+
+static void io_on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_listen *l = arg;
+	uint64_t now = dns_now_ms();
+
+	(void)fd;
+	(void)what;
+	if (udp_pacing_note(&l->pace, io_udp_read(l, now), now))
+		io_udp_coalesce(l, true);
+}
+
+static void io_on_udp_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_listen *l = arg;
+	uint64_t ticks, now = dns_now_ms();
+	unsigned n;
+
+	(void)what;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		dns_log(l->s, DNS_LOG_ERR, "dns: reading the UDP tick: %s", strerror(errno));
+	n = io_udp_read(l, now);
+	l->s->n.udp_coalesced += n;
+	if (!udp_pacing_note(&l->pace, n, now))
+		io_udp_coalesce(l, false);
 }
 
 /* TCP ----------------------------------------------------------------------- */
@@ -395,15 +465,20 @@ static void io_listen_close(struct dns_listen *l)
 		evconnlistener_free(l->listener);
 	if (l->udp_ev)
 		event_free(l->udp_ev);
-	if (l->addr)
+	if (l->tick_ev)
+		event_free(l->tick_ev);
+	if (l->addr) {
 		close(l->udp_fd);
-	*l = (struct dns_listen){ .udp_fd = -1 };
+		if (l->tick_fd >= 0)
+			close(l->tick_fd);
+	}
+	*l = (struct dns_listen){ .udp_fd = -1, .tick_fd = -1 };
 }
 
 int dns_io_listen(struct dns_service *s, uint32_t addr)
 {
 	struct dns_listen *l = io_listen_of(s, 0);
-	int fd;
+	int fd, r;
 
 	if (!addr)
 		return -EINVAL;
@@ -412,9 +487,16 @@ int dns_io_listen(struct dns_service *s, uint32_t addr)
 	fd = io_socket(s->ifname, addr, s->port, SOCK_DGRAM);
 	if (fd < 0)
 		return io_open_error(s, "UDP", addr, s->port, fd);
-	*l = (struct dns_listen){ .s = s, .addr = addr, .udp_fd = fd };
+	*l = (struct dns_listen){ .s = s, .addr = addr, .udp_fd = fd, .tick_fd = -1 };
+	l->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->tick_fd < 0) {
+		r = -errno;
+		io_listen_close(l);
+		return io_open_error(s, "UDP", addr, s->port, r);
+	}
 	l->udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, io_on_udp, l);
-	if (!l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
+	l->tick_ev = event_new(s->base, l->tick_fd, EV_READ | EV_PERSIST, io_on_udp_tick, l);
+	if (!l->udp_ev || !l->tick_ev || event_add(l->udp_ev, NULL) < 0) {
 		io_listen_close(l);
 		return -ENOMEM;
 	}

@@ -16,6 +16,7 @@
 #include "dns_local.h"
 #include "dns_service.h"
 #include "resolv_watch.h"
+#include "udp_pacing.h"
 
 #define DNS_MAX_PENDING 4096     /* upstream queries in flight; beyond, the
 				  * oldest are dropped (dns_forward_drop_oldest) */
@@ -53,7 +54,10 @@ struct dns_listen {
 	struct dns_service *s;
 	uint32_t addr;                   /* host order; 0: not open */
 	int udp_fd;
-	struct event *udp_ev;
+	struct event *udp_ev;            /* reads on each datagram... */
+	int tick_fd;                     /* ...or, coalescing, on this timerfd's tick */
+	struct event *tick_ev;
+	struct udp_pacing pace;
 	struct evconnlistener *listener;
 };
 

@@ -55,6 +55,7 @@ struct dns_service_opts {
 struct dns_counters {
 	uint64_t queries;            /* answered or not, from guests */
 	uint64_t udp, tcp;           /* of which over UDP, over TCP */
+	uint64_t udp_coalesced;      /* of the UDP ones, read on the tick (under load) */
 	uint64_t local;              /* answered from owned zones */
 	uint64_t cache_hits, cache_misses;
 	uint64_t forwarded;          /* sent upstream */

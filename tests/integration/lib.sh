@@ -192,6 +192,11 @@ dn_wait()
 	"$@" >/dev/null 2>&1
 }
 
+# dn_dig_is NS SERVER NAME WANT: dig +short NAME at SERVER from NS is
+# exactly WANT. For dn_wait, which must run the query on every poll (a
+# `test "$(dig ...)"` argument would be run once, before the first).
+dn_dig_is() { [ "$(dn_in "$1" dig +short +time=1 +tries=1 "@$2" "$3")" = "$4" ]; }
+
 # dn_assert_wait SECONDS WHAT CMD...
 dn_assert_wait()
 {

@@ -23,7 +23,7 @@ dn_bg "$DN_HOST" "$DN_DIR/vpn-dnsmasq.out" dnsmasq --keep-in-foreground \
 	--pid-file="$DN_DIR/vpn-dnsmasq.pid" --local-ttl=60 \
 	--local=/corp.test/ --local="/$DN_ZONE/" \
 	--host-record="www.$DN_ZONE,$VPN_WWW" --host-record="$VPN_NAME,$VPN_ADDR"
-dn_wait 5 test "$(dn_h dig +short +time=1 +tries=1 "@$VPN" "$VPN_NAME")" = "$VPN_ADDR" ||
+dn_wait 5 dn_dig_is "$DN_HOST" "$VPN" "$VPN_NAME" "$VPN_ADDR" ||
 	dn_fail "the VPN resolver did not answer"
 
 rc="$DN_DIR/etc"
