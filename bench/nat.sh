@@ -1,7 +1,8 @@
 #!/bin/bash
 # NAT benchmark, in one run, on the test topology (tests/integration/lib.sh):
-#   (a) TCP throughput guest -> upstream (iperf3, 5 s a run) through the
-#       daemon's NAT, against the same path without the daemon's table
+#   (a) TCP throughput guest -> upstream (iperf3, 5 s a run, client on
+#       CPU 0 and server on CPU 1 so both modes place them alike) through
+#       the daemon's NAT, against the same path without the daemon's table
 #       (plain routing: the upstream routes the guest subnet back), runs
 #       interleaved, RUNS of each; the ratio of the medians must be >= 0.9;
 #   (b) the time from a default-route change to the first datagram of an
@@ -11,7 +12,7 @@
 #       its other subnet (which only the daemon moves); medians must be
 #       under 100 ms.
 # Run as root from the repository after building (ninja -C build):
-#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=3 MOVES=10 by default)
+#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default)
 # Needs iperf3 and python3. Exits 1 when a target is missed.
 set -u -o pipefail
 DN_NAME=benchnat
@@ -23,7 +24,7 @@ DN_LOGLEVEL=info
 . "$(dirname "$0")/../tests/integration/lib.sh"
 dn_find_binaries
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 MOVES=${MOVES:-10}
 FLOW="$DN_REPO/tests/integration/udp_flow.py"
 # The harness's /tmp/dn-* directory may be swept by other runs on a shared
@@ -52,13 +53,13 @@ dn_in "$DN_UP" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.up0.rp_fil
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ------------------------------------------------------- (a) throughput
-dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" iperf3 -s -B "$DN_INTERNET"
+dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$DN_INTERNET"
 dn_wait 5 dn_listening "$DN_UP" 5201 || dn_fail "iperf3 server"
 
 # iperf_gbps: one 5 s TCP run from the guest, in Gbit/s received.
 iperf_gbps()
 {
-	dn_in "$G1" timeout 30 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
+	dn_in "$G1" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
 		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
 	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
 }
