@@ -605,6 +605,40 @@ dn_start_defnetd()
 	dn_wait_ready
 }
 
+# dn_start_defnetd_journal JLOG: starts defnetd as systemd would with its
+# stderr going to the journal (JOURNAL_STREAM names DN_LOG, also left in
+# DN_JOURNAL_STREAM), and a stand-in journal socket (journal_listen.py:
+# JLOG gets one JSON object per entry) on a tmpfs over /run/systemd, in a
+# mount namespace of the daemon's own so the machine's is untouched.
+# Needs /run/systemd. Waits for READY=1 like dn_start_defnetd.
+dn_start_defnetd_journal()
+{
+	local jlog=$1 jpid="$DN_DIR/journal-listen.pid"
+	: >"$jlog"
+	rm -f "$jpid"
+	dn_new_run
+	DN_JOURNAL_STREAM=$(stat -c %d:%i "$DN_LOG") || dn_fail "stat $DN_LOG"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	dn_bg "$DN_HOST" "$DN_LOG" unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0755 defnet-test /run/systemd || exit 97
+		mkdir /run/systemd/journal || exit 97
+		"$0" "$1" /run/systemd/journal/socket "$2" >/dev/null 2>&1 </dev/null &
+		echo $! >"$3"
+		i=0
+		while [ ! -S /run/systemd/journal/socket ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ -S /run/systemd/journal/socket ] || exit 98
+		exec env JOURNAL_STREAM="$4" NOTIFY_SOCKET="$5" "$6" --config "$7" \
+			--state-dir "$8" --runtime-dir "$9"' \
+		"$DN_PYTHON" "$DN_LIB_DIR/journal_listen.py" "$jlog" "$jpid" "$DN_JOURNAL_STREAM" \
+		"$DN_NOTIFY_SOCK" "$DEFNETD" "$DN_CONF" "$DN_STATE" "$DN_RUNTIME"
+	DN_DAEMON_PID=$DN_BG_PID
+	dn_wait 5 test -s "$jpid" && DN_PIDS+=("$(cat "$jpid")")
+	dn_wait_ready
+}
+
 # dn_stop_defnetd: SIGTERM, waits (bounded), returns the exit code (also in
 # DN_DAEMON_RC). A daemon that does not stop is killed and the test fails.
 dn_stop_defnetd()

@@ -17,30 +17,9 @@ EOF
 MSGID_ACK=b56de6afcab247b7ac72f21a5ed05325
 MSGID_RELEASE=baad9e385e2b4261880d4c3c7370f4df
 
-# defnetd with its log going to a stand-in journal (as in test_signals.sh).
+# defnetd with its log going to a stand-in journal.
 jlog="$DN_DIR/journal.jsonl"
-jpid="$DN_DIR/journal-listen.pid"
-: >"$jlog"
-dn_new_run
-stream=$(stat -c %d:%i "$DN_LOG") || dn_fail "stat $DN_LOG"
-# shellcheck disable=SC2016 # expanded by the inner shell
-dn_bg "$DN_HOST" "$DN_LOG" unshare --mount --propagation private sh -c '
-	mount -t tmpfs -o mode=0755 defnet-test /run/systemd || exit 97
-	mkdir /run/systemd/journal || exit 97
-	"$0" "$1" /run/systemd/journal/socket "$2" >/dev/null 2>&1 </dev/null &
-	echo $! >"$3"
-	i=0
-	while [ ! -S /run/systemd/journal/socket ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	exec env JOURNAL_STREAM="$4" NOTIFY_SOCKET="$5" "$6" --config "$7" \
-		--state-dir "$8" --runtime-dir "$9"' \
-	"$DN_PYTHON" "$DN_LIB_DIR/journal_listen.py" "$jlog" "$jpid" "$stream" \
-	"$DN_NOTIFY_SOCK" "$DEFNETD" "$DN_CONF" "$DN_STATE" "$DN_RUNTIME"
-DN_DAEMON_PID=$DN_BG_PID
-dn_wait 5 test -s "$jpid" && DN_PIDS+=("$(cat "$jpid")")
-dn_wait_ready
+dn_start_defnetd_journal "$jlog"
 
 dn_status_json "$DN_DIR/st.json"
 gw=$(dn_json "$DN_DIR/st.json" 'd["gateway"]')

@@ -77,31 +77,9 @@ if [ ! -d /run/systemd ]; then
 	dn_say "SKIP journal part: no /run/systemd to mount a tmpfs over"
 	dn_done
 fi
-dn_new_run
 jlog="$DN_DIR/journal.jsonl"
-jpid="$DN_DIR/journal-listen.pid"
-: >"$jlog"
-stream=$(stat -c %d:%i "$DN_LOG") || dn_fail "stat $DN_LOG"
-# shellcheck disable=SC2016 # expanded by the inner shell
-dn_bg "$DN_HOST" "$DN_LOG" unshare --mount --propagation private sh -c '
-	mount -t tmpfs -o mode=0755 defnet-test /run/systemd || exit 97
-	mkdir /run/systemd/journal || exit 97
-	"$0" "$1" /run/systemd/journal/socket "$2" >/dev/null 2>&1 </dev/null &
-	echo $! >"$3"
-	i=0
-	while [ ! -S /run/systemd/journal/socket ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -S /run/systemd/journal/socket ] || exit 98
-	exec env JOURNAL_STREAM="$4" NOTIFY_SOCKET="$5" "$6" --config "$7" \
-		--state-dir "$8" --runtime-dir "$9"' \
-	"$DN_PYTHON" "$DN_LIB_DIR/journal_listen.py" "$jlog" "$jpid" "$stream" \
-	"$DN_NOTIFY_SOCK" "$DEFNETD" "$DN_CONF" "$DN_STATE" "$DN_RUNTIME"
-DN_DAEMON_PID=$DN_BG_PID
-dn_wait 5 test -s "$jpid" && DN_PIDS+=("$(cat "$jpid")")
-dn_wait_ready
-dn_ok "journal mode: JOURNAL_STREAM=$stream (stderr's dev:ino), READY=1"
+dn_start_defnetd_journal "$jlog"
+dn_ok "journal mode: JOURNAL_STREAM=$DN_JOURNAL_STREAM (stderr's dev:ino), READY=1"
 dn_assert_wait 5 "journal: entries arrive" test -s "$jlog"
 dn_assert_wait 5 "journal: the bridge message arrives" grep -qE "bridge $DN_BRIDGE (created|adopted)" "$jlog"
 
