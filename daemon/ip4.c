@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "ip4.h"
 
 /* A decimal number of 1..3 digits without a leading zero, at most max.
@@ -76,17 +77,6 @@ int ip4_prefix_parse(const char *s, size_t n, struct ip4_prefix *out)
 	return 0;
 }
 
-static int mac_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int mac_parse(const char *s, size_t n, uint8_t out[6])
 {
 	uint8_t mac[6];
@@ -96,8 +86,8 @@ int mac_parse(const char *s, size_t n, uint8_t out[6])
 		return -EINVAL;
 	for (i = 0; i < 6; i++) {
 		const char *p = s + 3 * i;
-		int hi = mac_hex_digit(p[0]);
-		int lo = mac_hex_digit(p[1]);
+		int hi = hex_digit(p[0]);
+		int lo = hex_digit(p[1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
 			return -EINVAL;

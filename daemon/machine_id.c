@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "machine_id.h"
 
 #define MACHINE_ID_HEX_LEN 32
@@ -117,17 +118,6 @@ uint64_t machine_id_siphash24(const uint8_t key[16], const void *msg, size_t len
 	return machine_id_sip_final(&s);
 }
 
-static int machine_id_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int machine_id_parse(const char *s, size_t n, uint8_t id[16])
 {
 	uint8_t out[16];
@@ -141,8 +131,8 @@ int machine_id_parse(const char *s, size_t n, uint8_t id[16])
 	if (n != MACHINE_ID_HEX_LEN)
 		return -EINVAL;
 	for (i = 0; i < sizeof(out); i++) {
-		hi = machine_id_hexval(s[2 * i]);
-		lo = machine_id_hexval(s[2 * i + 1]);
+		hi = hex_digit(s[2 * i]);
+		lo = hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "durable_file.h"
 #include "subnet_state.h"
 
 #define SUBNET_STATE_FILE "subnet"
@@ -214,47 +215,11 @@ out_dir:
 	return ret;
 }
 
-static int subnet_state_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Writes and closes the temporary file; the data is on disk on success. */
-static int subnet_state_write_tmp(int dfd, const char *text, size_t len)
-{
-	int fd, ret;
-
-	fd = openat(dfd, SUBNET_STATE_TMP,
-		    O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return -errno;
-	ret = subnet_state_write_all(fd, text, len);
-	if (ret == 0 && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
-}
-
-/* The rename makes the new file appear whole or not at all; the directory
- * fsync makes the rename itself survive a crash. */
+/* durable_file.h: a crash leaves the old state or the new one. */
 int subnet_state_save(const char *dir, const struct subnet_state *st)
 {
 	char text[SUBNET_STATE_MAX_SIZE];
-	int dfd, len, ret;
+	int dfd, fd, len, ret;
 
 	if (!dir || !st)
 		return -EINVAL;
@@ -264,15 +229,22 @@ int subnet_state_save(const char *dir, const struct subnet_state *st)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	ret = subnet_state_write_tmp(dfd, text, (size_t)len);
-	if (ret == 0 && renameat(dfd, SUBNET_STATE_TMP, dfd, SUBNET_STATE_FILE) < 0)
+	fd = openat(dfd, SUBNET_STATE_TMP,
+		    O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		(void)close(dfd);
+		return ret;
+	}
+	ret = durable_write_all(fd, text, (size_t)len);
+	if (ret == 0)
+		ret = durable_replace(dfd, fd, SUBNET_STATE_TMP, SUBNET_STATE_FILE);
+	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	if (ret < 0) {
 		/* Best effort: the save has failed already and says why; a
 		 * leftover temporary file is truncated by the next save. */
 		(void)unlinkat(dfd, SUBNET_STATE_TMP, 0);
-	} else if (fsync(dfd) < 0) {
-		ret = -errno;
 	}
 	if (close(dfd) < 0 && ret == 0)
 		ret = -errno;

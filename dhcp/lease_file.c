@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable_file.h"
 #include "lease_file.h"
 
 int lease_file_read(int fd, size_t max, uint8_t **buf, size_t *len)
@@ -43,27 +44,9 @@ int lease_file_read(int fd, size_t max, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-int lease_file_write_all(int fd, const uint8_t *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 int lease_file_append(int fd, const uint8_t *buf, size_t len)
 {
-	int ret = lease_file_write_all(fd, buf, len);
+	int ret = durable_write_all(fd, buf, len);
 
 	/* fdatasync() includes the size, which an append changes. */
 	if (ret == 0 && fdatasync(fd) < 0)
@@ -77,18 +60,6 @@ int lease_file_create(int dfd, const char *tmp)
 			O_CLOEXEC | O_NOCTTY, 0644);
 
 	return fd < 0 ? -errno : fd;
-}
-
-int lease_file_replace(int dfd, int fd, const char *tmp, const char *name)
-{
-	if (fsync(fd) < 0)
-		return -errno;
-	if (renameat(dfd, tmp, dfd, name) < 0)
-		return -errno;
-	/* The rename itself is on disk only once the directory is. */
-	if (fsync(dfd) < 0)
-		return -errno;
-	return 0;
 }
 
 int lease_file_set_aside(int dfd, const char *name, const char *aside)

@@ -1,5 +1,6 @@
 /* File I/O for the lease store (lease_store.c is its only user): whole
- * reads, appends made durable, and replacement by write-new-then-rename. */
+ * reads and appends made durable; a replacement is written with
+ * durable_file.h. */
 #ifndef DEFNET_LEASE_FILE_H
 #define DEFNET_LEASE_FILE_H
 
@@ -9,14 +10,10 @@
 /* Reads the whole file at fd's current offset into a malloc()ed buffer
  * (NULL when empty); -EFBIG past max bytes. */
 int lease_file_read(int fd, size_t max, uint8_t **buf, size_t *len);
-int lease_file_write_all(int fd, const uint8_t *buf, size_t len);
 /* Appends buf and waits until it is on disk. */
 int lease_file_append(int fd, const uint8_t *buf, size_t len);
 /* Opens DIR/tmp empty, for writing a replacement of some file. */
 int lease_file_create(int dfd, const char *tmp);
-/* fd holds the whole replacement: syncs it, renames DIR/tmp over
- * DIR/name and syncs DIR, so a crash leaves the old file or the new one. */
-int lease_file_replace(int dfd, int fd, const char *tmp, const char *name);
 /* Renames DIR/name to DIR/aside. */
 int lease_file_set_aside(int dfd, const char *name, const char *aside);
 

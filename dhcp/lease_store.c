@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "durable_file.h"
+#include "hex.h"
 #include "lease_file.h"
 #include "lease_store.h"
 
@@ -843,7 +845,7 @@ int lease_store_snapshot(const struct lease_store *s, uint8_t **buf, size_t *len
 
 static int lease_fd_sink(void *ctx, const uint8_t *p, size_t n)
 {
-	return lease_file_write_all(*(int *)ctx, p, n);
+	return durable_write_all(*(int *)ctx, p, n);
 }
 
 /* Writes the whole state to a new file and puts it in place: every change
@@ -859,7 +861,7 @@ static int lease_compact(struct lease_store *s)
 	}
 	ret = lease_emit_all(s, lease_fd_sink, &fd);
 	if (ret == 0)
-		ret = lease_file_replace(s->dfd, fd, LEASE_FILE_TMP, LEASE_FILE_NAME);
+		ret = durable_replace(s->dfd, fd, LEASE_FILE_TMP, LEASE_FILE_NAME);
 	if (ret < 0) {
 		close(fd);
 		goto fail;
@@ -989,17 +991,6 @@ fail:
 	return ret;
 }
 
-static int lease_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int lease_boot_id_parse(const char *s, size_t n, uint8_t boot_id[LEASE_BOOT_ID_LEN])
 {
 	size_t i, digits = 0;
@@ -1012,7 +1003,7 @@ int lease_boot_id_parse(const char *s, size_t n, uint8_t boot_id[LEASE_BOOT_ID_L
 	for (i = 0; i < n; i++) {
 		if (s[i] == '-')
 			continue;
-		v = lease_hex(s[i]);
+		v = hex_digit(s[i]);
 		if (v < 0 || digits == 2 * LEASE_BOOT_ID_LEN)
 			return -EINVAL;
 		if (digits % 2 == 0)
