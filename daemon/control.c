@@ -17,18 +17,13 @@
 
 #include "control.h"
 #include "log.h"
+#include "log_limit.h"
 
 #define CONTROL_GROUP "defnet"
 #define CONTROL_TIMEOUT_SEC 5
 #define CONTROL_MAX_CONNS 32
 #define CONTROL_GROUPS_MAX 256
 #define CONTROL_LOG_MS 10000    /* a limit hit is logged once per interval */
-
-struct control_ratelog {
-	uint64_t last_ms;
-	unsigned held;        /* not logged since */
-	bool logged;
-};
 
 struct control_conn {
 	struct control *control;
@@ -44,27 +39,18 @@ struct control {
 	gid_t group;          /* (gid_t)-1 when the group does not exist */
 	struct control_conn *conns;
 	unsigned n_conns;
-	struct control_ratelog rl_full, rl_refused;
+	struct log_limit rl_full, rl_refused;
 };
 
 /* True when this event is to be logged; *held is then how many were not,
  * since the last one. */
-static bool control_log_due(struct control_ratelog *rl, unsigned *held)
+static bool control_log_due(struct log_limit *rl, uint64_t *held)
 {
 	struct timespec ts;
-	uint64_t now;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (rl->logged && now - rl->last_ms < CONTROL_LOG_MS) {
-		rl->held++;
-		return false;
-	}
-	*held = rl->held;
-	rl->held = 0;
-	rl->logged = true;
-	rl->last_ms = now;
-	return true;
+	return log_limit_due(rl, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+			     CONTROL_LOG_MS, held);
 }
 
 static void control_conn_free(struct control_conn *conn)
@@ -108,7 +94,7 @@ static bool control_peer_allowed(struct control *c, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	unsigned held;
+	uint64_t held;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
@@ -119,8 +105,8 @@ static bool control_peer_allowed(struct control *c, int fd)
 		return true;
 	if (control_log_due(&c->rl_refused, &held))
 		log_warning("control: refused uid %u (pid %d): not root, not in group %s "
-			    "(%u more since the last report)", (unsigned)cred.uid, (int)cred.pid,
-			    CONTROL_GROUP, held);
+			    "(%llu more since the last report)", (unsigned)cred.uid, (int)cred.pid,
+			    CONTROL_GROUP, (unsigned long long)held);
 	return false;
 }
 
@@ -208,12 +194,13 @@ static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct control *c = arg;
 	struct timeval tv = { CONTROL_TIMEOUT_SEC, 0 };
 	struct control_conn *conn;
-	unsigned held;
+	uint64_t held;
 
 	if (c->n_conns >= CONTROL_MAX_CONNS) {
 		if (control_log_due(&c->rl_full, &held))
 			log_warning("control: %u connections open, refusing another "
-				    "(%u more since the last report)", c->n_conns, held);
+				    "(%llu more since the last report)", c->n_conns,
+				    (unsigned long long)held);
 		close(fd);
 		return;
 	}

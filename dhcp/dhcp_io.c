@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dhcp_io.h"
+#include "log_limit.h"
 
 #define DHCP_IO_RECV 64                 /* datagrams per recvmmsg */
 #define DHCP_IO_FRAME 1600              /* a received IPv4 packet, at most */
@@ -90,7 +91,7 @@ struct dhcp_io {
 
 	uint64_t now_ms;
 	int64_t now_wall;
-	uint64_t flush_logged_ms, send_logged_ms;
+	struct log_limit flush_log, send_log;
 	struct dhcp_io_stats stats;
 };
 
@@ -497,10 +498,8 @@ static void dhcp_io_sendv(struct dhcp_io *io, int fd, struct mmsghdr *mm, size_t
 		if (r <= 0) {
 			/* Skip the datagram that failed; the client will ask again. */
 			io->stats.send_errors++;
-			if (io->now_ms - io->send_logged_ms >= DHCP_IO_LOG_MS) {
-				io->send_logged_ms = io->now_ms;
+			if (log_limit_due(&io->send_log, io->now_ms, DHCP_IO_LOG_MS, NULL))
 				dhcp_io_log(io, 4, "cannot send a DHCP reply: %s", strerror(errno));
-			}
 			done++;
 			continue;
 		}
@@ -576,11 +575,9 @@ static void dhcp_io_finish(struct dhcp_io *io)
 		if (r < 0) {
 			failed = true;
 			io->stats.flush_errors++;
-			if (io->now_ms - io->flush_logged_ms >= DHCP_IO_LOG_MS) {
-				io->flush_logged_ms = io->now_ms;
+			if (log_limit_due(&io->flush_log, io->now_ms, DHCP_IO_LOG_MS, NULL))
 				dhcp_io_log(io, 3, "cannot write the lease file: %s; ACKs held back "
 					    "until it works again", strerror(-r));
-			}
 		}
 	}
 	if (!failed)

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "dhcp_server.h"
+#include "log_limit.h"
 
 #define DHCP_ST_EXCLUDED 0x01   /* the gateway */
 #define DHCP_ST_PROBING 0x02
@@ -57,9 +58,8 @@ struct dhcp_offer_end {
 struct dhcp_bucket {
 	uint64_t tokens;        /* thousandths of a lease */
 	uint64_t last_ms;
-	uint64_t refused;       /* since the last report */
-	uint64_t logged_ms;
-	bool used, logged;
+	struct log_limit refusals;
+	bool used;
 };
 
 struct dhcp_port_bucket {
@@ -440,15 +440,12 @@ static void dhcp_bucket_refuse(struct dhcp_server *srv, struct dhcp_bucket *b,
 			       unsigned port, const char *why)
 {
 	struct dhcp_event ev = { .kind = kind, .hostname = "", .reason = why, .port = port };
+	uint64_t held;
 
-	b->refused++;
-	if (b->logged && cl->meta->now_ms - b->logged_ms < DHCP_LIMIT_LOG_MS)
+	if (!log_limit_due(&b->refusals, cl->meta->now_ms, DHCP_LIMIT_LOG_MS, &held))
 		return;
 	memcpy(ev.mac, cl->mac, 6);
-	ev.count = b->refused;
-	b->refused = 0;
-	b->logged = true;
-	b->logged_ms = cl->meta->now_ms;
+	ev.count = held + 1;
 	if (srv->ops.event)
 		srv->ops.event(srv->ctx, &ev);
 }

@@ -40,20 +40,18 @@ void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
 	s->log(s->log_ctx, level, msg);
 }
 
-void dns_log_limited(const struct dns_service *s, struct dns_ratelimit *rl, uint64_t now_ms,
+void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t now_ms,
 		     const char *what)
 {
-	if (rl->last_ms && now_ms - rl->last_ms < DNS_LOG_INTERVAL_MS) {
-		rl->suppressed++;
+	uint64_t held;
+
+	if (!log_limit_due(rl, now_ms, DNS_LOG_INTERVAL_MS, &held))
 		return;
-	}
-	if (rl->suppressed)
+	if (held)
 		dns_log(s, DNS_LOG_WARNING, "dns: %s (and %llu more in the last minute)", what,
-			(unsigned long long)rl->suppressed);
+			(unsigned long long)held);
 	else
 		dns_log(s, DNS_LOG_WARNING, "dns: %s", what);
-	rl->last_ms = now_ms;
-	rl->suppressed = 0;
 }
 
 uint64_t dns_now_ms(void)

@@ -15,6 +15,7 @@
 #include "dns_forward.h"
 #include "dns_local.h"
 #include "dns_service.h"
+#include "log_limit.h"
 #include "resolv_watch.h"
 #include "udp_pacing.h"
 
@@ -37,11 +38,6 @@ struct dns_client {
 	struct sockaddr_in addr;         /* UDP */
 	uint32_t local;                  /* UDP: the gateway address it asked */
 	struct dns_tcp_conn *conn;       /* TCP, or NULL */
-};
-
-struct dns_ratelimit {
-	uint64_t last_ms;
-	uint64_t suppressed;
 };
 
 struct dns_pending;
@@ -92,7 +88,7 @@ struct dns_service {
 	uint8_t rnd[256];                /* random bytes for upstream IDs */
 	size_t rnd_left;
 	uint8_t scratch[DNS_MSG_MAX];    /* TCP answers, forwarded answers */
-	struct dns_ratelimit rl_source, rl_overload;
+	struct log_limit rl_source, rl_overload;
 	dns_log_fn log;
 	void *log_ctx;
 };
@@ -100,7 +96,7 @@ struct dns_service {
 void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Logs at most once per DNS_LOG_INTERVAL_MS, with the count held back. */
-void dns_log_limited(const struct dns_service *s, struct dns_ratelimit *rl, uint64_t now_ms,
+void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t now_ms,
 		     const char *what);
 
 uint64_t dns_now_ms(void);
