@@ -38,8 +38,7 @@ struct nlmsghdr *conntrack_build_dump(void *buf, size_t size, uint32_t seq)
 	return conntrack_msg_start(buf, size, seq, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
 }
 
-static void conntrack_put_tuple(struct nlmsghdr *nlh, uint16_t type,
-				const struct conntrack_tuple *t)
+void conntrack_put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct conntrack_tuple *t)
 {
 	struct nlattr *tuple, *nest;
 

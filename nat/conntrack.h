@@ -55,6 +55,10 @@ struct conntrack_entry {
  * Returns the message, or NULL when size < CONNTRACK_MSG_MAX. */
 struct nlmsghdr *conntrack_build_dump(void *buf, size_t size, uint32_t seq);
 
+/* Appends t as the nested attribute type (CTA_TUPLE_ORIG or _REPLY), as
+ * the kernel encodes it. */
+void conntrack_put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct conntrack_tuple *t);
+
 /* Builds a delete (IPCTNL_MSG_CT_DELETE, with an ACK asked) of e by its
  * original tuple, id and zone. Returns the message, or NULL when
  * size < CONNTRACK_MSG_MAX. */

@@ -57,30 +57,6 @@ static bool fuzz_entry_equal(const struct conntrack_entry *a, const struct connt
 	       (!a->has_zone || a->zone == b->zone);
 }
 
-/* The reply tuple, as the kernel dumps it. */
-static void fuzz_put_reply(struct nlmsghdr *nlh, const struct conntrack_tuple *t)
-{
-	struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-
-	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, htonl(t->src));
-	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(t->dst));
-	mnl_attr_nest_end(nlh, nest);
-	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
-	if (t->has_ports) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
-	}
-	if (t->has_icmp) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons(t->icmp_id));
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_TYPE, t->icmp_type);
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_CODE, t->icmp_code);
-	}
-	mnl_attr_nest_end(nlh, nest);
-	mnl_attr_nest_end(nlh, tuple);
-}
-
 static void fuzz_round_trip(const struct conntrack_entry *e)
 {
 	struct conntrack_entry back;
@@ -92,7 +68,7 @@ static void fuzz_round_trip(const struct conntrack_entry *e)
 	    nlh->nlmsg_type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE))
 		abort();
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-	fuzz_put_reply(nlh, &e->reply);
+	conntrack_put_tuple(nlh, CTA_TUPLE_REPLY, &e->reply);
 	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e->status));
 	if (conntrack_parse(nlh, nlh->nlmsg_len, &back) != 0 || !fuzz_entry_equal(e, &back))
 		abort();
