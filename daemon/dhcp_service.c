@@ -585,6 +585,23 @@ static int dhcp_service_commit(struct dhcp_service *svc, char *err, size_t errle
 	return r;
 }
 
+/* What reserve and unreserve check first: the server runs and argv[1] is
+ * a MAC address (into mac). 0, or -errno with err set. */
+static int dhcp_service_cmd_mac(struct daemon *d, const struct control_request *req,
+				uint8_t mac[6], char *err, size_t errlen)
+{
+	if (!d->dhcp) {
+		snprintf(err, errlen, "the DHCP server is not running");
+		return -ENODEV;
+	}
+	if (mac_parse(req->argv[1], strlen(req->argv[1]), mac) < 0) {
+		snprintf(err, errlen, "'%s' is not a MAC address such as 52:54:00:12:34:56",
+			 req->argv[1]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int dhcp_service_cmd_reserve(struct daemon *d, const struct control_request *req, FILE *out,
 			     char *err, size_t errlen)
 {
@@ -599,15 +616,9 @@ int dhcp_service_cmd_reserve(struct daemon *d, const struct control_request *req
 		snprintf(err, errlen, "usage: reserve MAC IP [NAME]");
 		return -EINVAL;
 	}
-	if (!d->dhcp) {
-		snprintf(err, errlen, "the DHCP server is not running");
-		return -ENODEV;
-	}
-	if (mac_parse(req->argv[1], strlen(req->argv[1]), mac) < 0) {
-		snprintf(err, errlen, "'%s' is not a MAC address such as 52:54:00:12:34:56",
-			 req->argv[1]);
-		return -EINVAL;
-	}
+	r = dhcp_service_cmd_mac(d, req, mac, err, errlen);
+	if (r < 0)
+		return r;
 	if (ip4_parse(req->argv[2], strlen(req->argv[2]), &ip) < 0) {
 		snprintf(err, errlen, "'%s' is not an IPv4 address", req->argv[2]);
 		return -EINVAL;
@@ -650,15 +661,9 @@ int dhcp_service_cmd_unreserve(struct daemon *d, const struct control_request *r
 		snprintf(err, errlen, "usage: unreserve MAC");
 		return -EINVAL;
 	}
-	if (!d->dhcp) {
-		snprintf(err, errlen, "the DHCP server is not running");
-		return -ENODEV;
-	}
-	if (mac_parse(req->argv[1], strlen(req->argv[1]), mac) < 0) {
-		snprintf(err, errlen, "'%s' is not a MAC address such as 52:54:00:12:34:56",
-			 req->argv[1]);
-		return -EINVAL;
-	}
+	r = dhcp_service_cmd_mac(d, req, mac, err, errlen);
+	if (r < 0)
+		return r;
 	old = lease_store_reservation_mac(d->dhcp->store, mac);
 	if (!old) {
 		snprintf(err, errlen, "%s has no reservation made with reserve (Reservation= "
