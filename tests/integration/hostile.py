@@ -22,17 +22,9 @@ import struct
 import sys
 import time
 
-COOKIE = b"\x63\x82\x53\x63"
+from dhcp_client import COOKIE, csum
+
 SO_BINDTODEVICE = 25
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def mac_of(iface):
