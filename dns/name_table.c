@@ -219,18 +219,24 @@ int name_table_set(struct name_table *t, const char *name, size_t len, uint32_t 
 	return 0;
 }
 
+/* The entry for name, or NULL (also for a length no name can have). */
+static struct name_entry *name_find(const struct name_table *t, const char *name, size_t len)
+{
+	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+		return NULL;
+	return *name_slot(t, name, len);
+}
+
 int name_table_remove(struct name_table *t, const char *name, size_t len)
 {
-	struct name_entry **p;
+	struct name_entry *e;
 
 	if (!t || !name)
 		return -EINVAL;
-	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+	e = name_find(t, name, len);
+	if (!e)
 		return -ENOENT;
-	p = name_slot(t, name, len);
-	if (!*p)
-		return -ENOENT;
-	name_unlink(t, *p);
+	name_unlink(t, e);
 	return 0;
 }
 
@@ -257,16 +263,14 @@ void name_table_clear(struct name_table *t)
 int name_table_lookup(const struct name_table *t, const char *name, size_t len,
 		      uint32_t *ip)
 {
-	struct name_entry **p;
+	const struct name_entry *e;
 
 	if (!t || !name || !ip)
 		return -EINVAL;
-	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+	e = name_find(t, name, len);
+	if (!e)
 		return -ENOENT;
-	p = name_slot(t, name, len);
-	if (!*p)
-		return -ENOENT;
-	*ip = (*p)->ip;
+	*ip = e->ip;
 	return 0;
 }
 
