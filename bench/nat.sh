@@ -105,14 +105,10 @@ dn_wait 5 last_is "$DN_UP0_HOST" || dn_fail "the UDP flow does not arrive"
 # move WANT CMD...: prints the ms from CMD to the first datagram from WANT.
 move()
 {
-	local want=$1 t0 ms i
+	local want=$1 t0 ms
 	shift
 	t0=$("$DN_PYTHON" "$FLOW" at ip -n "$DN_HOST" "$@" | head -n 1) || return 1
-	for ((i = 0; i < 50; i++)); do
-		ms=$("$DN_PYTHON" "$FLOW" first "$LOG" "$t0" "$want") && break
-		sleep 0.1
-	done
-	[ -n "$ms" ] || return 1
+	ms=$("$DN_PYTHON" "$FLOW" first "$LOG" "$t0" "$want" 5) || return 1
 	sleep 0.3
 	printf '%s\n' "$ms"
 }

@@ -58,14 +58,10 @@ dn_assert_wait 5 "the flow arrives from up0's address" last_is "$DN_UP0_HOST"
 # the flow to come from EXPECTED, prints the ms it took.
 route_change()
 {
-	local want=$1 t0 ms i
+	local want=$1 t0 ms
 	shift
 	t0=$("$DN_PYTHON" "$FLOW" at ip -n "$DN_HOST" "$@" | head -n 1) || return 1
-	for ((i = 0; i < 30; i++)); do
-		ms=$("$DN_PYTHON" "$FLOW" first "$LOG" "$t0" "$want") && break
-		sleep 0.1
-	done
-	[ -n "$ms" ] || return 1
+	ms=$("$DN_PYTHON" "$FLOW" first "$LOG" "$t0" "$want" 3) || return 1
 	# Some datagrams later, none from anything else.
 	sleep 0.3
 	awk -v t="$t0" -v ms="$ms" -v want="$want" \

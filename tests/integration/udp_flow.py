@@ -9,9 +9,10 @@
       source port SPORT or any) for SECONDS.
   udp_flow.py at CMD...
       Prints CLOCK_MONOTONIC in ns, then runs CMD: the moment of a change.
-  udp_flow.py first FILE T0_NS ADDR
+  udp_flow.py first FILE T0_NS ADDR [WAIT_S]
       Prints the ms from T0_NS to the first datagram at or after it from
-      ADDR; exit 1 when there is none.
+      ADDR, reading FILE again every 0.1 s for up to WAIT_S seconds
+      (default 0: once); exit 1 when there is none.
 
 CLOCK_MONOTONIC is one clock for every network namespace, so the times
 of the logger, the change and the sender compare directly. Every loop is
@@ -66,15 +67,19 @@ def at(cmd):
     return subprocess.call(cmd)
 
 
-def first(path, t0, addr):
+def first(path, t0, addr, wait="0"):
     t0 = int(t0)
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 2 and int(parts[0]) >= t0 and parts[1] == addr:
-                print("%.1f" % ((int(parts[0]) - t0) / 1e6))
-                return 0
-    return 1
+    deadline = time.monotonic() + float(wait)
+    while True:
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2 and int(parts[0]) >= t0 and parts[1] == addr:
+                    print("%.1f" % ((int(parts[0]) - t0) / 1e6))
+                    return 0
+        if time.monotonic() >= deadline:
+            return 1
+        time.sleep(0.1)
 
 
 def main(argv):
@@ -84,7 +89,7 @@ def main(argv):
         return send(*argv[1:])
     if len(argv) >= 2 and argv[0] == "at":
         return at(argv[1:])
-    if len(argv) == 4 and argv[0] == "first":
+    if len(argv) in (4, 5) and argv[0] == "first":
         return first(*argv[1:])
     sys.stderr.write(__doc__)
     return 2
