@@ -68,10 +68,8 @@ dn_start_defnetd
 dn_status_json "$DN_DIR/st.json"
 GW=$(dn_json "$DN_DIR/st.json" 'd["gateway"]')
 SUBNET=$(dn_json "$DN_DIR/st.json" 'd["subnet"]')
-dn_guest g1
+dn_static_guest g1 "$SUBNET" "$GW" 10
 G=$DN_GUEST_NS
-ip -n "$G" addr add "$(dn_subnet_host "$SUBNET" 10)/${SUBNET#*/}" dev eth0 ||
-	dn_fail "guest address"
 dn_stop_defnetd >/dev/null   # the bridge and its address stay
 
 SERVER_PID=""

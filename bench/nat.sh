@@ -43,10 +43,8 @@ st="$DN_DIR/status.json"
 dn_status_json "$st"
 SUBNET=$(dn_json "$st" 'd["subnet"]')
 GW=$(dn_json "$st" 'd["gateway"]')
-dn_guest g1
+dn_static_guest g1 "$SUBNET" "$GW" 10
 G1=$DN_GUEST_NS
-ip -n "$G1" addr add "$(dn_subnet_host "$SUBNET" 10)/${SUBNET#*/}" dev eth0 &&
-	ip -n "$G1" route add default via "$GW" || dn_fail "guest address"
 dn_in "$DN_UP" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.up0.rp_filter=0 \
 	net.ipv4.conf.up1.rp_filter=0 || dn_fail "upstream rp_filter"
 

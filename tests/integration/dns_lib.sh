@@ -32,13 +32,12 @@ dns_start_upstream()
 		{ cat "$DN_DIR/dnsmasq.out" >&2; dn_fail "upstream DNS server did not answer"; }
 }
 
-# dns_setup: gateway and subnet from status (DNS_GW, DNS_SUBNET, DNS_LEN).
+# dns_setup: gateway and subnet from status (DNS_GW, DNS_SUBNET).
 dns_setup()
 {
 	dn_status_json "$DN_DIR/st.json"
 	DNS_GW=$(dn_json "$DN_DIR/st.json" 'd["gateway"]')
 	DNS_SUBNET=$(dn_json "$DN_DIR/st.json" 'd["subnet"]')
-	DNS_LEN=${DNS_SUBNET#*/}
 }
 
 # dns_static_guest NAME N: a guest with the Nth address of the subnet
@@ -46,14 +45,10 @@ dns_setup()
 # DNS_GUEST_IP, the namespace in DN_GUEST_NS.
 dns_static_guest()
 {
-	local ns ip
-	dn_guest "$1"
+	local ns
+	dn_static_guest "$1" "$DNS_SUBNET" "$DNS_GW" "$2"
 	ns=$DN_GUEST_NS
-	ip=$(dn_subnet_host "$DNS_SUBNET" "$2")
-	ip -n "$ns" addr add "$ip/$DNS_LEN" dev eth0 &&
-		ip -n "$ns" route add default via "$DNS_GW" ||
-		dn_fail "guest $1: static address $ip"
-	DNS_GUEST_IP=$ip
+	DNS_GUEST_IP=$DN_GUEST_IP
 	# The first exchange may wait for the bridge port and ARP: a question
 	# the gateway always answers itself.
 	dn_wait 5 dns_answers_local "$ns" || dn_fail "guest $1 gets no DNS answer from $DNS_GW"

@@ -450,6 +450,18 @@ dn_guest()
 	DN_GUEST_NS=$ns
 }
 
+# dn_static_guest NAME SUBNET GATEWAY N: dn_guest NAME with the N-th
+# address of SUBNET (a.b.c.d/len) on eth0 and a default route via
+# GATEWAY; the address is left in DN_GUEST_IP.
+dn_static_guest()
+{
+	dn_guest "$1"
+	DN_GUEST_IP=$(dn_subnet_host "$2" "$4")
+	ip -n "$DN_GUEST_NS" addr add "$DN_GUEST_IP/${2#*/}" dev eth0 &&
+		ip -n "$DN_GUEST_NS" route add default via "$3" ||
+		dn_fail "guest $1: static address $DN_GUEST_IP"
+}
+
 dn_guest_ns() { printf '%s-%s' "$DN_ID" "$1"; }
 dn_guest_port() { local p="v-$1"; printf '%s' "${p:0:15}"; }
 

@@ -69,10 +69,8 @@ dn_ok "nft -j list table inet defnet: exactly the expected chains and rules"
 [ "$(dn_h nft list table inet other)" = "$other_before" ] || dn_fail "table inet other changed"
 dn_ok "the table made before the daemon is unchanged"
 
-dn_guest g1
+dn_static_guest g1 "$SUBNET" "$GW" 10
 G1=$DN_GUEST_NS
-ip -n "$G1" addr add "$(dn_subnet_host "$SUBNET" 10)/$S_LEN" dev eth0 &&
-	ip -n "$G1" route add default via "$GW" || dn_fail "guest address"
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "the guest reaches the upstream"
 
 # firewall_kinds: the "kind" of each reported problem, space-separated.
