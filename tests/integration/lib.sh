@@ -462,6 +462,31 @@ dn_static_guest()
 		dn_fail "guest $1: static address $DN_GUEST_IP"
 }
 
+# dn_perfdhcp_setup NET SEED N: what perfdhcp runs against. defnetd on
+# 10.NET.0.0/16 with the pool 10.NET.1.0-10.NET.255.254 and no rate
+# limits; a guest "p" at 10.NET.0.2 (DN_GUEST_NS), the relay agent address
+# perfdhcp sends from (-l), so answers come to it, port 67; and
+# DN_DIR/macs, N random MACs (Python's generator seeded with SEED) for
+# perfdhcp -M: its sequential ones cluster.
+dn_perfdhcp_setup()
+{
+	cat >>"$DN_CONF" <<-EOF
+	[Network]
+	Subnet=10.$1.0.0/16
+	[DHCP]
+	Pool=10.$1.1.0-10.$1.255.254
+	RateLimit=off
+	RateLimitPerPort=off
+	EOF
+	dn_start_defnetd
+	dn_guest p
+	ip -n "$DN_GUEST_NS" addr add "10.$1.0.2/16" dev eth0 || dn_fail "relay address"
+	dn_py -c 'import random, sys
+r = random.Random(int(sys.argv[1]))
+for m in r.sample(range(1 << 40), int(sys.argv[2])): print("02:%02x:%02x:%02x:%02x:%02x" % tuple(m.to_bytes(5, "big")))' \
+		"$2" "$3" >"$DN_DIR/macs" || dn_fail "MAC list"
+}
+
 dn_guest_ns() { printf '%s-%s' "$DN_ID" "$1"; }
 dn_guest_port() { local p="v-$1"; printf '%s' "${p:0:15}"; }
 
@@ -605,6 +630,7 @@ dn_wait_ready()
 # dn_start_defnetd [ARGS...]: starts defnetd in the host namespace with
 # the test's config, state and runtime directories and a notify socket,
 # waits (bounded) for READY=1, and leaves its PID in DN_DAEMON_PID.
+# shellcheck disable=SC2120 # ARGS are optional; most callers pass none
 dn_start_defnetd()
 {
 	dn_new_run

@@ -14,20 +14,7 @@ ROUNDS=${1:-${DN_KILL_ROUNDS:-20}}
 RANDOM=$$
 dn_find_binaries
 DN_SERVICES=0 dn_topology
-cat >>"$DN_CONF" <<-EOF
-[Network]
-Subnet=10.96.0.0/16
-[DHCP]
-Pool=10.96.1.0-10.96.255.254
-RateLimit=off
-RateLimitPerPort=off
-EOF
-dn_start_defnetd
-dn_guest p
-ip -n "$DN_GUEST_NS" addr add 10.96.0.2/16 dev eth0 || dn_fail "relay address"
-dn_py -c 'import random
-r = random.Random(9)
-for m in r.sample(range(1 << 40), 20000): print("02:%02x:%02x:%02x:%02x:%02x" % tuple(m.to_bytes(5, "big")))' >"$DN_DIR/macs"
+dn_perfdhcp_setup 96 9 20000
 
 # Replies to the relay come to its port 67.
 dn_bg "$DN_GUEST_NS" "$DN_DIR/tcpdump.out" tcpdump -i eth0 -n -U -B 8192 -w "$DN_DIR/acks.pcap" \

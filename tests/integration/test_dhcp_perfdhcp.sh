@@ -7,20 +7,7 @@ DN_NEEDS="perfdhcp"
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
 DN_SERVICES=0 dn_topology
-cat >>"$DN_CONF" <<-EOF
-[Network]
-Subnet=10.97.0.0/16
-[DHCP]
-Pool=10.97.1.0-10.97.255.254
-RateLimit=off
-RateLimitPerPort=off
-EOF
-dn_start_defnetd
-dn_guest p
-ip -n "$DN_GUEST_NS" addr add 10.97.0.2/16 dev eth0 || dn_fail "relay address"
-dn_py -c 'import random
-r = random.Random(7)
-for m in r.sample(range(1 << 40), 3000): print("02:%02x:%02x:%02x:%02x:%02x" % tuple(m.to_bytes(5, "big")))' >"$DN_DIR/macs"
+dn_perfdhcp_setup 97 7 3000
 dn_in "$DN_GUEST_NS" timeout 60 perfdhcp -4 -r 300 -n 3000 -W 2000000 -M "$DN_DIR/macs" \
 	-l 10.97.0.2 10.97.0.1 >"$DN_DIR/perfdhcp.out" 2>&1
 stat()
