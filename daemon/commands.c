@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
 #include "defnet_config.h"
@@ -30,7 +31,7 @@ static void status_collect(struct daemon *d, struct status *s)
 	ip4_format(d->gateway, s->gateway);
 	if (bridge_port_count(&d->nl, d->ifindex, &s->ports) < 0)
 		s->ports = 0;
-	s->uptime = (daemon_now_ms() - d->started_ms) / 1000;
+	s->uptime = (boot_clock_ms() - d->started_ms) / 1000;
 }
 
 static void status_json_dns(struct daemon *d, struct json *j)

@@ -15,6 +15,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "boot_clock.h"
 #include "control.h"
 #include "log.h"
 #include "log_limit.h"
@@ -46,11 +47,7 @@ struct control {
  * since the last one. */
 static bool control_log_due(struct log_limit *rl, uint64_t *held)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return log_limit_due(rl, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
-			     CONTROL_LOG_MS, held);
+	return log_limit_due(rl, boot_clock_ms(), CONTROL_LOG_MS, held);
 }
 
 static void control_conn_free(struct control_conn *conn)

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
 #include "dhcp_service.h"
@@ -19,14 +20,6 @@
 #include "subnet.h"
 #include "subnet_state.h"
 #include "uplink.h"
-
-uint64_t daemon_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int daemon_load_config(const char *path, struct config *c, char *err, size_t errlen)
 {
@@ -217,9 +210,9 @@ int daemon_apply_nat(struct daemon *d)
 
 /* DNS ---------------------------------------------------------------------- */
 
-static void daemon_dns_log(void *ctx, int level, const char *msg)
+static void daemon_dns_log(void *ctx, enum log_level level, const char *msg)
 {
-	log_msg((enum log_level)level, "%s", msg);
+	log_msg(level, "%s", msg);
 }
 
 /* Configured reservations with a name are guest names before any lease;
@@ -262,7 +255,7 @@ static void daemon_dns_opts(struct daemon *d, struct dns_service_opts *o, char *
 		.domain = d->cfg.domain, .hostname = host, .names = d->names,
 		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
-		.log = daemon_dns_log,
+		.log = { daemon_dns_log, NULL },
 	};
 }
 
@@ -307,7 +300,7 @@ static void daemon_start_mdns(struct daemon *d)
 	struct mdns_service_opts o = {
 		.ifname = d->cfg.bridge, .ifindex = d->ifindex, .gateway = d->gateway,
 		.subnet_addr = d->subnet.addr, .subnet_len = d->subnet.len,
-		.names = d->names, .log = daemon_dns_log,
+		.names = d->names, .log = { daemon_dns_log, NULL },
 	};
 
 	if (!d->cfg.mdns_enable || d->mdns)
@@ -413,7 +406,7 @@ int daemon_start(struct daemon *d)
 	char subnet[IP4_PREFIX_STRLEN];
 	int r;
 
-	d->started_ms = daemon_now_ms();
+	d->started_ms = boot_clock_ms();
 	log_set_level(d->cfg.log_level);
 	if ((r = daemon_mkdir(d->state_dir)) < 0 || (r = daemon_mkdir(d->runtime_dir)) < 0)
 		return r;
@@ -440,7 +433,7 @@ int daemon_start(struct daemon *d)
 	daemon_start_mdns(d);
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
 		    ip4_prefix_format(d->subnet, subnet));
-	log_info("ready in %llu ms", (unsigned long long)(daemon_now_ms() - d->started_ms));
+	log_info("ready in %llu ms", (unsigned long long)(boot_clock_ms() - d->started_ms));
 	return 0;
 }
 

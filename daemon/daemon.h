@@ -83,7 +83,4 @@ int daemon_load_config(const char *path, struct config *c, char *err, size_t err
 int daemon_command(void *ctx, const struct control_request *req, FILE *out,
 		   char *err, size_t errlen);
 
-/* Milliseconds since boot, suspend included (CLOCK_BOOTTIME). */
-uint64_t daemon_now_ms(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
 #include "dhcp_io.h"
@@ -87,7 +88,7 @@ static uint32_t dhcp_service_name_owner(void *ctx, const char *name)
 /* Names of the leases and reservations in the store, at start. */
 static void dhcp_service_load_names(struct dhcp_service *svc)
 {
-	uint64_t now = daemon_now_ms();
+	uint64_t now = boot_clock_ms();
 	const struct lease_reservation *r;
 	const struct lease *l;
 	uint32_t cur = 0;
@@ -107,7 +108,7 @@ static void dhcp_service_load_names(struct dhcp_service *svc)
 
 static bool dhcp_service_old_lease_live(const struct dhcp_service *svc)
 {
-	uint64_t now = daemon_now_ms();
+	uint64_t now = boot_clock_ms();
 	const struct lease *l;
 	uint32_t cur = 0;
 
@@ -248,16 +249,16 @@ static void dhcp_service_probe(void *ctx, uint32_t ip)
 	dhcp_io_probe(svc->io, ip);
 }
 
-static void dhcp_service_log(void *ctx, int level, const char *msg)
+static void dhcp_service_log(void *ctx, enum log_level level, const char *msg)
 {
-	log_msg((enum log_level)level, "DHCP: %s", msg);
+	log_msg(level, "DHCP: %s", msg);
 }
 
 /* The bridge's MTU (it follows its ports'), read at most once a second. */
 static uint16_t dhcp_service_mtu(void *ctx)
 {
 	struct dhcp_service *svc = ctx;
-	uint64_t now = daemon_now_ms();
+	uint64_t now = boot_clock_ms();
 	struct ifreq ifr;
 
 	if (svc->mtu_at && now - svc->mtu_at < DHCP_SERVICE_MTU_MS)
@@ -324,7 +325,7 @@ static int dhcp_service_open_store(struct dhcp_service *svc)
 	if (r < 0)
 		log_warning("DHCP: cannot read the boot ID (%s): lease expiries after a reboot "
 			    "follow the wall clock", strerror(-r));
-	r = lease_store_open(&svc->store, dir, boot, daemon_now_ms(), time(NULL), &info);
+	r = lease_store_open(&svc->store, dir, boot, boot_clock_ms(), time(NULL), &info);
 	if (r < 0) {
 		log_error("DHCP: cannot open the lease store in %s: %s", dir, strerror(-r));
 		return r;
@@ -347,10 +348,11 @@ static int dhcp_service_start_server(struct dhcp_service *svc)
 		.probe = dhcp_service_probe, .name_owner = dhcp_service_name_owner,
 		.event = dhcp_service_event,
 	};
-	const struct dhcp_io_ops io_ops = { .log = dhcp_service_log, .mtu = dhcp_service_mtu,
+	const struct dhcp_io_ops io_ops = { .mtu = dhcp_service_mtu,
 					    .is_port = dhcp_service_is_port };
 	struct dhcp_io_config io_cfg = { .ifname = svc->d->cfg.bridge, .ifindex = svc->d->ifindex,
-					 .server_ip = svc->d->gateway };
+					 .server_ip = svc->d->gateway,
+					 .log = { dhcp_service_log, NULL } };
 	struct dhcp_server_config c;
 	struct dhcp_reservation *res;
 	int r;
@@ -482,7 +484,7 @@ void dhcp_service_reload(struct daemon *d)
 
 size_t dhcp_service_live_leases(const struct daemon *d)
 {
-	uint64_t now = daemon_now_ms();
+	uint64_t now = boot_clock_ms();
 	const struct lease *l;
 	uint32_t cur = 0;
 	size_t n = 0;
@@ -537,7 +539,7 @@ static void dhcp_service_lease_text(FILE *out, const struct lease *l, int64_t ex
 int dhcp_service_cmd_leases(struct daemon *d, const struct control_request *req, FILE *out,
 			    char *err, size_t errlen)
 {
-	uint64_t now = daemon_now_ms();
+	uint64_t now = boot_clock_ms();
 	int64_t wall = time(NULL);
 	const struct lease *l;
 	struct json j;
@@ -628,7 +630,7 @@ int dhcp_service_cmd_reserve(struct daemon *d, const struct control_request *req
 		old_ip = old->ip;
 		snprintf(old_name, sizeof(old_name), "%s", old->name);
 	}
-	r = dhcp_server_reserve(d->dhcp->srv, mac, ip, name, daemon_now_ms(), err, errlen);
+	r = dhcp_server_reserve(d->dhcp->srv, mac, ip, name, boot_clock_ms(), err, errlen);
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot reserve: %s", strerror(-r));

@@ -7,13 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* Values are syslog priorities, which is what the journal's PRIORITY= takes. */
-enum log_level {
-	LOG_LEVEL_ERROR = 3,
-	LOG_LEVEL_WARNING = 4,
-	LOG_LEVEL_INFO = 6,
-	LOG_LEVEL_DEBUG = 7,
-};
+#include "log_sink.h"
 
 /* A structured field for log_event(): KEY (upper case, journal rules) and
  * its value. On stderr they are shown as KEY=value after the message. */

@@ -13,6 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "boot_clock.h"
 #include "conntrack.h"
 #include "daemon.h"
 #include "json.h"
@@ -207,17 +208,9 @@ struct uplink_watch {
 	char buf[NL_BUF_SIZE];
 };
 
-static uint64_t uplink_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void uplink_schedule(struct uplink_watch *w, unsigned events)
 {
-	uint64_t now = uplink_mono_ms(), delay = UPLINK_DEBOUNCE_MS;
+	uint64_t now = boot_clock_ms(), delay = UPLINK_DEBOUNCE_MS;
 	struct timeval tv;
 
 	if (!w->pending)
@@ -463,7 +456,7 @@ static void uplink_move_flows(struct uplink *u)
 	struct conntrack_sweep sw;
 	uint32_t keep[UPLINK_MAX_ADDRS];
 	size_t n = 1, n_keep;
-	uint64_t t0 = daemon_now_ms();
+	uint64_t t0 = boot_clock_ms();
 	int r;
 
 	if (!d->cfg.masquerade || !u->cur.present)
@@ -479,7 +472,7 @@ static void uplink_move_flows(struct uplink *u)
 	log_msg(sw.deleted ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
 		"conntrack: %u guest flow%s moved to %s (%u entries seen, %u kept) in %llu ms",
 		sw.deleted, sw.deleted == 1 ? "" : "s", u->cur.ifname, sw.seen, sw.kept,
-		(unsigned long long)(daemon_now_ms() - t0));
+		(unsigned long long)(boot_clock_ms() - t0));
 }
 
 static void uplink_evaluate(struct uplink *u)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "dhcp_io.h"
 #include "log_limit.h"
 
@@ -61,6 +62,7 @@ struct dhcp_io {
 	struct lease_store *store;
 	struct dhcp_io_ops ops;
 	void *ctx;
+	struct log_sink log;
 	unsigned ifindex;
 	uint8_t mac[6];
 	uint32_t server_ip;
@@ -95,28 +97,9 @@ struct dhcp_io {
 	struct dhcp_io_stats stats;
 };
 
-static void dhcp_io_log(struct dhcp_io *io, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void dhcp_io_log(struct dhcp_io *io, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!io->ops.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	io->ops.log(io->ctx, level, msg);
-}
-
 static void dhcp_io_clock(struct dhcp_io *io)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	io->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	io->now_ms = boot_clock_ms();
 	io->now_wall = time(NULL);
 }
 
@@ -216,7 +199,7 @@ static int dhcp_io_open_udp(struct dhcp_io *io, const char *ifname)
 	if (bind(io->udp_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		r = -errno;
 		if (r == -EADDRINUSE)
-			dhcp_io_log(io, 3, "UDP port %d is taken by another DHCP server listening on "
+			log_sink_printf(&io->log, LOG_LEVEL_ERROR, "UDP port %d is taken by another DHCP server listening on "
 				    "every interface (dnsmasq, libvirt's, kea?): bind it to its own "
 				    "interfaces (e.g. dnsmasq --bind-dynamic) so defnetd can serve %s",
 				    DHCP_SERVER_PORT, ifname);
@@ -379,7 +362,7 @@ static enum dhcp_outcome dhcp_io_handle(struct dhcp_io *io, const uint8_t *p, si
 	r = dhcp_parse(p, len, &io->msg);
 	if (r < 0) {
 		io->stats.malformed++;
-		dhcp_io_log(io, 7, "dropped a malformed DHCP message (%zu bytes) from port %s: %s",
+		log_sink_printf(&io->log, LOG_LEVEL_DEBUG, "dropped a malformed DHCP message (%zu bytes) from port %s: %s",
 			    len, if_indextoname(port, ifn) ? ifn : "?", strerror(-r));
 		return DHCP_OUTCOME_IGNORE;
 	}
@@ -451,7 +434,7 @@ static void dhcp_io_input(struct dhcp_io *io, unsigned i)
 	r = dhcp_udp_decap(p, len, &udp);
 	if (r < 0 || udp.dport != DHCP_SERVER_PORT) {
 		io->stats.malformed++;
-		dhcp_io_log(io, 7, "dropped a malformed IPv4/UDP packet (%zu bytes): %s", len,
+		log_sink_printf(&io->log, LOG_LEVEL_DEBUG, "dropped a malformed IPv4/UDP packet (%zu bytes): %s", len,
 			    strerror(r < 0 ? -r : EINVAL));
 		return;
 	}
@@ -499,7 +482,7 @@ static void dhcp_io_sendv(struct dhcp_io *io, int fd, struct mmsghdr *mm, size_t
 			/* Skip the datagram that failed; the client will ask again. */
 			io->stats.send_errors++;
 			if (log_limit_due(&io->send_log, io->now_ms, DHCP_IO_LOG_MS, NULL))
-				dhcp_io_log(io, 4, "cannot send a DHCP reply: %s", strerror(errno));
+				log_sink_printf(&io->log, LOG_LEVEL_WARNING, "cannot send a DHCP reply: %s", strerror(errno));
 			done++;
 			continue;
 		}
@@ -576,7 +559,7 @@ static void dhcp_io_finish(struct dhcp_io *io)
 			failed = true;
 			io->stats.flush_errors++;
 			if (log_limit_due(&io->flush_log, io->now_ms, DHCP_IO_LOG_MS, NULL))
-				dhcp_io_log(io, 3, "cannot write the lease file: %s; ACKs held back "
+				log_sink_printf(&io->log, LOG_LEVEL_ERROR, "cannot write the lease file: %s; ACKs held back "
 					    "until it works again", strerror(-r));
 		}
 	}
@@ -711,6 +694,7 @@ int dhcp_io_start(struct dhcp_io **out, struct event_base *base, struct dhcp_ser
 	if (ops)
 		io->ops = *ops;
 	io->ctx = ctx;
+	io->log = cfg->log;
 	io->ifindex = cfg->ifindex;
 	memcpy(io->mac, cfg->mac, 6);
 	io->server_ip = cfg->server_ip;

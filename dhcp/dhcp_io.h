@@ -31,6 +31,7 @@
 
 #include "dhcp_server.h"
 #include "lease_store.h"
+#include "log_sink.h"
 
 #define DHCP_IO_MAX_BATCH 512
 /* Deferred DISCOVERs (waiting for a probe) kept at most, and how long. */
@@ -39,18 +40,15 @@
 
 struct dhcp_io;
 
-/* level: syslog priorities (3 error, 4 warning, 6 info, 7 debug). */
-typedef void (*dhcp_log_fn)(void *ctx, int level, const char *msg);
-
 struct dhcp_io_config {
 	const char *ifname;       /* the bridge */
 	unsigned ifindex;
 	uint8_t mac[6];           /* the bridge's MAC: the probes' sender */
 	uint32_t server_ip;       /* the gateway */
+	struct log_sink log;
 };
 
 struct dhcp_io_ops {
-	dhcp_log_fn log;
 	/* The bridge's MTU now (asked once per batch), 0 if unknown. */
 	uint16_t (*mtu)(void *ctx);
 	/* Is ifindex a port of the bridge now? Asked once a second at most

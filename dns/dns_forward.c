@@ -9,9 +9,9 @@
 
 #include <ares.h>
 
+#include "boot_clock.h"
 #include "dns_forward.h"
 
-#define FWD_LOG_ERR 3
 
 struct fwd_sock {
 	ares_socket_t fd;
@@ -52,41 +52,8 @@ struct dns_forward {
 	bool launching, freeing;
 	struct dns_server_addr servers[RESOLV_CONF_MAX_SERVERS];
 	size_t n_servers;
-	dns_forward_log_fn log;
-	void *log_ctx;
+	struct log_sink log;
 };
-
-static void fwd_log(struct dns_forward *f, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fwd_log(struct dns_forward *f, int level, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!f->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	f->log(f->log_ctx, level, msg);
-}
-
-static time_t fwd_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec;
-}
-
-static uint64_t fwd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Re-arms the channel's timer for c-ares' next timeout, if any.
  * ares_timeout() walks every query in flight (c-ares 1.18), so it is not
@@ -176,7 +143,7 @@ static void fwd_sock_state(void *data, ares_socket_t fd, int readable, int writa
 	if (s)
 		s->ev = event_new(c->f->base, fd, what | EV_PERSIST, fwd_on_socket, c);
 	if (!s || !s->ev || event_add(s->ev, NULL) < 0)
-		fwd_log(c->f, FWD_LOG_ERR, "dns: cannot watch an upstream socket; "
+		log_sink_printf(&c->f->log, LOG_LEVEL_ERROR, "dns: cannot watch an upstream socket; "
 			"its queries will time out");
 }
 
@@ -229,7 +196,7 @@ static int fwd_channel_new(struct dns_forward *f, struct fwd_channel **out)
 	if (!c)
 		return -ENOMEM;
 	c->f = f;
-	c->born = fwd_now();
+	c->born = (time_t)(boot_clock_ms() / 1000);
 	c->timer = evtimer_new(f->base, fwd_on_timer, c);
 	if (!c->timer) {
 		free(c);
@@ -251,7 +218,7 @@ static int fwd_channel_new(struct dns_forward *f, struct fwd_channel **out)
 	if (r != ARES_SUCCESS) {
 		c->ch = NULL;
 		fwd_channel_free(c);
-		fwd_log(f, FWD_LOG_ERR, "dns: c-ares: %s", ares_strerror(r));
+		log_sink_printf(&f->log, LOG_LEVEL_ERROR, "dns: c-ares: %s", ares_strerror(r));
 		return r == ARES_ENOMEM ? -ENOMEM : -EIO;
 	}
 	r = fwd_set_servers(c->ch, f->servers, f->n_servers);
@@ -330,7 +297,7 @@ static void fwd_on_pace(evutil_socket_t fd, short what, void *arg)
 }
 
 int dns_forward_new(struct dns_forward **out, struct event_base *base,
-		    dns_forward_log_fn log, void *log_ctx)
+		    const struct log_sink *log)
 {
 	struct dns_forward *f;
 	int r;
@@ -346,8 +313,7 @@ int dns_forward_new(struct dns_forward **out, struct event_base *base,
 		return -ENOMEM;
 	}
 	f->base = base;
-	f->log = log;
-	f->log_ctx = log_ctx;
+	f->log = *log;
 	f->reaper = event_new(base, -1, 0, fwd_on_reap, f);
 	f->canceller = event_new(base, -1, 0, fwd_on_cancel, f);
 	f->pacer = evtimer_new(base, fwd_on_pace, f);
@@ -434,7 +400,7 @@ static void fwd_launch(struct dns_forward *f, struct fwd_query *q, const uint8_t
 	/* RFC 5452 9.2: fresh source ports every so often. A channel that
 	 * cannot be made leaves the old one in use. */
 	if (f->current->sent >= DNS_FORWARD_ROTATE_QUERIES ||
-	    fwd_now() - f->current->born >= DNS_FORWARD_ROTATE_SECS)
+	    (time_t)(boot_clock_ms() / 1000) - f->current->born >= DNS_FORWARD_ROTATE_SECS)
 		fwd_replace_channel(f);
 	c = f->current;
 	q->c = c;
@@ -451,7 +417,7 @@ static void fwd_launch(struct dns_forward *f, struct fwd_query *q, const uint8_t
 static void fwd_launch_waiting(struct dns_forward *f, bool overdue)
 {
 	const struct timeval tick = { 0, DNS_FORWARD_HOLD_MS * 1000 / 4 };
-	uint64_t now = overdue ? fwd_now_ms() : 0;
+	uint64_t now = overdue ? boot_clock_ms() : 0;
 	struct fwd_query *q;
 
 	if (f->launching || f->freeing || !f->current)
@@ -489,7 +455,7 @@ int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
 		return 0;
 	}
 	memcpy(q->buf, query, len);
-	q->queued_ms = fwd_now_ms();
+	q->queued_ms = boot_clock_ms();
 	if (!f->waiting)
 		f->waiting_tail = &f->waiting;
 	*f->waiting_tail = q;

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "log_sink.h"
 #include "resolv_conf.h"
 
 #define DNS_FORWARD_ROTATE_QUERIES 1000
@@ -41,11 +42,10 @@ struct dns_forward;
  * dns_forward_send() when the query cannot even be sent). */
 typedef void (*dns_forward_cb)(void *arg, bool ok, const uint8_t *answer, size_t len);
 
-/* Error reports go through log (syslog levels; may be NULL). */
-typedef void (*dns_forward_log_fn)(void *ctx, int level, const char *msg);
+/* Error reports go to log. */
 
 int dns_forward_new(struct dns_forward **f, struct event_base *base,
-		    dns_forward_log_fn log, void *log_ctx);
+		    const struct log_sink *log);
 
 /* Every query still in flight fails (its callback runs with ok false). */
 void dns_forward_free(struct dns_forward *f);

@@ -16,9 +16,9 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "boot_clock.h"
 #include "dns_server.h"
 
-#define DNS_LOG_ERR 3
 #define IO_UDP_ROUNDS 8          /* batches per wake-up, then others' turn */
 /* Coalescing (udp_pacing.h): under load a datagram waits at most this
  * long, half of it on average. At 50,000 queries/s that makes batches of
@@ -188,11 +188,11 @@ static int io_udp_coalesce(struct dns_listen *l, bool on)
 			goto fail;
 		event_del(l->tick_ev);
 		if (timerfd_settime(l->tick_fd, 0, &tick, NULL) < 0)
-			dns_log(l->s, DNS_LOG_ERR, "dns: stopping the UDP tick: %s", strerror(errno));
+			log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: stopping the UDP tick: %s", strerror(errno));
 	}
 	return 0;
 fail:
-	dns_log(l->s, DNS_LOG_ERR, "dns: cannot %s coalescing UDP reads: %s",
+	log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: cannot %s coalescing UDP reads: %s",
 		on ? "start" : "stop", strerror(errno));
 	l->pace.coalescing = !on;
 	return -1;
@@ -201,7 +201,7 @@ fail:
 static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_listen *l = arg;
-	uint64_t now = dns_now_ms();
+	uint64_t now = boot_clock_ms();
 
 	(void)fd;
 	(void)what;
@@ -212,12 +212,12 @@ static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 static void io_on_udp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_listen *l = arg;
-	uint64_t ticks, now = dns_now_ms();
+	uint64_t ticks, now = boot_clock_ms();
 	unsigned n;
 
 	(void)what;
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		dns_log(l->s, DNS_LOG_ERR, "dns: reading the UDP tick: %s", strerror(errno));
+		log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
 	n = io_udp_read(l, now);
 	l->s->n.udp_coalesced += n;
 	if (!udp_pacing_note(&l->pace, n, now))
@@ -283,7 +283,7 @@ static bool io_tcp_process(struct dns_tcp_conn *c)
 		evbuffer_remove(in, s->io.tcp_in, mlen);
 		s->n.tcp++;
 		if (dns_server_query(s, s->io.tcp_in, mlen, &cl, s->io.tcp_out + 2, DNS_MSG_MAX,
-				     &len, dns_now_ms()) != 1)
+				     &len, boot_clock_ms()) != 1)
 			continue;
 		s->io.tcp_out[0] = (uint8_t)(len >> 8);
 		s->io.tcp_out[1] = (uint8_t)len;
@@ -348,7 +348,7 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	const struct timeval idle = { DNS_TCP_IDLE_SECS, 0 };
 	struct dns_service *s = ((struct dns_listen *)arg)->s;
 	struct dns_tcp_conn *c;
-	uint64_t now = dns_now_ms();
+	uint64_t now = boot_clock_ms();
 
 	if (sa->sa_family != AF_INET || !dns_io_source_ok(s, (struct sockaddr_in *)sa)) {
 		s->n.dropped++;
@@ -431,11 +431,11 @@ static int io_open_error(struct dns_service *s, const char *proto, uint32_t addr
 
 	inet_ntop(AF_INET, &n, a, sizeof(a));
 	if (r == -EADDRINUSE)
-		dns_log(s, DNS_LOG_ERR, "dns: %s port %u on %s is in use by another program "
+		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: %s port %u on %s is in use by another program "
 			"(one bound to it, or to all addresses without SO_BINDTODEVICE)",
 			proto, port, a);
 	else
-		dns_log(s, DNS_LOG_ERR, "dns: cannot listen on %s %s:%u: %s", proto, a, port,
+		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: cannot listen on %s %s:%u: %s", proto, a, port,
 			strerror(-r));
 	return r;
 }

@@ -11,12 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "dns_server.h"
 
-#define DNS_LOG_ERR 3
-#define DNS_LOG_WARNING 4
-#define DNS_LOG_INFO 6
-#define DNS_LOG_DEBUG 7
 #define DNS_ID_TRIES 16
 
 struct dns_pending {
@@ -27,19 +24,6 @@ struct dns_pending {
 	uint16_t up_id;                  /* what the upstream sees */
 };
 
-void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!s->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	s->log(s->log_ctx, level, msg);
-}
-
 void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t now_ms,
 		     const char *what)
 {
@@ -48,18 +32,10 @@ void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t
 	if (!log_limit_due(rl, now_ms, DNS_LOG_INTERVAL_MS, &held))
 		return;
 	if (held)
-		dns_log(s, DNS_LOG_WARNING, "dns: %s (and %llu more in the last minute)", what,
+		log_sink_printf(&s->log, LOG_LEVEL_WARNING, "dns: %s (and %llu more in the last minute)", what,
 			(unsigned long long)held);
 	else
-		dns_log(s, DNS_LOG_WARNING, "dns: %s", what);
-}
-
-uint64_t dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		log_sink_printf(&s->log, LOG_LEVEL_WARNING, "dns: %s", what);
 }
 
 /* Upstream IDs ------------------------------------------------------------ */
@@ -180,7 +156,7 @@ static int server_take_answer(struct dns_service *s, struct dns_pending *p,
 	if (r < 0)
 		return r;
 	server_cache_key(&p->q, &k);
-	dns_cache_put(s->cache, &k, s->scratch, *len, dns_now_ms());
+	dns_cache_put(s->cache, &k, s->scratch, *len, boot_clock_ms());
 	dns_msg_set_id(s->scratch, *len, p->q.h.id);
 	return server_finish(s, &p->q, !p->client.conn, s->scratch, sizeof(s->scratch), len);
 }
@@ -361,7 +337,7 @@ static int server_set_upstreams(struct dns_service *s, const struct dns_server_a
 	for (size_t i = 0; i < n && i < RESOLV_CONF_MAX_SERVERS; i++) {
 		if (v[i].family == AF_INET && memcmp(v[i].addr, &gw, 4) == 0 &&
 		    v[i].port == DNS_PORT) {
-			dns_log(s, DNS_LOG_WARNING, "dns: ignoring our own address as an upstream");
+			log_sink_printf(&s->log, LOG_LEVEL_WARNING, "dns: ignoring our own address as an upstream");
 			continue;
 		}
 		use[m++] = v[i];
@@ -375,7 +351,7 @@ static int server_set_upstreams(struct dns_service *s, const struct dns_server_a
 		return 0;
 	r = dns_forward_set_servers(s->fwd, use, m);
 	if (r < 0) {
-		dns_log(s, DNS_LOG_ERR, "dns: cannot switch upstream servers: %s", strerror(-r));
+		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: cannot switch upstream servers: %s", strerror(-r));
 		return r;
 	}
 	memcpy(s->servers, use, m * sizeof(use[0]));
@@ -383,7 +359,7 @@ static int server_set_upstreams(struct dns_service *s, const struct dns_server_a
 	dns_cache_flush(s->cache);
 	s->n.upstream_changes++;
 	server_format_servers(use, m, text, sizeof(text));
-	dns_log(s, DNS_LOG_INFO, "dns: upstream servers %s", text);
+	log_sink_printf(&s->log, LOG_LEVEL_INFO, "dns: upstream servers %s", text);
 	return 0;
 }
 
@@ -402,13 +378,13 @@ static void server_read_resolv(struct dns_service *s)
 		close(fd);
 	}
 	if (fd < 0 || n < 0) {
-		dns_log(s, DNS_LOG_WARNING, "dns: cannot read %s: %s", s->resolv_conf,
+		log_sink_printf(&s->log, LOG_LEVEL_WARNING, "dns: cannot read %s: %s", s->resolv_conf,
 			strerror(errno));
 		n = 0;
 	}
 	resolv_conf_parse(buf, (size_t)n, &rc);
 	if (rc.n_ignored)
-		dns_log(s, DNS_LOG_DEBUG, "dns: %s: %zu nameserver line(s) not usable",
+		log_sink_printf(&s->log, LOG_LEVEL_DEBUG, "dns: %s: %zu nameserver line(s) not usable",
 			s->resolv_conf, rc.n_ignored);
 	server_set_upstreams(s, rc.servers, rc.n_servers);
 }
@@ -437,7 +413,7 @@ static int server_upstreams(struct dns_service *s, const struct dns_service_opts
 		strcpy(s->resolv_conf, path);
 		r = resolv_watch_new(&s->watch, s->base, path, server_on_resolv_change, s);
 		if (r < 0)
-			dns_log(s, DNS_LOG_WARNING, "dns: cannot watch %s (%s): its changes "
+			log_sink_printf(&s->log, LOG_LEVEL_WARNING, "dns: cannot watch %s (%s): its changes "
 				"apply at the next reload", path, strerror(-r));
 	}
 	s->upstream_auto = true;
@@ -453,7 +429,7 @@ static int server_local_ctx(struct dns_service *s, const struct dns_service_opts
 	r = dns_local_ctx_init(&ctx, o->names, o->domain, o->hostname, o->gateway,
 			       o->subnet_addr, o->subnet_len);
 	if (r < 0) {
-		dns_log(s, DNS_LOG_ERR, "dns: bad domain '%s' or subnet", o->domain ? o->domain : "");
+		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: bad domain '%s' or subnet", o->domain ? o->domain : "");
 		return r;
 	}
 	s->local = ctx;
@@ -502,7 +478,6 @@ int dns_service_start(struct dns_service **out, struct event_base *base,
 		return -ENOMEM;
 	s->base = base;
 	s->log = o->log;
-	s->log_ctx = o->log_ctx;
 	strcpy(s->ifname, o->ifname);
 	s->port = o->port ? o->port : DNS_PORT;
 	arc4random_buf(&seed, sizeof(seed));
@@ -510,7 +485,7 @@ int dns_service_start(struct dns_service **out, struct event_base *base,
 	if (r < 0)
 		goto fail;
 	s->cache = dns_cache_new(o->cache_bytes ? o->cache_bytes : DNS_CACHE_DEFAULT_BYTES, seed);
-	r = s->cache ? dns_forward_new(&s->fwd, base, o->log, o->log_ctx) : -ENOMEM;
+	r = s->cache ? dns_forward_new(&s->fwd, base, &o->log) : -ENOMEM;
 	if (r < 0)
 		goto fail;
 	r = server_upstreams(s, o);

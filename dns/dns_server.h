@@ -89,17 +89,12 @@ struct dns_service {
 	size_t rnd_left;
 	uint8_t scratch[DNS_MSG_MAX];    /* TCP answers, forwarded answers */
 	struct log_limit rl_source, rl_overload;
-	dns_log_fn log;
-	void *log_ctx;
+	struct log_sink log;
 };
 
-void dns_log(const struct dns_service *s, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Logs at most once per DNS_LOG_INTERVAL_MS, with the count held back. */
 void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t now_ms,
 		     const char *what);
-
-uint64_t dns_now_ms(void);
 
 /* A query from a guest (the source was checked). Returns 1 with the
  * answer to send now in out (size bytes: DNS_UDP_MAX for UDP, the most a

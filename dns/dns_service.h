@@ -19,15 +19,13 @@
 
 #include <event2/event.h>
 
+#include "log_sink.h"
 #include "name_table.h"
 #include "resolv_conf.h"
 
 #define DNS_PORT 53
 
 struct dns_service;
-
-/* level: syslog priorities (3 error, 4 warning, 6 info, 7 debug). */
-typedef void (*dns_log_fn)(void *ctx, int level, const char *msg);
 
 struct dns_service_opts {
 	const char *ifname;          /* the bridge */
@@ -48,8 +46,7 @@ struct dns_service_opts {
 	size_t n_upstreams;
 	size_t cache_bytes;          /* 0: DNS_CACHE_DEFAULT_BYTES */
 	uint16_t port;               /* 0: DNS_PORT */
-	dns_log_fn log;
-	void *log_ctx;
+	struct log_sink log;
 };
 
 struct dns_counters {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_clock.h"
 #include "mdns_service.h"
 
 #define MDNS_RECV_BATCH 32       /* packets read per wake-up */
@@ -30,31 +31,6 @@ struct mdns_service {
 	uint8_t in[MDNS_RECV_MAX];
 	uint8_t due[MDNS_PKT_MAX];
 };
-
-static void mdns_svc_log(const struct mdns_service *s, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void mdns_svc_log(const struct mdns_service *s, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!s->o.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	s->o.log(s->o.log_ctx, level, msg);
-}
-
-/* The responder's clock: milliseconds since boot, suspend included. */
-static uint64_t mdns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, uint32_t addr,
 		      uint16_t port)
@@ -88,17 +64,17 @@ static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, ui
 	if (sendmsg(s->fd, &msg, 0) >= 0)
 		return;
 	/* A full socket buffer or a link going down: the peers ask again. */
-	now = mdns_now_ms();
+	now = boot_clock_ms();
 	if (s->err_logged && s->last_err_log_ms + MDNS_ERR_LOG_GAP_MS > now)
 		return;
 	s->err_logged = true;
 	s->last_err_log_ms = now;
-	mdns_svc_log(s, 4, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
+	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
 }
 
 static void mdns_schedule(struct mdns_service *s)
 {
-	uint64_t when, now = mdns_now_ms();
+	uint64_t when, now = boot_clock_ms();
 	struct timeval tv = { 0 };
 
 	if (!mdns_responder_next(s->resp, &when)) {
@@ -115,14 +91,14 @@ static void mdns_schedule(struct mdns_service *s)
 /* Sends what is due, at most max packets. */
 static void mdns_flush(struct mdns_service *s, unsigned max)
 {
-	uint64_t now = mdns_now_ms();
+	uint64_t now = boot_clock_ms();
 	int n;
 
 	for (unsigned i = 0; i < max; i++) {
 		n = mdns_responder_due(s->resp, now, s->due, sizeof(s->due));
 		if (n <= 0) {
 			if (n < 0)
-				mdns_svc_log(s, 4, "mdns: cannot build an announcement: %s",
+				log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot build an announcement: %s",
 					     strerror(-n));
 			return;
 		}
@@ -187,7 +163,7 @@ static int mdns_recv_one(struct mdns_service *s)
 		return 1;
 	m.src = ntohl(from.sin_addr.s_addr);
 	m.sport = ntohs(from.sin_port);
-	m.now_ms = mdns_now_ms();
+	m.now_ms = boot_clock_ms();
 	mdns_read_cmsg(&msg, &m);
 	if (!m.ifindex)
 		return 1;
@@ -210,7 +186,7 @@ static void mdns_on_read(evutil_socket_t fd, short what, void *arg)
 	for (unsigned i = 0; i < MDNS_RECV_BATCH && r == 1; i++)
 		r = mdns_recv_one(s);
 	if (r < 0)
-		mdns_svc_log(s, 4, "mdns: receive on %s: %s", s->o.ifname, strerror(-r));
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: receive on %s: %s", s->o.ifname, strerror(-r));
 	/* A response may have silenced a name with announcements pending. */
 	mdns_schedule(s);
 }
@@ -219,7 +195,7 @@ static void mdns_on_name(void *ctx, const char *name, uint32_t ip, bool added)
 {
 	struct mdns_service *s = ctx;
 
-	mdns_responder_name_event(s->resp, name, ip, added, mdns_now_ms());
+	mdns_responder_name_event(s->resp, name, ip, added, boot_clock_ms());
 	mdns_schedule(s);
 }
 
@@ -228,7 +204,7 @@ static int mdns_setopt(int fd, int level, int opt, const void *v, socklen_t len,
 {
 	if (setsockopt(fd, level, opt, v, len) == 0)
 		return 0;
-	mdns_svc_log(s, 3, "mdns: %s on %s: %s", what, s->o.ifname, strerror(errno));
+	log_sink_printf(&s->o.log, LOG_LEVEL_ERROR, "mdns: %s on %s: %s", what, s->o.ifname, strerror(errno));
 	return -errno;
 }
 
@@ -271,7 +247,7 @@ static int mdns_open(struct mdns_service *s)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		mdns_svc_log(s, 3, "mdns: socket: %s", strerror(-r));
+		log_sink_printf(&s->o.log, LOG_LEVEL_ERROR, "mdns: socket: %s", strerror(-r));
 		return r;
 	}
 	r = mdns_socket_options(s, fd);
@@ -279,7 +255,7 @@ static int mdns_open(struct mdns_service *s)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
 		r = -errno;
-		mdns_svc_log(s, 3, "mdns: cannot bind port %u on %s: %s (another mDNS responder "
+		log_sink_printf(&s->o.log, LOG_LEVEL_ERROR, "mdns: cannot bind port %u on %s: %s (another mDNS responder "
 			     "without SO_REUSEADDR?)", MDNS_PORT, s->o.ifname, strerror(-r));
 		goto fail;
 	}
@@ -311,12 +287,11 @@ int mdns_service_start(struct mdns_service **svc, struct event_base *base,
 	ro = (struct mdns_responder_opts){
 		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
 		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
-		.log_ctx = o->log_ctx,
 	};
 	r = mdns_open(s);   /* logs why it failed */
 	if (r < 0)
 		goto fail_quiet;
-	r = mdns_responder_new(&s->resp, &ro, mdns_now_ms());
+	r = mdns_responder_new(&s->resp, &ro, boot_clock_ms());
 	if (r < 0)
 		goto fail;
 	s->read_ev = event_new(base, s->fd, EV_READ | EV_PERSIST, mdns_on_read, s);
@@ -329,12 +304,12 @@ int mdns_service_start(struct mdns_service **svc, struct event_base *base,
 	if (r < 0)
 		goto fail;
 	mdns_schedule(s);
-	mdns_svc_log(s, 6, "mdns: responder on %s, %zu name%s", o->ifname,
+	log_sink_printf(&s->o.log, LOG_LEVEL_INFO, "mdns: responder on %s, %zu name%s", o->ifname,
 		     name_table_count(o->names), name_table_count(o->names) == 1 ? "" : "s");
 	*svc = s;
 	return 0;
 fail:
-	mdns_svc_log(s, 3, "mdns: cannot start the responder: %s", strerror(-r));
+	log_sink_printf(&s->o.log, LOG_LEVEL_ERROR, "mdns: cannot start the responder: %s", strerror(-r));
 fail_quiet:
 	s->o.names = NULL;
 	mdns_service_stop(s);

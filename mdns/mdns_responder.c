@@ -97,22 +97,6 @@ const char *mdns_outcome_name(enum mdns_outcome o)
 	return (unsigned)o < MDNS_OUTCOME_COUNT ? mdns_outcome_names[o] : "?";
 }
 
-static void mdns_log(const struct mdns_responder *r, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void mdns_log(const struct mdns_responder *r, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!r->o.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r->o.log(r->o.log_ctx, level, msg);
-}
-
 static void mdns_ip_text(uint32_t ip, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
@@ -332,7 +316,7 @@ static void mdns_entry_retire(struct mdns_responder *r, struct mdns_entry *e)
 	if (!e->announced || e->silenced || e->holder_claims)
 		return;
 	if (mdns_goodbye_push(r, e) < 0)
-		mdns_log(r, 4, "mdns: out of memory: no goodbye for %s.local", e->name);
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: no goodbye for %s.local", e->name);
 	e->announced = false;
 	e->announce_left = 0;
 }
@@ -354,7 +338,7 @@ void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint3
 	}
 	e = mdns_entry_add(r, name, len, ip);
 	if (!e) {
-		mdns_log(r, 4, "mdns: out of memory: %.*s.local is not answered", (int)len, name);
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: %.*s.local is not answered", (int)len, name);
 		return;
 	}
 	/* Removed and put back before its goodbye went out (a reload): for
@@ -577,13 +561,13 @@ static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *p
 		if (e->silenced)
 			return MDNS_RESPONSE_SEEN;
 		e->silenced = true;
-		mdns_log(r, 4, "mdns: %s.local: the lease holder %s announces the address %s; "
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: %s.local: the lease holder %s announces the address %s; "
 			 "no longer answering for it", e->name, b, a);
 		return MDNS_CONFLICT_SILENCED;
 	} else if (ip != e->ip && !e->stranger_logged) {
 		e->stranger_logged = true;
 		mdns_ip_text(src, c);
-		mdns_log(r, 4, "mdns: %s claims %s.local with the address %s, which the lease "
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: %s claims %s.local with the address %s, which the lease "
 			 "gives %s; still answering for the lease holder", c, e->name, a, b);
 	}
 	return MDNS_RESPONSE_SEEN;
@@ -857,7 +841,7 @@ static void mdns_log_drop(struct mdns_responder *r, const struct mdns_meta *m,
 	r->drop_logged = true;
 	r->last_drop_log_ms = m->now_ms;
 	mdns_ip_text(m->src, src);
-	mdns_log(r, 7, "mdns: %s from %s:%u (ifindex %u, TTL %d)", mdns_outcome_name(o), src,
+	log_sink_printf(&r->o.log, LOG_LEVEL_DEBUG, "mdns: %s from %s:%u (ifindex %u, TTL %d)", mdns_outcome_name(o), src,
 		 m->sport, m->ifindex, m->ttl);
 }
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_sink.h"
 #include "name_table.h"
 
 #define MDNS_PORT 5353
@@ -42,8 +43,6 @@
 #define MDNS_SENT_RING 16               /* own packets remembered for loop detection */
 #define MDNS_LOOP_WINDOW_MS 5000
 
-/* level: syslog priorities (3 error, 4 warning, 6 info, 7 debug). */
-typedef void (*mdns_log_fn)(void *ctx, int level, const char *msg);
 
 /* What mdns_handle() did with a packet. */
 enum mdns_outcome {
@@ -90,8 +89,7 @@ struct mdns_responder_opts {
 	uint32_t subnet_addr;
 	uint8_t subnet_len;
 	const struct name_table *names;
-	mdns_log_fn log;            /* may be NULL */
-	void *log_ctx;
+	struct log_sink log;        /* fn may be NULL */
 };
 
 struct mdns_counters {

@@ -25,8 +25,7 @@ struct mdns_service_opts {
 	uint32_t subnet_addr;
 	uint8_t subnet_len;
 	struct name_table *names;    /* the caller owns it; it must outlive the service */
-	mdns_log_fn log;
-	void *log_ctx;
+	struct log_sink log;
 };
 
 /* Opens the socket, listens to the name table and announces the names

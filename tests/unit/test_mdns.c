@@ -36,7 +36,7 @@ struct fixture {
 	char last_log[512];
 };
 
-static void fx_log(void *ctx, int level, const char *msg)
+static void fx_log(void *ctx, enum log_level level, const char *msg)
 {
 	struct fixture *f = ctx;
 
@@ -64,8 +64,7 @@ static int setup(void **state)
 	assert_non_null(f->names);
 	assert_int_equal(name_table_set(f->names, "vm1", 3, VM1), 0);
 	o.names = f->names;
-	o.log = fx_log;
-	o.log_ctx = f;
+	o.log = (struct log_sink){ fx_log, f };
 	f->now = T0;
 	assert_int_equal(mdns_responder_new(&f->resp, &o, f->now), 0);
 	assert_int_equal(name_table_add_listener(f->names, fx_listener, f), 0);
