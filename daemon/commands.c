@@ -10,6 +10,7 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "defnet_config.h"
+#include "dhcp_glue.h"
 #include "dhcp_service.h"
 #include "dns_service.h"
 #include "json.h"
@@ -27,8 +28,8 @@ struct status {
 static void status_collect(struct daemon *d, struct status *s)
 {
 	mac_format(d->mac, s->mac);
-	ip4_prefix_format(d->subnet, s->subnet);
-	ip4_format(d->gateway, s->gateway);
+	ip4_prefix_format(d->subnet.subnet, s->subnet);
+	ip4_format(d->subnet.gateway, s->gateway);
 	if (bridge_port_count(&d->nl, d->ifindex, &s->ports) < 0)
 		s->ports = 0;
 	s->uptime = (boot_clock_ms() - d->started_ms) / 1000;
@@ -150,6 +151,74 @@ static void status_text_mdns(struct daemon *d, FILE *out)
 		fprintf(out, "mdns hint:    %s\n", m.hint);
 }
 
+static const char *status_coexist_kind(enum coexist_kind k)
+{
+	switch (k) {
+	case COEXIST_IPTABLES_FORWARD:
+		return "iptables";
+	case COEXIST_DOCKER:
+		return "docker";
+	case COEXIST_FIREWALLD:
+		return "firewalld";
+	case COEXIST_UFW:
+		return "ufw";
+	case COEXIST_NFT_DROP:
+		return "nftables";
+	case COEXIST_LEGACY:
+		return "iptables-legacy";
+	}
+	return "unknown";
+}
+
+/* "old_subnet" (string or null), "renumbered" (count) and "firewall"
+ * (array of {"kind","problem","fix"}). */
+static void status_json_host(const struct daemon *d, struct json *j)
+{
+	char p[IP4_PREFIX_STRLEN];
+
+	json_key(j, "old_subnet");
+	if (d->subnet.old_subnet.len)
+		json_string(j, ip4_prefix_format(d->subnet.old_subnet, p));
+	else
+		json_null(j);
+	json_field_uint(j, "renumbered", d->subnet.renumbered);
+	json_key(j, "firewall");
+	json_array_begin(j);
+	for (size_t i = 0; i < d->coexist.rep.n; i++) {
+		const struct coexist_problem *c = &d->coexist.rep.v[i];
+
+		json_object_begin(j);
+		json_field_string(j, "kind", status_coexist_kind(c->kind));
+		json_field_string(j, "problem", c->what);
+		json_field_string(j, "fix", c->fix);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void status_text_host(const struct daemon *d, FILE *out)
+{
+	char p[IP4_PREFIX_STRLEN], c[IP4_PREFIX_STRLEN];
+
+	if (d->subnet.old_subnet.len)
+		fprintf(out, "renumbering:  from %s (it overlapped %s), still served until its "
+			"leases end\n", ip4_prefix_format(d->subnet.old_subnet, p),
+			ip4_prefix_format(d->subnet.conflict, c));
+	for (size_t i = 0; i < d->coexist.rep.n; i++)
+		fprintf(out, "firewall:     %s\n              fix: %s\n", d->coexist.rep.v[i].what,
+			d->coexist.rep.v[i].fix);
+}
+
+static size_t status_leases(const struct daemon *d)
+{
+	return d->dhcp ? dhcp_service_live_leases(d->dhcp) : 0;
+}
+
+static size_t status_reservations(const struct daemon *d)
+{
+	return d->dhcp ? dhcp_service_reservations(d->dhcp) : d->cfg.n_reservations;
+}
+
 static void status_json(struct daemon *d, const struct status *s, FILE *out)
 {
 	struct json j;
@@ -165,9 +234,10 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	json_field_string(&j, "subnet_mode", d->cfg.subnet_auto ? "auto" : "fixed");
 	json_field_string(&j, "gateway", s->gateway);
 	uplink_status_json(d->uplink, &j);
+	status_json_host(d, &j);
 	json_field_uint(&j, "ports", s->ports);
-	json_field_uint(&j, "leases", dhcp_service_live_leases(d));
-	json_field_uint(&j, "reservations", dhcp_service_reservations(d));
+	json_field_uint(&j, "leases", status_leases(d));
+	json_field_uint(&j, "reservations", status_reservations(d));
 	json_field_uint(&j, "uptime", s->uptime);
 	status_json_dns(d, &j);
 	status_json_mdns(d, &j);
@@ -184,8 +254,9 @@ static void status_text(struct daemon *d, const struct status *s, FILE *out)
 	fprintf(out, "subnet:       %s (%s)\n", s->subnet, d->cfg.subnet_auto ? "auto" : "fixed");
 	fprintf(out, "gateway:      %s\n", s->gateway);
 	uplink_status_text(d->uplink, out);
-	fprintf(out, "leases:       %zu\n", dhcp_service_live_leases(d));
-	fprintf(out, "reservations: %zu\n", dhcp_service_reservations(d));
+	status_text_host(d, out);
+	fprintf(out, "leases:       %zu\n", status_leases(d));
+	fprintf(out, "reservations: %zu\n", status_reservations(d));
 	if (d->dns) {
 		struct dns_counters c = { 0 };
 
@@ -236,9 +307,9 @@ static const struct {
 } commands[] = {
 	{ "status", cmd_status },
 	{ "reload", cmd_reload },
-	{ "leases", dhcp_service_cmd_leases },
-	{ "reserve", dhcp_service_cmd_reserve },
-	{ "unreserve", dhcp_service_cmd_unreserve },
+	{ "leases", dhcp_glue_cmd_leases },
+	{ "reserve", dhcp_glue_cmd_reserve },
+	{ "unreserve", dhcp_glue_cmd_unreserve },
 };
 
 int daemon_command(void *ctx, const struct control_request *req, FILE *out,

@@ -1,5 +1,7 @@
 /* defnetd's state and its life cycle: start (bridge, subnet, sockets),
- * reload, stop. main.c parses the arguments; this wires the modules. */
+ * reload, stop. main.c parses the arguments; daemon.c is the composition
+ * root: it starts the modules in order and routes what happens between
+ * them (host changes, subnet changes, reloads). */
 #ifndef DEFNET_DAEMON_H
 #define DEFNET_DAEMON_H
 
@@ -10,16 +12,19 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "coexist.h"
 #include "control.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
+#include "subnet_owner.h"
 
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
 struct name_table;
 struct uplink;
+struct uplink_watch;
 
 struct daemon {
 	const char *config_path;
@@ -36,34 +41,21 @@ struct daemon {
 	unsigned ifindex;
 	bool bridge_created;
 	uint8_t mac[6];
-	uint64_t subnet_seed;               /* from the machine id */
-	struct ip4_prefix previous_subnet;  /* from the state file; len 0: none */
-	struct ip4_prefix subnet;
-	/* Renumbering (renumber.h): the subnet guests are moving out of, still
-	 * served (NAT, gateway address, DNS) and NAKed by DHCP; len 0: none. */
-	struct ip4_prefix old_subnet;
-	uint32_t gateway;
-	uint64_t started_ms;  /* CLOCK_BOOTTIME */
-	struct uplink *uplink;  /* the uplink watch (uplink.h) */
-	struct name_table *names;  /* guest names, for DNS (and mDNS) */
+	uint64_t subnet_seed;       /* from the machine id */
+	uint64_t started_ms;        /* CLOCK_BOOTTIME */
+	struct subnet_owner subnet; /* subnet, gateway, renumbering: read only */
+	struct uplink_watch *watch; /* links, addresses, routes, nftables */
+	struct uplink *uplink;      /* where guest traffic leaves (uplink.h) */
+	struct coexist coexist;     /* the host's firewalls, as last scanned */
+	struct name_table *names;   /* guest names: DHCP writes, DNS and mDNS read */
 	struct dns_service *dns;
-	struct dhcp_service *dhcp;  /* dhcp_service.h */
+	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or
  * -errno after logging what failed. */
 int daemon_start(struct daemon *d);
-
-/* Replaces the nftables table inet defnet: the subnet, and old_subnet while
- * renumbering. Returns 0 or -errno after logging why. */
-int daemon_apply_nat(struct daemon *d);
-
-/* After renumbering: DHCP, DNS and mDNS follow the new subnet and gateway. */
-void daemon_renumbered(struct daemon *d);
-/* After the old subnet's drain ended (renumber_drain_done): DHCP and DNS
- * let go of the old gateway. */
-void daemon_drained(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

@@ -1,5 +1,6 @@
-/* The uplink watch: rtnetlink and nftables notifications, debounced, and
- * what the daemon does with them. */
+/* The uplink: route lookups as a guest sees them, the watch of rtnetlink
+ * and nftables notifications (debounced), and the daemon's current uplink
+ * with the conntrack sweep when it moves. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -386,9 +387,9 @@ void uplink_watch_close(struct uplink_watch *w)
 
 /* A guest's address to look the route up for: the first after the
  * gateway (rules match guests by their subnet, not one address). */
-static uint32_t uplink_guest_src(const struct daemon *d)
+static uint32_t uplink_guest_src(const struct subnet_owner *sn)
 {
-	return d->subnet.len <= 30 ? d->gateway + 1 : d->gateway;
+	return sn->subnet.len <= 30 ? sn->gateway + 1 : sn->gateway;
 }
 
 static void uplink_log(const struct uplink_info *u)
@@ -451,7 +452,8 @@ static size_t uplink_keep_set(const struct uplink_info *u, uint32_t keep[UPLINK_
 static void uplink_move_flows(struct uplink *u)
 {
 	struct daemon *d = u->d;
-	struct nat_subnet subnets[2] = { { d->subnet.addr, d->subnet.len } };
+	const struct subnet_owner *sn = &d->subnet;
+	struct nat_subnet subnets[2] = { { sn->subnet.addr, sn->subnet.len } };
 	struct uplink_keep_ctx k = { .d = d, .cur = &u->cur };
 	struct conntrack_sweep sw;
 	uint32_t keep[UPLINK_MAX_ADDRS];
@@ -461,8 +463,8 @@ static void uplink_move_flows(struct uplink *u)
 
 	if (!d->cfg.masquerade || !u->cur.present)
 		return;
-	if (d->old_subnet.len)
-		subnets[n++] = (struct nat_subnet){ d->old_subnet.addr, d->old_subnet.len };
+	if (sn->old_subnet.len)
+		subnets[n++] = (struct nat_subnet){ sn->old_subnet.addr, sn->old_subnet.len };
 	n_keep = uplink_keep_set(&u->cur, keep);
 	r = conntrack_flush_stale(subnets, n, keep, n_keep, uplink_flow_keep, &k, &sw);
 	if (r < 0)
@@ -475,13 +477,13 @@ static void uplink_move_flows(struct uplink *u)
 		(unsigned long long)(boot_clock_ms() - t0));
 }
 
-static void uplink_evaluate(struct uplink *u)
+void uplink_evaluate(struct uplink *u)
 {
 	struct daemon *d = u->d;
 	struct uplink_info now;
 	int r;
 
-	r = uplink_for_guests(&d->nl, d->ifindex, uplink_guest_src(d), &now);
+	r = uplink_for_guests(&d->nl, d->ifindex, uplink_guest_src(&d->subnet), &now);
 	if (r < 0 && r != -ENETUNREACH) {
 		log_warning("cannot look up the uplink: %s", strerror(-r));
 		return;
@@ -498,85 +500,24 @@ static void uplink_evaluate(struct uplink *u)
 	uplink_move_flows(u);
 }
 
-static void uplink_on_events(void *ctx, unsigned events)
-{
-	struct uplink *u = ctx;
-
-	log_msg(LOG_LEVEL_DEBUG, "uplink watch: events 0x%x", events);
-	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_RULE |
-		      UPLINK_EV_OVERRUN))
-		uplink_evaluate(u);
-	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
-		renumber_check(&u->renumber);
-	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN))
-		coexist_check(u->d, &u->coexist);
-}
-
-static void uplink_on_first_turn(evutil_socket_t fd, short what, void *arg)
-{
-	uplink_on_events(arg, UPLINK_EV_NFT);
-}
-
 int uplink_start(struct daemon *d, struct uplink **out)
 {
 	struct uplink *u = calloc(1, sizeof(*u));
-	int r;
 
 	if (!u)
 		return -ENOMEM;
 	u->d = d;
-	renumber_init(&u->renumber, d);
-	r = uplink_watch_open(&u->watch, d->base, uplink_on_events, u);
-	if (r < 0) {
-		log_error("cannot watch the host's links, addresses and routes: %s", strerror(-r));
-		free(u);
-		return r;
-	}
-	/* The firewall scan waits for the loop's first turn: its netfilter
-	 * socket, closed right after our table was replaced, would wait for
-	 * the kernel to destroy the old one (~10 ms), and READY=1 need not. */
-	uplink_on_events(u, UPLINK_EV_ALL & ~(UPLINK_EV_NFT | UPLINK_EV_OVERRUN));
-	if (event_base_once(d->base, -1, EV_TIMEOUT, uplink_on_first_turn, u, NULL) < 0)
-		coexist_check(d, &u->coexist);
+	uplink_evaluate(u);
 	*out = u;
 	return 0;
 }
 
-void uplink_refresh(struct uplink *u)
-{
-	if (u)
-		uplink_on_events(u, UPLINK_EV_ALL);
-}
-
 void uplink_stop(struct uplink *u)
 {
-	if (!u)
-		return;
-	uplink_watch_close(u->watch);
-	renumber_free(&u->renumber);
 	free(u);
 }
 
 /* Status ------------------------------------------------------------------------ */
-
-static const char *uplink_coexist_kind(enum coexist_kind k)
-{
-	switch (k) {
-	case COEXIST_IPTABLES_FORWARD:
-		return "iptables";
-	case COEXIST_DOCKER:
-		return "docker";
-	case COEXIST_FIREWALLD:
-		return "firewalld";
-	case COEXIST_UFW:
-		return "ufw";
-	case COEXIST_NFT_DROP:
-		return "nftables";
-	case COEXIST_LEGACY:
-		return "iptables-legacy";
-	}
-	return "unknown";
-}
 
 static void uplink_json_info(const struct uplink_info *u, struct json *j)
 {
@@ -603,8 +544,6 @@ static void uplink_json_info(const struct uplink_info *u, struct json *j)
 
 void uplink_status_json(const struct uplink *u, struct json *j)
 {
-	char p[IP4_PREFIX_STRLEN];
-
 	json_key(j, "uplink");
 	if (u && u->cur.present) {
 		uplink_json_info(&u->cur, j);
@@ -614,29 +553,11 @@ void uplink_status_json(const struct uplink *u, struct json *j)
 	} else {
 		json_null(j);
 	}
-	json_key(j, "old_subnet");
-	if (u && u->d->old_subnet.len)
-		json_string(j, ip4_prefix_format(u->d->old_subnet, p));
-	else
-		json_null(j);
-	json_field_uint(j, "renumbered", u ? u->renumber.count : 0);
-	json_key(j, "firewall");
-	json_array_begin(j);
-	for (size_t i = 0; u && i < u->coexist.rep.n; i++) {
-		const struct coexist_problem *c = &u->coexist.rep.v[i];
-
-		json_object_begin(j);
-		json_field_string(j, "kind", uplink_coexist_kind(c->kind));
-		json_field_string(j, "problem", c->what);
-		json_field_string(j, "fix", c->fix);
-		json_object_end(j);
-	}
-	json_array_end(j);
 }
 
 void uplink_status_text(const struct uplink *u, FILE *out)
 {
-	char a[IP4_STRLEN], p[IP4_PREFIX_STRLEN], c[IP4_PREFIX_STRLEN];
+	char a[IP4_STRLEN];
 
 	if (!u || !u->cur.present)
 		fprintf(out, "uplink:       none (no route out)\n");
@@ -644,11 +565,4 @@ void uplink_status_text(const struct uplink *u, FILE *out)
 		fprintf(out, "uplink:       %s via %s\n", u->cur.ifname, ip4_format(u->cur.gateway, a));
 	else
 		fprintf(out, "uplink:       %s\n", u->cur.ifname);
-	if (u && u->d->old_subnet.len)
-		fprintf(out, "renumbering:  from %s (it overlapped %s), still served until its "
-			"leases end\n", ip4_prefix_format(u->d->old_subnet, p),
-			ip4_prefix_format(u->renumber.conflict, c));
-	for (size_t i = 0; u && i < u->coexist.rep.n; i++)
-		fprintf(out, "firewall:     %s\n              fix: %s\n", u->coexist.rep.v[i].what,
-			u->coexist.rep.v[i].fix);
 }

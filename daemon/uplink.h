@@ -25,9 +25,7 @@
 
 #include <event2/event.h>
 
-#include "coexist.h"
 #include "nl.h"
-#include "renumber.h"
 #include "uplink_addr.h"
 
 #define UPLINK_DEBOUNCE_MS 20
@@ -88,33 +86,30 @@ int uplink_watch_open(struct uplink_watch **w, struct event_base *base,
 		      uplink_watch_fn fn, void *ctx);
 void uplink_watch_close(struct uplink_watch *w);
 
-/* The daemon's side: the watch, the current uplink, and what follows from
- * events (conntrack, renumbering, coexistence). */
+/* The daemon's side: the current uplink, and the guest flows moved when
+ * it changes. daemon.c routes the watch's events to uplink_evaluate(). */
 struct uplink {
 	struct daemon *d;
-	struct uplink_watch *watch;
 	bool evaluated;          /* cur holds a result */
 	struct uplink_info cur;
 	uint64_t changes;        /* uplink changes seen */
 	uint64_t flows_moved;    /* conntrack entries deleted so far */
-	struct renumber renumber;
-	struct coexist coexist;
 };
 
-/* Starts watching and evaluates once at once. Returns 0 or -errno. */
+/* Evaluates once at once. Returns 0 or -errno. */
 int uplink_start(struct daemon *d, struct uplink **out);
 void uplink_stop(struct uplink *u);
 
-/* Re-evaluates now as if every kind of event had come (reload). */
-void uplink_refresh(struct uplink *u);
+/* Looks the uplink up again; when it moved, logs it and moves the guest
+ * flows masqueraded to an address it no longer gives them. */
+void uplink_evaluate(struct uplink *u);
 
 struct json;
 
-/* For `defnetctl status`: the keys "uplink" (object or null),
- * "old_subnet" (string or null), "renumbered" (count) and "firewall"
- * (array of {"kind","problem","fix"}). u may be NULL (not started). */
+/* For `defnetctl status`: the key "uplink" (object or null). u may be
+ * NULL (not started). */
 void uplink_status_json(const struct uplink *u, struct json *j);
-/* The same as text lines: "uplink:", "renumbering:", "firewall:". */
+/* The same as a text line, "uplink:". */
 void uplink_status_text(const struct uplink *u, FILE *out);
 
 #endif

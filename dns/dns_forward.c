@@ -1,6 +1,5 @@
 /* c-ares channels on the libevent loop. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

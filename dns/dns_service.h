@@ -73,8 +73,8 @@ struct dns_counters {
 
 /* Opens the sockets and starts forwarding. Returns 0 or -errno after
  * logging why (-EADDRINUSE: the port is taken on the gateway address). */
-int dns_service_start(struct dns_service **svc, struct event_base *base,
-		      const struct dns_service_opts *opts);
+int dns_service_start(struct event_base *base, const struct dns_service_opts *opts,
+		      struct dns_service **svc);
 
 /* Applies new options: domain, hostname, subnet, upstream mode, servers,
  * resolv.conf path, and the gateways listened on (a renumbering: the new

@@ -1,7 +1,6 @@
 /* The mDNS responder's logic: which packets to take, what to answer and
  * where, what to announce when. See mdns_responder.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -30,8 +30,13 @@ struct mdns_service_opts {
 
 /* Opens the socket, listens to the name table and announces the names
  * already in it. Returns 0 or -errno after logging why. */
-int mdns_service_start(struct mdns_service **svc, struct event_base *base,
-		       const struct mdns_service_opts *opts);
+int mdns_service_start(struct event_base *base, const struct mdns_service_opts *opts,
+		       struct mdns_service **svc);
+
+/* Follows a new gateway or subnet (renumbering): goodbyes for every name,
+ * then the names announced again. The bridge and the name table stay.
+ * Returns 0 or -errno (then nothing changed). */
+int mdns_service_reload(struct mdns_service *svc, const struct mdns_service_opts *opts);
 
 /* Says goodbye for every name (RFC 6762 10.1), then closes. NULL is fine. */
 void mdns_service_stop(struct mdns_service *svc);

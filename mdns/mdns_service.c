@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,10 +269,19 @@ fail:
 	return r;
 }
 
-int mdns_service_start(struct mdns_service **svc, struct event_base *base,
-		       const struct mdns_service_opts *o)
+static int mdns_new_responder(const struct mdns_service_opts *o, struct mdns_responder **out)
 {
-	struct mdns_responder_opts ro;
+	const struct mdns_responder_opts ro = {
+		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
+		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
+	};
+
+	return mdns_responder_new(out, &ro, boot_clock_ms());
+}
+
+int mdns_service_start(struct event_base *base, const struct mdns_service_opts *o,
+		       struct mdns_service **svc)
+{
 	struct mdns_service *s;
 	int r;
 
@@ -284,14 +292,10 @@ int mdns_service_start(struct mdns_service **svc, struct event_base *base,
 		return -ENOMEM;
 	s->o = *o;
 	s->fd = -1;
-	ro = (struct mdns_responder_opts){
-		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
-		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
-	};
 	r = mdns_open(s);   /* logs why it failed */
 	if (r < 0)
 		goto fail_quiet;
-	r = mdns_responder_new(&s->resp, &ro, boot_clock_ms());
+	r = mdns_new_responder(o, &s->resp);
 	if (r < 0)
 		goto fail;
 	s->read_ev = event_new(base, s->fd, EV_READ | EV_PERSIST, mdns_on_read, s);
@@ -314,6 +318,31 @@ fail_quiet:
 	s->o.names = NULL;
 	mdns_service_stop(s);
 	return r;
+}
+
+/* The socket is bound to the bridge, not to an address: a new gateway
+ * or subnet needs a new responder only, announced afresh after the old
+ * one's goodbyes. */
+int mdns_service_reload(struct mdns_service *s, const struct mdns_service_opts *o)
+{
+	struct mdns_responder *next;
+	int r;
+
+	if (!s || !o || o->names != s->o.names || o->ifindex != s->o.ifindex)
+		return -EINVAL;
+	if (o->gateway != s->o.gateway || o->subnet_addr != s->o.subnet_addr ||
+	    o->subnet_len != s->o.subnet_len) {
+		r = mdns_new_responder(o, &next);
+		if (r < 0)
+			return r;
+		mdns_responder_goodbye_all(s->resp);
+		mdns_flush(s, MDNS_STOP_BATCH);
+		mdns_responder_free(s->resp);
+		s->resp = next;
+	}
+	s->o = *o;
+	mdns_schedule(s);
+	return 0;
 }
 
 void mdns_service_stop(struct mdns_service *s)

@@ -1,0 +1,78 @@
+/* The DNS server in the daemon: see glue.h. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dns_service.h"
+#include "glue.h"
+#include "log.h"
+#include "subnet.h"
+
+static void dns_glue_log(void *ctx, enum log_level level, const char *msg)
+{
+	log_msg(level, "%s", msg);
+}
+
+/* The opts point into host and ups, which the caller provides. */
+static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *host,
+			  size_t host_size, struct dns_server_addr *ups)
+{
+	const struct subnet_owner *sn = &d->subnet;
+
+	if (gethostname(host, host_size) < 0)
+		host[0] = '\0';
+	host[host_size - 1] = '\0';
+	for (size_t i = 0; i < d->cfg.n_upstreams; i++) {
+		ups[i].family = d->cfg.upstreams[i].family;
+		memcpy(ups[i].addr, d->cfg.upstreams[i].addr, sizeof(ups[i].addr));
+		ups[i].port = d->cfg.upstreams[i].port;
+	}
+	*o = (struct dns_service_opts){
+		.ifname = d->cfg.bridge, .gateway = sn->gateway,
+		.subnet_addr = sn->subnet.addr, .subnet_len = sn->subnet.len,
+		.old_gateway = sn->old_subnet.len ? subnet_gateway(sn->old_subnet) : 0,
+		.old_subnet_addr = sn->old_subnet.addr, .old_subnet_len = sn->old_subnet.len,
+		.domain = d->cfg.domain, .hostname = host, .names = d->names,
+		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
+		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
+		.log = { dns_glue_log, NULL },
+	};
+}
+
+int dns_glue_start(struct daemon *d)
+{
+	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
+	struct dns_service_opts o;
+	char host[256];
+	int r;
+
+	dns_glue_opts(d, &o, host, sizeof(host), ups);
+	r = dns_service_start(d->base, &o, &d->dns);
+	if (r < 0)
+		log_error("cannot start the DNS server: %s", strerror(-r));
+	return r;
+}
+
+/* A reload, or the gateway moved: while a renumbering drains the old
+ * subnet, DNS listens on the old gateway too, since guests there ask it
+ * until they re-lease. On failure the server keeps listening where it did
+ * and answering as it did. */
+void dns_glue_reload(struct daemon *d)
+{
+	struct dns_server_addr ups[CONFIG_MAX_UPSTREAMS];
+	struct dns_service_opts o;
+	char host[256];
+
+	if (!d->dns)
+		return;
+	dns_glue_opts(d, &o, host, sizeof(host), ups);
+	if (dns_service_reload(d->dns, &o) < 0)
+		log_warning("DNS: the server keeps its previous settings and addresses");
+}
+
+void dns_glue_stop(struct daemon *d)
+{
+	dns_service_stop(d->dns);
+	d->dns = NULL;
+}

@@ -1,0 +1,30 @@
+/* The daemon's thin glue to each service, one file each: the configuration
+ * and the subnet owner's addresses mapped to the service's opts, and what
+ * the daemon does with the service's events. dhcp_glue.h has its own
+ * header for its control commands. */
+#ifndef DEFNET_GLUE_H
+#define DEFNET_GLUE_H
+
+#include "config.h"
+
+struct daemon;
+
+/* nat_glue.c: replaces the nftables table inet defnet (the subnet, and
+ * the old subnet while renumbering) in one batch. Returns 0 or -errno
+ * after logging why. */
+int nat_glue_apply(struct daemon *d);
+
+/* dns_glue.c: the DNS server on the gateway. start returns 0 or -errno
+ * after logging why; reload follows d->cfg and the subnet owner. */
+int dns_glue_start(struct daemon *d);
+void dns_glue_reload(struct daemon *d);
+void dns_glue_stop(struct daemon *d);
+
+/* mdns_glue.c: the responder is not essential: when it cannot start (port
+ * 5353 held by a responder that does not share it), guests still get
+ * addresses and DNS. reload follows [MDNS] Enable= and the gateway. */
+void mdns_glue_start(struct daemon *d);
+void mdns_glue_reload(struct daemon *d);
+void mdns_glue_stop(struct daemon *d);
+
+#endif

@@ -1,0 +1,84 @@
+/* The one owner of the guest subnet: its choice, the gateway address on
+ * the bridge, the state file, and renumbering. Nothing else writes the
+ * subnet; the rest of the daemon reads the fields below and hears of every
+ * change through one callback.
+ *
+ * Start and run time share one path: load the state file, read the
+ * host's routes and addresses, keep the current subnet unless it
+ * conflicts, choose a free one otherwise, save.
+ *   - Subnet=auto keeps the subnet of the last run unless the host now
+ *     uses part of it; otherwise it picks a free /20 and remembers the one
+ *     that conflicted so it is not picked again.
+ *   - A fixed subnet is never changed: a warning says what it overlaps.
+ *
+ * Renumbering (a route or address that overlaps the subnet appears at run
+ * time, a VPN pushing 172.16.0.0/12, and Subnet=auto):
+ *   - the new gateway address is added to the bridge, the old one stays:
+ *     guests renew by unicast to the old gateway, so it must answer until
+ *     every old lease has renewed into the new subnet or expired;
+ *   - old_subnet holds the subnet being drained: NAT, DNS and the gateway
+ *     address still serve it, and the DHCP server NAKs every request for
+ *     an address in it (RFC 2131 4.3.2: a REQUEST for an address not on
+ *     the client's network is NAKed), which is what moves dhclient and
+ *     udhcpc, which ignore carrier;
+ *   - carrier drops briefly on the bridge's veth ports (port_flap.h);
+ *   - the drain ends when the DHCP service reports no live lease left in
+ *     the old subnet (subnet_owner_drain_done()), or one lease time (the
+ *     longest an old lease can still run) after the change. */
+#ifndef DEFNET_SUBNET_OWNER_H
+#define DEFNET_SUBNET_OWNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "ip4.h"
+#include "nl.h"
+#include "port_flap.h"
+
+struct subnet_owner_opts {
+	struct nl *nl;
+	struct event_base *base;
+	const char *state_dir;
+	const char *bridge;          /* name, for messages */
+	unsigned ifindex;
+	uint64_t seed;               /* from the machine id: the preferred choice */
+	bool subnet_auto;
+	struct ip4_prefix subnet;    /* when !subnet_auto */
+	uint32_t lease_time;         /* seconds: the longest drain */
+	/* subnet, gateway or old_subnet changed (renumbering, end of a
+	 * drain); not called from subnet_owner_start(). */
+	void (*changed)(void *ctx);
+	void *ctx;
+};
+
+/* Read these; only subnet_owner.c writes them. */
+struct subnet_owner {
+	struct subnet_owner_opts o;
+	struct ip4_prefix subnet;
+	uint32_t gateway;
+	struct ip4_prefix old_subnet;   /* being drained; len 0: none */
+	unsigned renumbered;            /* renumberings since start */
+	struct ip4_prefix conflict;     /* what the subnet last overlapped */
+	struct ip4_prefix warned;       /* fixed subnet: the overlap warned about */
+	struct event *drain_timer;
+	struct port_flap flap;
+	char state_dir[4096];
+};
+
+/* Chooses the subnet and puts its gateway on the bridge (a gateway of the
+ * last run's subnet, if that was given up, is removed). Returns 0, or
+ * -errno after logging why. */
+int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *opts);
+
+/* The host's routes or addresses changed: renumbers (auto) or warns once
+ * (fixed) when the subnet now overlaps one. */
+void subnet_owner_check(struct subnet_owner *so);
+
+/* Ends the drain of the old subnet now: its gateway address goes. */
+void subnet_owner_drain_done(struct subnet_owner *so);
+
+void subnet_owner_stop(struct subnet_owner *so);
+
+#endif
