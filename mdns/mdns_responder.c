@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dns_codec.h"
 #include "mdns_responder.h"
 
@@ -551,8 +552,7 @@ static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *p
 	e = mdns_entry_find(r, label, label_len);
 	if (!e)
 		return MDNS_RESPONSE_SEEN;
-	ip = (uint32_t)pkt[rr->rdata_off] << 24 | (uint32_t)pkt[rr->rdata_off + 1] << 16 |
-	     (uint32_t)pkt[rr->rdata_off + 2] << 8 | pkt[rr->rdata_off + 3];
+	ip = be32_get(pkt + rr->rdata_off);
 	mdns_ip_text(ip, a);
 	mdns_ip_text(e->ip, b);
 	if (src == e->ip && ip == e->ip) {
@@ -642,8 +642,7 @@ static void mdns_known_answer(struct mdns_responder *r, const uint8_t *pkt, size
 		return;
 	mdns_touch(r, e);
 	if (!reverse && rr->type == DNS_TYPE_A && rr->rdlength == 4 &&
-	    ((uint32_t)pkt[rr->rdata_off] << 24 | (uint32_t)pkt[rr->rdata_off + 1] << 16 |
-	     (uint32_t)pkt[rr->rdata_off + 2] << 8 | pkt[rr->rdata_off + 3]) == e->ip)
+	    be32_get(pkt + rr->rdata_off) == e->ip)
 		e->ka_mask |= 1u << MDNS_REC_A;
 	host_len = mdns_host_name(e->name, e->len, host);
 	if (reverse && rr->type == DNS_TYPE_PTR &&
