@@ -13,6 +13,7 @@
 #ifndef DEFNET_LEASE_RECORD_H
 #define DEFNET_LEASE_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,12 @@ struct lease {
 	uint8_t client_id[LEASE_CLIENT_ID_MAX];
 	char hostname[LEASE_HOSTNAME_MAX + 1];  /* NUL-terminated, may be empty */
 };
+
+/* The client still holds the address: not released, not yet expired. */
+static inline bool lease_is_live(const struct lease *l, uint64_t now_ms)
+{
+	return !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now_ms;
+}
 
 /* An address a client declined (RFC 2131 4.3.3): not offered until then. */
 struct lease_quarantine {
