@@ -26,10 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_const.h"
+
 #define DNS_HEADER_LEN 12
 #define DNS_MSG_MAX 65535        /* TCP length prefix; offsets fit uint16_t */
 #define DNS_NAME_MAX 255         /* flat wire form, root label included */
-#define DNS_LABEL_MAX 63
 #define DNS_NAME_MAX_HOPS 32     /* compression pointers followed per name */
 /* Text form of any name with every byte escaped as \DDD: at most 250 label
  * bytes in 4 labels fit in 255 wire bytes, 250 * 4 + 3 dots + NUL. */

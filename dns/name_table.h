@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NAME_TABLE_LABEL_MAX 63
+#include "dns_const.h"
+
 #define NAME_TABLE_MAX_LISTENERS 4
 
 struct name_table;

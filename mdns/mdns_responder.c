@@ -39,13 +39,13 @@ struct mdns_entry {
 	uint8_t ka_mask;        /* known answers the querier has (RFC 6762 7.1) */
 	uint8_t ans_mask;       /* records already in this reply */
 	uint8_t len;
-	char name[NAME_TABLE_LABEL_MAX + 1];
+	char name[DNS_LABEL_MAX + 1];
 };
 
 struct mdns_goodbye {
 	uint32_t ip;
 	uint8_t len;
-	char name[NAME_TABLE_LABEL_MAX + 1];
+	char name[DNS_LABEL_MAX + 1];
 };
 
 struct mdns_sent {
@@ -227,7 +227,7 @@ static struct mdns_entry **mdns_entry_slot(struct mdns_responder *r, const char 
 
 static struct mdns_entry *mdns_entry_find(struct mdns_responder *r, const char *name, size_t len)
 {
-	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+	if (len == 0 || len > DNS_LABEL_MAX)
 		return NULL;
 	return *mdns_entry_slot(r, name, len);
 }
