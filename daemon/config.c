@@ -28,7 +28,6 @@
 
 #define CONFIG_DEFAULT_BRIDGE "defnet0"
 #define CONFIG_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
-#define CONFIG_DNS_PORT 53
 
 struct config_parser {
 	struct config *c;
@@ -691,7 +690,7 @@ static int config_parse_upstream(const char *s, size_t n,
 	uint32_t ip;
 
 	memset(u, 0, sizeof(*u));
-	u->port = CONFIG_DNS_PORT;
+	u->port = DNS_PORT;
 	if (n > 0 && s[0] == '[') {
 		const char *close = memchr(s, ']', n);
 		size_t after;
