@@ -216,22 +216,6 @@ int dns_builder_rdata(struct dns_builder *b, const void *data, size_t n)
 	return r < 0 ? builder_abort(b, r) : 0;
 }
 
-int dns_builder_rdata_u16(struct dns_builder *b, uint16_t v)
-{
-	uint8_t p[2];
-
-	be16_put(p, v);
-	return dns_builder_rdata(b, p, sizeof(p));
-}
-
-int dns_builder_rdata_u32(struct dns_builder *b, uint32_t v)
-{
-	uint8_t p[4];
-
-	be32_put(p, v);
-	return dns_builder_rdata(b, p, sizeof(p));
-}
-
 int dns_builder_rdata_name(struct dns_builder *b, const uint8_t *name,
 			   size_t name_len, bool compress)
 {

@@ -335,8 +335,6 @@ int dns_builder_rr_begin(struct dns_builder *b, enum dns_section section,
 			 const uint8_t *name, size_t name_len, uint16_t type,
 			 uint16_t rrclass, uint32_t ttl);
 int dns_builder_rdata(struct dns_builder *b, const void *data, size_t n);
-int dns_builder_rdata_u16(struct dns_builder *b, uint16_t v);
-int dns_builder_rdata_u32(struct dns_builder *b, uint32_t v);
 /* A name in RDATA; compress only for types where RFC 3597 4 (or RFC 6762
  * 18.14 in mDNS) allows it. */
 int dns_builder_rdata_name(struct dns_builder *b, const uint8_t *name,
