@@ -1,7 +1,9 @@
 /* defnet.conf: systemd-style INI. One pass over the lines sets the keys;
  * a second pass checks what only the whole file can tell (a Pool or a
  * Reservation against a Subnet given anywhere in the file). As in systemd,
- * the last assignment of a key wins and an empty value resets it. */
+ * an empty value resets a key, and the last assignment of a key wins,
+ * except Reservation=, which repeats: each line adds one reservation and
+ * an empty one clears those before it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* defnet.conf: systemd-style INI. The parser is pure: text in, struct out,
- * or the first error with its line. See DESIGN.md for the keys. */
+ * or the first error with its line. README.md and defnet.conf(5)
+ * (man/defnet.conf.5) document the keys. */
 #ifndef DEFNET_CONFIG_H
 #define DEFNET_CONFIG_H
 
