@@ -1,5 +1,5 @@
 /* The one clock every timer and lease expiry runs on: CLOCK_BOOTTIME, which
- * counts suspend and never jumps with the wall clock (DESIGN: times). */
+ * counts suspend and never jumps with the wall clock. */
 #ifndef DEFNET_BOOT_CLOCK_H
 #define DEFNET_BOOT_CLOCK_H
 

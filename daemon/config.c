@@ -1,7 +1,9 @@
 /* defnet.conf: systemd-style INI. One pass over the lines sets the keys;
  * a second pass checks what only the whole file can tell (a Pool or a
  * Reservation against a Subnet given anywhere in the file). As in systemd,
- * the last assignment of a key wins and an empty value resets it. */
+ * an empty value resets a key, and the last assignment of a key wins,
+ * except Reservation=, which repeats: each line adds one reservation and
+ * an empty one clears those before it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,6 @@
 
 #define CONFIG_DEFAULT_BRIDGE "defnet0"
 #define CONFIG_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
-#define CONFIG_DNS_PORT 53
 
 struct config_parser {
 	struct config *c;
@@ -691,7 +692,7 @@ static int config_parse_upstream(const char *s, size_t n,
 	uint32_t ip;
 
 	memset(u, 0, sizeof(*u));
-	u->port = CONFIG_DNS_PORT;
+	u->port = DNS_PORT;
 	if (n > 0 && s[0] == '[') {
 		const char *close = memchr(s, ']', n);
 		size_t after;

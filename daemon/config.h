@@ -1,5 +1,6 @@
 /* defnet.conf: systemd-style INI. The parser is pure: text in, struct out,
- * or the first error with its line. See DESIGN.md for the keys. */
+ * or the first error with its line. README.md and defnet.conf(5)
+ * (man/defnet.conf.5) document the keys. */
 #ifndef DEFNET_CONFIG_H
 #define DEFNET_CONFIG_H
 
@@ -8,13 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_const.h"
 #include "ip4.h"
 #include "log.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/defnet/defnet.conf"
 #define CONFIG_MAX_RESERVATIONS 4096
 #define CONFIG_MAX_UPSTREAMS 8
-#define CONFIG_HOSTNAME_MAX 63   /* one RFC 1123 label */
+#define CONFIG_HOSTNAME_MAX DNS_LABEL_MAX  /* one RFC 1123 label */
 #define CONFIG_DOMAIN_MAX 253
 /* New DHCP leases per second: room for a hundred guests booting at once
  * (the burst is one second's worth), each VM on its own port. */

@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 
 #include "nl.h"
+#include "nl_ext_ack.h"
 
 /* The kernel answers rtnetlink at once; silence this long (per read, and
  * for a whole answer) means something is wrong, and the daemon must not
@@ -94,29 +95,10 @@ static int nl_send(struct nl *nl, const struct nlmsghdr *req)
 /* Keeps the NLMSGERR_ATTR_MSG text of an error, if the kernel sent one. */
 static void nl_save_err_msg(struct nl *nl, const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	size_t offset = sizeof(*err);
-	const struct nlattr *attr;
+	const char *text = nl_ext_ack_msg(nlh, nlh->nlmsg_len);
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len < offset)
-		return;
-	/* Uncapped, the request's payload sits between header and TLVs. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
-			return;
-		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	}
-	if (MNL_ALIGN(offset) >= len)
-		return;
-	mnl_attr_for_each(attr, nlh, offset) {
-		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG ||
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			continue;
-		snprintf(nl->err_msg, sizeof(nl->err_msg), "%s",
-			 mnl_attr_get_str(attr));
-		return;
-	}
+	if (text)
+		snprintf(nl->err_msg, sizeof(nl->err_msg), "%s", text);
 }
 
 /* A dump that failed part-way says so in the int that NLMSG_DONE carries;

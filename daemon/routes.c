@@ -51,7 +51,6 @@ struct routes_ctx {
 struct routes_attrs {
 	uint32_t dst;
 	uint32_t oif;
-	uint32_t gateway;
 };
 
 static int routes_add(struct routes_ctx *ctx, uint32_t addr, uint8_t len)
@@ -71,16 +70,14 @@ static int routes_attr_cb(const struct nlattr *attr, void *data)
 	struct routes_attrs *ra = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
-	if (type != RTA_DST && type != RTA_OIF && type != RTA_GATEWAY)
+	if (type != RTA_DST && type != RTA_OIF)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 		return MNL_CB_ERROR;
 	if (type == RTA_DST)
 		ra->dst = ntohl(mnl_attr_get_u32(attr));
-	else if (type == RTA_OIF)
-		ra->oif = mnl_attr_get_u32(attr);
 	else
-		ra->gateway = ntohl(mnl_attr_get_u32(attr));
+		ra->oif = mnl_attr_get_u32(attr);
 	return MNL_CB_OK;
 }
 
@@ -208,35 +205,4 @@ int routes_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix_list *o
 	if (ret < 0)
 		prefix_list_free(out);
 	return ret;
-}
-
-static int routes_lookup_cb(const struct nlmsghdr *nlh, void *data)
-{
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct rtmsg))
-		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(struct rtmsg), routes_attr_cb, data);
-}
-
-int route_lookup(struct nl *nl, uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *gateway)
-{
-	struct routes_attrs ra = { 0 };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	int ret;
-
-	nlh = nl_msg_start(nl, RTM_GETROUTE, 0);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put_u32(nlh, RTA_DST, htonl(dst));
-	ret = nl_query(nl, nlh, routes_lookup_cb, &ra);
-	if (ret < 0)
-		return ret;
-	if (ra.oif == 0)
-		return -ENETUNREACH;
-	if (!if_indextoname(ra.oif, ifname))
-		return -errno;
-	*gateway = ra.gateway;
-	return 0;
 }

@@ -2,7 +2,6 @@
 #ifndef DEFNET_ROUTES_H
 #define DEFNET_ROUTES_H
 
-#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +23,5 @@ void prefix_list_free(struct prefix_list *l);
  * conflict with itself). 0 for skip_ifindex skips nothing.
  * Returns 0 or -errno; on error *out is left empty. */
 int routes_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix_list *out);
-
-/* The kernel's route for dst (RTM_GETROUTE): output interface name and
- * gateway (0 when directly connected). -ENETUNREACH when there is none. */
-int route_lookup(struct nl *nl, uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *gateway);
 
 #endif

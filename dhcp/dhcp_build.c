@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "byteorder.h"
 #include "dhcp_codec.h"
 #include "dhcp_wire.h"
 
@@ -47,17 +48,17 @@ static void dhcp_header_write(uint8_t *p, const struct dhcp_header *h)
 	p[1] = h->htype;
 	p[2] = h->hlen;
 	p[3] = h->hops;
-	dhcp_put32(p + 4, h->xid);
-	dhcp_put16(p + 8, h->secs);
-	dhcp_put16(p + 10, h->flags);
-	dhcp_put32(p + 12, h->ciaddr);
-	dhcp_put32(p + 16, h->yiaddr);
-	dhcp_put32(p + 20, h->siaddr);
-	dhcp_put32(p + 24, h->giaddr);
+	be32_put(p + 4, h->xid);
+	be16_put(p + 8, h->secs);
+	be16_put(p + 10, h->flags);
+	be32_put(p + 12, h->ciaddr);
+	be32_put(p + 16, h->yiaddr);
+	be32_put(p + 20, h->siaddr);
+	be32_put(p + 24, h->giaddr);
 	memcpy(p + 28, h->chaddr, DHCP_CHADDR_LEN);
 	memcpy(p + 44, h->sname, DHCP_SNAME_LEN);
 	memcpy(p + 108, h->file, DHCP_FILE_LEN);
-	dhcp_put32(p + DHCP_HEADER_LEN, DHCP_MAGIC_COOKIE);
+	be32_put(p + DHCP_HEADER_LEN, DHCP_MAGIC_COOKIE);
 }
 
 int dhcp_build_init(struct dhcp_builder *b, uint8_t *buf, size_t size,
@@ -126,7 +127,7 @@ int dhcp_build_u16(struct dhcp_builder *b, uint8_t code, uint16_t v)
 {
 	uint8_t p[2];
 
-	dhcp_put16(p, v);
+	be16_put(p, v);
 	return dhcp_build_option(b, code, p, sizeof(p));
 }
 
@@ -134,7 +135,7 @@ int dhcp_build_u32(struct dhcp_builder *b, uint8_t code, uint32_t v)
 {
 	uint8_t p[4];
 
-	dhcp_put32(p, v);
+	be32_put(p, v);
 	return dhcp_build_option(b, code, p, sizeof(p));
 }
 
@@ -147,7 +148,7 @@ int dhcp_build_ips(struct dhcp_builder *b, uint8_t code,
 	if (!ips || n == 0 || n > DHCP_IPS_MAX)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		dhcp_put32(p + 4 * i, ips[i]);
+		be32_put(p + 4 * i, ips[i]);
 	return dhcp_build_option(b, code, p, 4 * n);
 }
 
@@ -250,7 +251,7 @@ static int dhcp_search_add(struct dhcp_search *s, const char *name)
 	for (i = 0; i < n; i += l + 1) {
 		hit = dhcp_search_find(s, name + i, n - i);
 		if (hit) {
-			dhcp_put16(ptr, (uint16_t)(0xc000 | hit->off));
+			be16_put(ptr, (uint16_t)(0xc000 | hit->off));
 			return dhcp_search_put(s, ptr, sizeof(ptr));
 		}
 		if (s->n_sfx < DHCP_SUFFIX_MAX)

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "dhcp_wire.h"
+#include "dns_const.h"
 
-#define DHCP_LABEL_MAX 63
 #define DHCP_WIRE_NAME_MAX 255
 
 int dhcp_name_to_wire(const char *name, uint8_t *out, size_t cap,
@@ -23,7 +23,7 @@ int dhcp_name_to_wire(const char *name, uint8_t *out, size_t cap,
 		for (j = i; j < n && name[j] != '.'; j++)
 			;
 		l = j - i;
-		if (l == 0 || l > DHCP_LABEL_MAX)
+		if (l == 0 || l > DNS_LABEL_MAX)
 			return -EINVAL;
 		/* Room for this label and the terminating zero. */
 		if (o + 1 + l + 1 > DHCP_WIRE_NAME_MAX)
@@ -71,7 +71,7 @@ int dhcp_name_from_wire(const uint8_t *p, size_t len, char *out, size_t cap,
 		}
 		/* Above 63 are compression pointers and reserved label
 		 * types; RFC 4702 2.3.1 forbids compression here. */
-		if (l > DHCP_LABEL_MAX || len - off < l)
+		if (l > DNS_LABEL_MAX || len - off < l)
 			return -EINVAL;
 		sep = o > 0;
 		if (o + sep + l >= cap)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dhcp_codec.h"
 #include "dhcp_wire.h"
 
@@ -115,7 +116,7 @@ static int dhcp_header_parse(const uint8_t *buf, size_t len,
 {
 	if (len < DHCP_MIN_LEN)
 		return -EMSGSIZE;
-	if (dhcp_get32(buf + DHCP_OFF_COOKIE) != DHCP_MAGIC_COOKIE)
+	if (be32_get(buf + DHCP_OFF_COOKIE) != DHCP_MAGIC_COOKIE)
 		return -EINVAL;
 	if (buf[2] > DHCP_CHADDR_LEN)
 		return -EINVAL;
@@ -123,13 +124,13 @@ static int dhcp_header_parse(const uint8_t *buf, size_t len,
 	h->htype = buf[1];
 	h->hlen = buf[2];
 	h->hops = buf[3];
-	h->xid = dhcp_get32(buf + 4);
-	h->secs = dhcp_get16(buf + 8);
-	h->flags = dhcp_get16(buf + 10);
-	h->ciaddr = dhcp_get32(buf + 12);
-	h->yiaddr = dhcp_get32(buf + 16);
-	h->siaddr = dhcp_get32(buf + 20);
-	h->giaddr = dhcp_get32(buf + 24);
+	h->xid = be32_get(buf + 4);
+	h->secs = be16_get(buf + 8);
+	h->flags = be16_get(buf + 10);
+	h->ciaddr = be32_get(buf + 12);
+	h->yiaddr = be32_get(buf + 16);
+	h->siaddr = be32_get(buf + 20);
+	h->giaddr = be32_get(buf + 24);
 	memcpy(h->chaddr, buf + 28, DHCP_CHADDR_LEN);
 	memcpy(h->sname, buf + DHCP_OFF_SNAME, DHCP_SNAME_LEN);
 	memcpy(h->file, buf + DHCP_OFF_FILE, DHCP_FILE_LEN);
@@ -208,7 +209,7 @@ static int dhcp_get_u32(const struct dhcp_fields *fs, uint8_t code,
 
 	r = dhcp_get_fixed(fs, code, b, sizeof(b), found);
 	if (r == 0 && *found)
-		*v = dhcp_get32(b);
+		*v = be32_get(b);
 	return r;
 }
 
@@ -239,8 +240,8 @@ static int dhcp_parse_fixed(const struct dhcp_fields *fs, struct dhcp_msg *m)
 	r = dhcp_get_fixed(fs, DHCP_OPT_MAX_MSG_SIZE, b, sizeof(b), &found);
 	if (r < 0)
 		return r;
-	if (found && dhcp_get16(b) >= DHCP_MIN_MAX_MSG)
-		m->max_msg_size = dhcp_get16(b);
+	if (found && be16_get(b) >= DHCP_MIN_MAX_MSG)
+		m->max_msg_size = be16_get(b);
 	return 0;
 }
 

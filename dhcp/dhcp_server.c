@@ -666,11 +666,6 @@ static enum dhcp_choice dhcp_fresh(struct dhcp_server *srv, uint64_t now, uint32
 
 /* -------------------------------------------------- address bookkeeping */
 
-static bool dhcp_live(const struct lease *l, uint64_t now)
-{
-	return !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now;
-}
-
 /* Why ip cannot be this client's, or NULL when it can. */
 static const char *dhcp_blocked(const struct dhcp_server *srv, const struct dhcp_client *cl,
 				uint32_t ip)
@@ -687,7 +682,7 @@ static const char *dhcp_blocked(const struct dhcp_server *srv, const struct dhcp
 	if (owner && memcmp(owner, cl->mac, 6) != 0)
 		return "address reserved for another client";
 	l = lease_store_find_ip(srv->store, ip);
-	if (l && l != cl->lease && dhcp_live(l, now))
+	if (l && l != cl->lease && lease_is_live(l, now))
 		return "address leased to another client";
 	/* An expired lease keeps its address for its client (sticky), unless
 	 * the address is now reserved for this one. */
@@ -752,7 +747,7 @@ static enum dhcp_choice dhcp_choose(struct dhcp_server *srv, struct dhcp_client 
 	if (cl->has_res) {
 		l = lease_store_find_ip(srv->store, cl->res_ip);
 		/* Until a guest leased it before the reservation leaves. */
-		if (!l || l == cl->lease || !dhcp_live(l, now)) {
+		if (!l || l == cl->lease || !lease_is_live(l, now)) {
 			*ip = cl->res_ip;
 			return DHCP_CHOSEN;
 		}
@@ -1137,7 +1132,7 @@ static enum dhcp_outcome dhcp_ack(struct dhcp_server *srv, struct dhcp_client *c
 {
 	const struct dhcp_meta *meta = cl->meta;
 	struct lease l;
-	bool renew = cl->lease && cl->lease->ip == ip && dhcp_live(cl->lease, meta->now_ms);
+	bool renew = cl->lease && cl->lease->ip == ip && lease_is_live(cl->lease, meta->now_ms);
 	struct dhcp_event ev = { .kind = renew ? DHCP_EV_ACK_RENEW : DHCP_EV_ACK_NEW,
 				 .ip = ip, .reason = "", .port = meta->port };
 
@@ -1180,7 +1175,7 @@ static enum dhcp_outcome dhcp_request_ip(struct dhcp_server *srv, struct dhcp_cl
 	if (cl->has_res && cl->res_ip != ip) {
 		const struct lease *l = lease_store_find_ip(srv->store, cl->res_ip);
 
-		if (!l || l == cl->lease || !dhcp_live(l, now))
+		if (!l || l == cl->lease || !lease_is_live(l, now))
 			return dhcp_nak(srv, cl, ip, "the client has another address reserved", reply);
 	}
 	own = cl->lease && cl->lease->ip == ip;
@@ -1425,7 +1420,7 @@ int dhcp_server_reserve(struct dhcp_server *srv, const uint8_t mac[6], uint32_t 
 	if (n && dhcp_name_reserved_by_other(srv, name, mac))
 		return snprintf(err, errlen, "the name is reserved for another MAC"), -EEXIST;
 	l = lease_store_find_ip(srv->store, ip);
-	if (l && memcmp(l->mac, mac, 6) != 0 && dhcp_live(l, now_ms))
+	if (l && memcmp(l->mac, mac, 6) != 0 && lease_is_live(l, now_ms))
 		return snprintf(err, errlen, "the address is leased to another client"), -EBUSY;
 	return lease_store_reserve(srv->store, mac, ip, n ? label : NULL);
 }

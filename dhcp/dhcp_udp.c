@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dhcp_codec.h"
-#include "dhcp_wire.h"
 
 #define DHCP_IP_HLEN 20
 #define DHCP_UDP_HLEN 8
@@ -23,7 +23,7 @@ static uint64_t dhcp_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += dhcp_get16(p + i);
+		sum += be16_get(p + i);
 	if (len & 1)
 		sum += (uint64_t)p[len - 1] << 8;
 	return sum;
@@ -62,22 +62,22 @@ int dhcp_udp_encap(uint8_t *buf, size_t size, uint32_t src_ip,
 	memset(buf, 0, DHCP_IPUDP_LEN);
 	ip[0] = 0x45;   /* version 4, five words of header */
 	ip[1] = DHCP_IP_TOS;
-	dhcp_put16(ip + 2, (uint16_t)(DHCP_IPUDP_LEN + len));
+	be16_put(ip + 2, (uint16_t)(DHCP_IPUDP_LEN + len));
 	/* An atomic datagram (DF set) may carry ID 0 (RFC 6864 4.1). */
-	dhcp_put16(ip + 6, DHCP_IP_DF);
+	be16_put(ip + 6, DHCP_IP_DF);
 	ip[8] = DHCP_IP_TTL;
 	ip[9] = DHCP_IP_PROTO_UDP;
-	dhcp_put32(ip + 12, src_ip);
-	dhcp_put32(ip + 16, dst_ip);
-	dhcp_put16(ip + 10, dhcp_csum_fold(dhcp_csum_add(0, ip, DHCP_IP_HLEN)));
-	dhcp_put16(udp, sport);
-	dhcp_put16(udp + 2, dport);
-	dhcp_put16(udp + 4, (uint16_t)(DHCP_UDP_HLEN + len));
+	be32_put(ip + 12, src_ip);
+	be32_put(ip + 16, dst_ip);
+	be16_put(ip + 10, dhcp_csum_fold(dhcp_csum_add(0, ip, DHCP_IP_HLEN)));
+	be16_put(udp, sport);
+	be16_put(udp + 2, dport);
+	be16_put(udp + 4, (uint16_t)(DHCP_UDP_HLEN + len));
 	sum = dhcp_pseudo_sum(src_ip, dst_ip, DHCP_UDP_HLEN + len);
 	sum = dhcp_csum_add(sum, udp, DHCP_UDP_HLEN + len);
 	csum = dhcp_csum_fold(sum);
 	/* RFC 768: a computed zero is sent as all ones; zero means none. */
-	dhcp_put16(udp + 6, csum ? csum : 0xffff);
+	be16_put(udp + 6, csum ? csum : 0xffff);
 	return 0;
 }
 
@@ -93,14 +93,14 @@ static int dhcp_ip_check(const uint8_t *buf, size_t len, size_t *hlen,
 		return -EINVAL;
 	if (len < *hlen)
 		return -EMSGSIZE;
-	*tot = dhcp_get16(buf + 2);
+	*tot = be16_get(buf + 2);
 	if (*tot < *hlen + DHCP_UDP_HLEN)
 		return -EINVAL;
 	if (*tot > len)
 		return -EMSGSIZE;
 	if (dhcp_csum_fold(dhcp_csum_add(0, buf, *hlen)) != 0)
 		return -EINVAL;
-	if (dhcp_get16(buf + 6) & DHCP_IP_FRAG_MASK)
+	if (be16_get(buf + 6) & DHCP_IP_FRAG_MASK)
 		return -EINVAL;
 	if (buf[9] != DHCP_IP_PROTO_UDP)
 		return -EINVAL;
@@ -120,18 +120,18 @@ int dhcp_udp_decap(const uint8_t *buf, size_t len, struct dhcp_udp *out)
 	if (r < 0)
 		return r;
 	udp = buf + hlen;
-	ulen = dhcp_get16(udp + 4);
+	ulen = be16_get(udp + 4);
 	if (ulen < DHCP_UDP_HLEN || ulen > tot - hlen)
 		return -EINVAL;
-	out->src_ip = dhcp_get32(buf + 12);
-	out->dst_ip = dhcp_get32(buf + 16);
-	if (dhcp_get16(udp + 6) != 0) {
+	out->src_ip = be32_get(buf + 12);
+	out->dst_ip = be32_get(buf + 16);
+	if (be16_get(udp + 6) != 0) {
 		sum = dhcp_pseudo_sum(out->src_ip, out->dst_ip, ulen);
 		if (dhcp_csum_fold(dhcp_csum_add(sum, udp, ulen)) != 0)
 			return -EINVAL;
 	}
-	out->sport = dhcp_get16(udp);
-	out->dport = dhcp_get16(udp + 2);
+	out->sport = be16_get(udp);
+	out->dport = be16_get(udp + 2);
 	out->payload = udp + DHCP_UDP_HLEN;
 	out->payload_len = ulen - DHCP_UDP_HLEN;
 	return 0;

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_const.h"
+
 #define LEASE_FILE_MAGIC "DEFNETL1"
 #define LEASE_FILE_VERSION 1
 #define LEASE_BOOT_ID_LEN 16
@@ -25,7 +27,7 @@
 #define LEASE_RECORD_MAX 256    /* the largest record: a lease with every field full */
 
 #define LEASE_CLIENT_ID_MAX 64
-#define LEASE_HOSTNAME_MAX 63   /* one DNS label (RFC 1035 2.3.4) */
+#define LEASE_HOSTNAME_MAX DNS_LABEL_MAX  /* a host name is one DNS label */
 
 /* Lease flags, as stored. */
 #define LEASE_F_STATIC 0x01     /* granted from a reservation */
@@ -48,10 +50,10 @@ struct lease {
 	char hostname[LEASE_HOSTNAME_MAX + 1];  /* NUL-terminated, may be empty */
 };
 
-/* Held by its client now: not released, not expired. */
-static inline bool lease_is_live(const struct lease *l, uint64_t now_boot_ms)
+/* The client still holds the address: not released, not yet expired. */
+static inline bool lease_is_live(const struct lease *l, uint64_t now_ms)
 {
-	return !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now_boot_ms;
+	return !(l->flags & LEASE_F_RELEASED) && l->expires_boot_ms > now_ms;
 }
 
 /* An address a client declined (RFC 2131 4.3.3): not offered until then. */

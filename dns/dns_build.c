@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dns_codec.h"
-#include "dns_internal.h"
 
 #define DNS_PTR_MAX 0x3fff       /* 14-bit compression offsets */
 
@@ -18,8 +18,8 @@ int dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t size,
 	b->buf = buf;
 	b->size = size > DNS_MSG_MAX ? DNS_MSG_MAX : size;
 	memset(buf, 0, DNS_HEADER_LEN);
-	dns_put16(buf, id);
-	dns_put16(buf + 2, flags);
+	be16_put(buf, id);
+	be16_put(buf + 2, flags);
 	b->len = DNS_HEADER_LEN;
 	return 0;
 }
@@ -113,7 +113,7 @@ static int builder_name(struct dns_builder *b, const uint8_t *name,
 		return -EMSGSIZE;
 	memcpy(b->buf + b->len, name, pos);
 	if (target)
-		dns_put16(b->buf + b->len + pos, (uint16_t)(0xc000 | target));
+		be16_put(b->buf + b->len + pos, (uint16_t)(0xc000 | target));
 	b->len += need;
 	if (compress)
 		builder_remember(b, start, name, name_len, pos);
@@ -134,7 +134,7 @@ static int builder_put(struct dns_builder *b, const void *data, size_t n)
 static void builder_count(struct dns_builder *b, enum dns_section section)
 {
 	b->count[section]++;
-	dns_put16(b->buf + 4 + 2 * section, b->count[section]);
+	be16_put(b->buf + 4 + 2 * section, b->count[section]);
 }
 
 /* Sections go in order, and each count must fit its 16 bits. */
@@ -167,8 +167,8 @@ int dns_builder_question(struct dns_builder *b, const uint8_t *name,
 		return -EINVAL;
 	b->mark = b->len;
 	b->mark_names = b->n_names;
-	dns_put16(fixed, qtype);
-	dns_put16(fixed + 2, qclass);
+	be16_put(fixed, qtype);
+	be16_put(fixed + 2, qclass);
 	r = builder_name(b, name, name_len, true);
 	if (r == 0)
 		r = builder_put(b, fixed, sizeof(fixed));
@@ -191,10 +191,10 @@ int dns_builder_rr_begin(struct dns_builder *b, enum dns_section section,
 	b->open = true;
 	b->mark = b->len;
 	b->mark_names = b->n_names;
-	dns_put16(fixed, type);
-	dns_put16(fixed + 2, rrclass);
-	dns_put32(fixed + 4, ttl);
-	dns_put16(fixed + 8, 0);
+	be16_put(fixed, type);
+	be16_put(fixed + 2, rrclass);
+	be32_put(fixed + 4, ttl);
+	be16_put(fixed + 8, 0);
 	r = builder_name(b, name, name_len, true);
 	if (r == 0)
 		r = builder_put(b, fixed, sizeof(fixed));
@@ -216,22 +216,6 @@ int dns_builder_rdata(struct dns_builder *b, const void *data, size_t n)
 	return r < 0 ? builder_abort(b, r) : 0;
 }
 
-int dns_builder_rdata_u16(struct dns_builder *b, uint16_t v)
-{
-	uint8_t p[2];
-
-	dns_put16(p, v);
-	return dns_builder_rdata(b, p, sizeof(p));
-}
-
-int dns_builder_rdata_u32(struct dns_builder *b, uint32_t v)
-{
-	uint8_t p[4];
-
-	dns_put32(p, v);
-	return dns_builder_rdata(b, p, sizeof(p));
-}
-
 int dns_builder_rdata_name(struct dns_builder *b, const uint8_t *name,
 			   size_t name_len, bool compress)
 {
@@ -250,7 +234,7 @@ int dns_builder_rr_end(struct dns_builder *b)
 	if (!b->open)
 		return -EINVAL;
 	/* size <= DNS_MSG_MAX, so RDATA always fits RDLENGTH. */
-	dns_put16(b->buf + b->rdata_off - 2, (uint16_t)(b->len - b->rdata_off));
+	be16_put(b->buf + b->rdata_off - 2, (uint16_t)(b->len - b->rdata_off));
 	b->open = false;
 	builder_count(b, b->section);
 	return 0;
@@ -309,11 +293,11 @@ int dns_builder_soa(struct dns_builder *b, enum dns_section section,
 
 	if (!t)
 		return -EINVAL;
-	dns_put32(times, t->serial);
-	dns_put32(times + 4, t->refresh);
-	dns_put32(times + 8, t->retry);
-	dns_put32(times + 12, t->expire);
-	dns_put32(times + 16, t->minimum);
+	be32_put(times, t->serial);
+	be32_put(times + 4, t->refresh);
+	be32_put(times + 8, t->retry);
+	be32_put(times + 12, t->expire);
+	be32_put(times + 16, t->minimum);
 	r = dns_builder_rr_begin(b, section, name, name_len, DNS_TYPE_SOA,
 				 DNS_CLASS_IN, ttl);
 	if (r == 0)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dns_cache.h"
 #include "dns_codec.h"
 
@@ -292,19 +293,6 @@ int dns_cache_put(struct dns_cache *c, const struct dns_cache_key *k,
 	return 1;
 }
 
-static uint32_t cache_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void cache_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int dns_cache_get(struct dns_cache *c, const struct dns_cache_key *k, uint16_t id,
 		  uint8_t *out, size_t size, size_t *out_len, uint64_t now_ms)
 {
@@ -326,18 +314,17 @@ int dns_cache_get(struct dns_cache *c, const struct dns_cache_key *k, uint16_t i
 		return -EMSGSIZE;
 	msg = entry_msg(e);
 	memcpy(out, msg, e->len);
-	out[0] = (uint8_t)(id >> 8);
-	out[1] = (uint8_t)id;
+	be16_put(out, id);
 	memcpy(out + DNS_HEADER_LEN, k->name, k->name_len);
 	age = (uint32_t)((now_ms - e->stored_ms) / 1000);
 	offs = entry_ttls(e);
 	for (unsigned i = 0; i < e->n_ttls; i++) {
-		uint32_t ttl = cache_get32(msg + offs[i]);
+		uint32_t ttl = be32_get(msg + offs[i]);
 
 		/* RFC 2181 8: top bit set reads as 0. */
 		if (ttl > INT32_MAX)
 			ttl = 0;
-		cache_put32(out + offs[i], ttl > age ? ttl - age : 0);
+		be32_put(out + offs[i], ttl > age ? ttl - age : 0);
 	}
 	lru_unlink(c, e);
 	lru_push(c, e);

@@ -26,10 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_const.h"
+
 #define DNS_HEADER_LEN 12
 #define DNS_MSG_MAX 65535        /* TCP length prefix; offsets fit uint16_t */
 #define DNS_NAME_MAX 255         /* flat wire form, root label included */
-#define DNS_LABEL_MAX 63
 #define DNS_NAME_MAX_HOPS 32     /* compression pointers followed per name */
 /* Text form of any name with every byte escaped as \DDD: at most 250 label
  * bytes in 4 labels fit in 255 wire bytes, 250 * 4 + 3 dots + NUL. */
@@ -334,8 +335,6 @@ int dns_builder_rr_begin(struct dns_builder *b, enum dns_section section,
 			 const uint8_t *name, size_t name_len, uint16_t type,
 			 uint16_t rrclass, uint32_t ttl);
 int dns_builder_rdata(struct dns_builder *b, const void *data, size_t n);
-int dns_builder_rdata_u16(struct dns_builder *b, uint16_t v);
-int dns_builder_rdata_u32(struct dns_builder *b, uint32_t v);
 /* A name in RDATA; compress only for types where RFC 3597 4 (or RFC 6762
  * 18.14 in mDNS) allows it. */
 int dns_builder_rdata_name(struct dns_builder *b, const uint8_t *name,

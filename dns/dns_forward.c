@@ -481,15 +481,3 @@ bool dns_forward_cancelling(const struct dns_forward *f)
 {
 	return f && f->cancelling;
 }
-
-unsigned dns_forward_channels(const struct dns_forward *f)
-{
-	unsigned n = 0;
-
-	if (!f)
-		return 0;
-	n = f->current ? 1 : 0;
-	for (const struct fwd_channel *c = f->draining; c; c = c->next)
-		n++;
-	return n;
-}

@@ -70,7 +70,4 @@ int dns_forward_send(struct dns_forward *f, const uint8_t *query, size_t len,
 int dns_forward_drop_oldest(struct dns_forward *f);
 bool dns_forward_cancelling(const struct dns_forward *f);
 
-/* Channels alive (the current one and those draining), for tests. */
-unsigned dns_forward_channels(const struct dns_forward *f);
-
 #endif

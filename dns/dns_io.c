@@ -17,6 +17,7 @@
 #include <event2/listener.h>
 
 #include "boot_clock.h"
+#include "byteorder.h"
 #include "dns_server.h"
 
 #define IO_UDP_ROUNDS 8          /* batches per wake-up, then others' turn */
@@ -272,7 +273,7 @@ static bool io_tcp_process(struct dns_tcp_conn *c)
 		}
 		if (evbuffer_copyout(in, hdr, 2) != 2)
 			break;
-		mlen = (size_t)hdr[0] << 8 | hdr[1];
+		mlen = be16_get(hdr);
 		if (mlen == 0) {
 			io_tcp_close(c);
 			return false;
@@ -285,8 +286,7 @@ static bool io_tcp_process(struct dns_tcp_conn *c)
 		if (dns_server_query(s, s->io.tcp_in, mlen, &cl, s->io.tcp_out + 2, DNS_MSG_MAX,
 				     &len, boot_clock_ms()) != 1)
 			continue;
-		s->io.tcp_out[0] = (uint8_t)(len >> 8);
-		s->io.tcp_out[1] = (uint8_t)len;
+		be16_put(s->io.tcp_out, (uint16_t)len);
 		bufferevent_write(c->bev, s->io.tcp_out, len + 2);
 	}
 	return true;
@@ -413,8 +413,9 @@ void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
 	}
 	c->pending--;
 	if (c->bev) {
-		uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+		uint8_t hdr[2];
 
+		be16_put(hdr, (uint16_t)len);
 		bufferevent_write(c->bev, hdr, 2);
 		bufferevent_write(c->bev, buf, len);
 	}

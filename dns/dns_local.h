@@ -28,7 +28,7 @@ struct dns_local_ctx {
 	const struct name_table *names;  /* may be NULL: no guest names */
 	uint8_t domain[DNS_NAME_MAX];    /* flat; domain_len 0: no domain */
 	size_t domain_len;
-	char hostname[NAME_TABLE_LABEL_MAX + 1];  /* "" when unusable */
+	char hostname[DNS_LABEL_MAX + 1];  /* "" when unusable */
 	uint32_t gateway;                /* host byte order */
 	uint32_t subnet_addr;
 	uint8_t subnet_len;

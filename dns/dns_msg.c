@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dns_codec.h"
 #include "dns_internal.h"
 
@@ -17,10 +18,10 @@ int dns_msg_parse_header(const uint8_t *buf, size_t len, struct dns_header *h)
 		return -EINVAL;
 	if (len < DNS_HEADER_LEN || len > DNS_MSG_MAX)
 		return -EBADMSG;
-	h->id = dns_get16(buf);
-	h->flags = dns_get16(buf + 2);
+	h->id = be16_get(buf);
+	h->flags = be16_get(buf + 2);
 	for (i = 0; i < 4; i++)
-		h->count[i] = dns_get16(buf + 4 + 2 * i);
+		h->count[i] = be16_get(buf + 4 + 2 * i);
 	return 0;
 }
 
@@ -66,8 +67,8 @@ int dns_iter_question(struct dns_iter *it, struct dns_question *q)
 		return iter_fail(it);
 	q->name_off = (uint16_t)it->off;
 	q->name_len = (uint16_t)n;
-	q->qtype = dns_get16(it->msg + next);
-	q->qclass = dns_get16(it->msg + next + 2);
+	q->qtype = be16_get(it->msg + next);
+	q->qclass = be16_get(it->msg + next + 2);
 	it->off = next + 4;
 	it->left[DNS_SECTION_QUESTION]--;
 	return 1;
@@ -107,15 +108,15 @@ int dns_iter_rr(struct dns_iter *it, struct dns_rr *rr)
 	    it->len - next < DNS_RR_FIXED)
 		return iter_fail(it);
 	p = it->msg + next;
-	rdlength = dns_get16(p + 8);
+	rdlength = be16_get(p + 8);
 	if (rdlength > it->len - next - DNS_RR_FIXED)
 		return iter_fail(it);
 	rr->section = it->section;
 	rr->name_off = (uint16_t)it->off;
 	rr->name_len = (uint16_t)n;
-	rr->type = dns_get16(p);
-	rr->rrclass = dns_get16(p + 2);
-	rr->ttl = dns_get32(p + 4);
+	rr->type = be16_get(p);
+	rr->rrclass = be16_get(p + 2);
+	rr->ttl = be32_get(p + 4);
 	rr->rdata_off = (uint16_t)(next + DNS_RR_FIXED);
 	rr->rdlength = (uint16_t)rdlength;
 	rr->end = (uint16_t)(next + DNS_RR_FIXED + rdlength);
@@ -158,11 +159,11 @@ int dns_rr_soa(const uint8_t *msg, size_t len, const struct dns_rr *rr,
 	    rr->end - pos != 20)
 		return -EBADMSG;
 	p = msg + pos;
-	t->serial = dns_get32(p);
-	t->refresh = dns_get32(p + 4);
-	t->retry = dns_get32(p + 8);
-	t->expire = dns_get32(p + 12);
-	t->minimum = dns_get32(p + 16);
+	t->serial = be32_get(p);
+	t->refresh = be32_get(p + 4);
+	t->retry = be32_get(p + 8);
+	t->expire = be32_get(p + 12);
+	t->minimum = be32_get(p + 16);
 	return 0;
 }
 
@@ -191,7 +192,7 @@ static int edns_check_options(const uint8_t *p, size_t n)
 
 		if (n < 4)
 			return -EBADMSG;
-		l = dns_get16(p + 2);
+		l = be16_get(p + 2);
 		if (l > n - 4)
 			return -EBADMSG;
 		p += 4 + l;
@@ -308,7 +309,7 @@ int dns_msg_set_id(uint8_t *buf, size_t len, uint16_t id)
 		return -EINVAL;
 	if (len < DNS_HEADER_LEN)
 		return -EBADMSG;
-	dns_put16(buf, id);
+	be16_put(buf, id);
 	return 0;
 }
 
@@ -330,7 +331,7 @@ int dns_msg_strip_opt(uint8_t *buf, size_t *len)
 	if (e.rr_end != end)
 		return -ENOTSUP;
 	*len = e.rr_off;
-	dns_put16(buf + 10, (uint16_t)(dns_get16(buf + 10) - 1));
+	be16_put(buf + 10, (uint16_t)(be16_get(buf + 10) - 1));
 	return 0;
 }
 
@@ -344,7 +345,7 @@ int dns_msg_append_opt(uint8_t *buf, size_t *len, size_t size,
 		return -EINVAL;
 	if (*len < DNS_HEADER_LEN || *len > DNS_MSG_MAX)
 		return -EBADMSG;
-	arcount = dns_get16(buf + 10);
+	arcount = be16_get(buf + 10);
 	if (arcount == UINT16_MAX)
 		return -EBADMSG;
 	if (size < *len || size - *len < DNS_OPT_LEN ||
@@ -352,11 +353,11 @@ int dns_msg_append_opt(uint8_t *buf, size_t *len, size_t size,
 		return -EMSGSIZE;
 	p = buf + *len;
 	p[0] = 0;
-	dns_put16(p + 1, DNS_TYPE_OPT);
-	dns_put16(p + 3, udp_size);
-	dns_put32(p + 5, do_bit ? DNS_EDNS_DO : 0);
-	dns_put16(p + 9, 0);
-	dns_put16(buf + 10, (uint16_t)(arcount + 1));
+	be16_put(p + 1, DNS_TYPE_OPT);
+	be16_put(p + 3, udp_size);
+	be32_put(p + 5, do_bit ? DNS_EDNS_DO : 0);
+	be16_put(p + 9, 0);
+	be16_put(buf + 10, (uint16_t)(arcount + 1));
 	*len += DNS_OPT_LEN;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot_clock.h"
+#include "byteorder.h"
 #include "dns_server.h"
 
 #define DNS_ID_TRIES 16
@@ -41,7 +42,7 @@ static uint16_t server_rand16(struct dns_service *s)
 		s->rnd_left = sizeof(s->rnd);
 	}
 	s->rnd_left -= 2;
-	return (uint16_t)(s->rnd[s->rnd_left] << 8 | s->rnd[s->rnd_left + 1]);
+	return be16_get(s->rnd + s->rnd_left);
 }
 
 static struct dns_pending **pending_slot(struct dns_service *s, struct dns_pending *p)

@@ -23,7 +23,7 @@
 #include "name_table.h"
 #include "resolv_conf.h"
 
-#define DNS_PORT 53
+#include "dns_const.h"
 
 struct dns_service;
 

@@ -12,7 +12,7 @@ struct name_entry {
 	struct name_entry *next_name, *next_ip;
 	uint32_t ip;
 	uint8_t len;
-	char name[NAME_TABLE_LABEL_MAX + 1];
+	char name[DNS_LABEL_MAX + 1];
 };
 
 struct name_listener {
@@ -39,7 +39,7 @@ static bool name_is_alnum(char c)
 
 int name_table_check(const char *name, size_t len)
 {
-	if (!name || len == 0 || len > NAME_TABLE_LABEL_MAX)
+	if (!name || len == 0 || len > DNS_LABEL_MAX)
 		return -EINVAL;
 	/* RFC 1123 2.1: a leading digit is fine; '-' only inside. */
 	if (name[0] == '-' || name[len - 1] == '-')
@@ -222,7 +222,7 @@ int name_table_set(struct name_table *t, const char *name, size_t len, uint32_t 
 /* The entry for name, or NULL (also for a length no name can have). */
 static struct name_entry *name_find(const struct name_table *t, const char *name, size_t len)
 {
-	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+	if (len == 0 || len > DNS_LABEL_MAX)
 		return NULL;
 	return *name_slot(t, name, len);
 }

@@ -1,5 +1,5 @@
 /* The guests' names: one table that the DNS forwarder answers from and the
- * mDNS responder will announce from, fed by the daemon (configured
+ * mDNS responder announces from, fed by the daemon (configured
  * reservations, DHCP lease events). Pure: no I/O.
  *
  * Names are single RFC 1123 labels (letters, digits, '-', 1..63 bytes, no
@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NAME_TABLE_LABEL_MAX 63
+#include "dns_const.h"
+
 #define NAME_TABLE_MAX_LISTENERS 4
 
 struct name_table;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dns_const.h"
 #include "resolv_conf.h"
 
 #define RESOLV_ADDR_TEXT_MAX 64
@@ -31,7 +32,7 @@ static int resolv_addr(const char *w, size_t n, struct dns_server_addr *a)
 	memcpy(text, w, n);
 	text[n] = '\0';
 	memset(a, 0, sizeof(*a));
-	a->port = 53;
+	a->port = DNS_PORT;
 	if (inet_pton(AF_INET, text, a->addr) == 1) {
 		a->family = AF_INET;
 		return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dns_codec.h"
 #include "mdns_responder.h"
 
@@ -37,13 +38,13 @@ struct mdns_entry {
 	uint8_t ka_mask;        /* known answers the querier has (RFC 6762 7.1) */
 	uint8_t ans_mask;       /* records already in this reply */
 	uint8_t len;
-	char name[NAME_TABLE_LABEL_MAX + 1];
+	char name[DNS_LABEL_MAX + 1];
 };
 
 struct mdns_goodbye {
 	uint32_t ip;
 	uint8_t len;
-	char name[NAME_TABLE_LABEL_MAX + 1];
+	char name[DNS_LABEL_MAX + 1];
 };
 
 struct mdns_sent {
@@ -225,7 +226,7 @@ static struct mdns_entry **mdns_entry_slot(struct mdns_responder *r, const char 
 
 static struct mdns_entry *mdns_entry_find(struct mdns_responder *r, const char *name, size_t len)
 {
-	if (len == 0 || len > NAME_TABLE_LABEL_MAX)
+	if (len == 0 || len > DNS_LABEL_MAX)
 		return NULL;
 	return *mdns_entry_slot(r, name, len);
 }
@@ -550,8 +551,7 @@ static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *p
 	e = mdns_entry_find(r, label, label_len);
 	if (!e)
 		return MDNS_RESPONSE_SEEN;
-	ip = (uint32_t)pkt[rr->rdata_off] << 24 | (uint32_t)pkt[rr->rdata_off + 1] << 16 |
-	     (uint32_t)pkt[rr->rdata_off + 2] << 8 | pkt[rr->rdata_off + 3];
+	ip = be32_get(pkt + rr->rdata_off);
 	mdns_ip_text(ip, a);
 	mdns_ip_text(e->ip, b);
 	if (src == e->ip && ip == e->ip) {
@@ -641,8 +641,7 @@ static void mdns_known_answer(struct mdns_responder *r, const uint8_t *pkt, size
 		return;
 	mdns_touch(r, e);
 	if (!reverse && rr->type == DNS_TYPE_A && rr->rdlength == 4 &&
-	    ((uint32_t)pkt[rr->rdata_off] << 24 | (uint32_t)pkt[rr->rdata_off + 1] << 16 |
-	     (uint32_t)pkt[rr->rdata_off + 2] << 8 | pkt[rr->rdata_off + 3]) == e->ip)
+	    be32_get(pkt + rr->rdata_off) == e->ip)
 		e->ka_mask |= 1u << MDNS_REC_A;
 	host_len = mdns_host_name(e->name, e->len, host);
 	if (reverse && rr->type == DNS_TYPE_PTR &&

@@ -27,8 +27,6 @@
 /* At most this many entries are deleted per sweep; the rest stay until
  * the next one (a host with more guest flows than this is unusual). */
 #define CONNTRACK_MAX_STALE 65536
-/* The addresses of the output interface compared against. */
-#define CONNTRACK_MAX_KEEP 32
 #define CONNTRACK_RECV_TIMEOUT_MS 2000
 
 /* One direction of a flow. Addresses and ports in host order. */

@@ -13,10 +13,10 @@
 #include <libmnl/libmnl.h>
 
 #include "nat_apply.h"
+#include "nl_ext_ack.h"
 
 /* Each ACK is a datagram of its own, a few dozen bytes. */
 #define NAT_RECV_BUF_SIZE 8192
-#define NAT_KERNEL_TEXT_SIZE 128
 
 static void nat_err_printf(char *err, size_t errlen, const char *what,
 			   int errnum, const char *text)
@@ -26,34 +26,6 @@ static void nat_err_printf(char *err, size_t errlen, const char *what,
 	snprintf(err, errlen, "nftables: %s failed: %s%s%s%s", what,
 		 strerror(errnum), text[0] ? " (" : "", text,
 		 text[0] ? ")" : "");
-}
-
-/* The kernel's NLMSGERR_ATTR_MSG text of an error, or "". */
-static void nat_kernel_text(const struct nlmsghdr *nlh, char *text, size_t n)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	size_t offset = sizeof(*e);
-	const struct nlattr *attr;
-
-	text[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	/* Uncapped, the request's payload sits between header and TLVs. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
-			return;
-		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	}
-	if (MNL_ALIGN(offset) >= len)
-		return;
-	mnl_attr_for_each(attr, nlh, offset) {
-		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG ||
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			continue;
-		snprintf(text, n, "%s", mnl_attr_get_str(attr));
-		return;
-	}
 }
 
 void nat_result_init(struct nat_result *res)
@@ -77,7 +49,7 @@ static int nat_result_error(struct nat_result *res, const struct nat_batch *b,
 			    const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e;
-	char text[NAT_KERNEL_TEXT_SIZE];
+	const char *text;
 	int idx;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
@@ -97,9 +69,9 @@ static int nat_result_error(struct nat_result *res, const struct nat_batch *b,
 	/* Answers come in batch order: the first error is the cause, later
 	 * ones may be its consequences. */
 	res->err = e->error < 0 ? e->error : -EPROTO;
-	nat_kernel_text(nlh, text, sizeof(text));
+	text = nl_ext_ack_msg(nlh, nlh->nlmsg_len);
 	nat_err_printf(res->err_msg, sizeof(res->err_msg),
-		       idx >= 0 ? b->msgs[idx].what : "batch", -res->err, text);
+		       idx >= 0 ? b->msgs[idx].what : "batch", -res->err, text ? text : "");
 	return 0;
 }
 

@@ -5,9 +5,9 @@
 
 #include <linux/netfilter.h>
 
+#include "dns_const.h"
 #include "nat_ruleset.h"
 
-#define NAT_PORT_DNS 53     /* RFC 1035 4.2 */
 #define NAT_PORT_DHCP 67    /* RFC 2131 4.1: the server's port */
 #define NAT_PORT_MDNS 5353  /* RFC 6762 5 */
 
@@ -197,10 +197,10 @@ static int nat_rules_input(struct nat_rule_list *l)
 		uint8_t proto;
 		uint16_t port;
 	} svc[] = {
-		{ IPPROTO_UDP, NAT_PORT_DNS },
+		{ IPPROTO_UDP, DNS_PORT },
 		{ IPPROTO_UDP, NAT_PORT_DHCP },
 		{ IPPROTO_UDP, NAT_PORT_MDNS },
-		{ IPPROTO_TCP, NAT_PORT_DNS },
+		{ IPPROTO_TCP, DNS_PORT },
 	};
 	struct nat_rule *r;
 	size_t i;

@@ -86,8 +86,7 @@ static bool fuzz_held(struct lease_store *st, const struct dhcp_msg *m, uint32_t
 	struct lease who;
 
 	fuzz_sender(m, &who);
-	if (!l || fuzz_same_holder(l, &who) || l->expires_boot_ms <= now ||
-	    (l->flags & LEASE_F_RELEASED))
+	if (!l || fuzz_same_holder(l, &who) || !lease_is_live(l, now))
 		return false;
 	*held = *l;
 	return true;
