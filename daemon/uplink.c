@@ -498,6 +498,20 @@ static void uplink_evaluate(struct uplink *u)
 	uplink_move_flows(u);
 }
 
+static void uplink_coexist_log(void *ctx, enum log_level level, const char *msg)
+{
+	log_msg(level, "%s", msg);
+}
+
+static void uplink_coexist_check(struct uplink *u)
+{
+	const struct coexist_opts o = { .bridge = u->d->cfg.bridge,
+					.docker_compat = u->d->cfg.docker_compat,
+					.log = { uplink_coexist_log, NULL } };
+
+	coexist_check(&u->coexist, &o);
+}
+
 static void uplink_on_events(void *ctx, unsigned events)
 {
 	struct uplink *u = ctx;
@@ -509,7 +523,7 @@ static void uplink_on_events(void *ctx, unsigned events)
 	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
 		renumber_check(&u->renumber);
 	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN))
-		coexist_check(u->d, &u->coexist);
+		uplink_coexist_check(u);
 }
 
 static void uplink_on_first_turn(evutil_socket_t fd, short what, void *arg)
@@ -537,7 +551,7 @@ int uplink_start(struct daemon *d, struct uplink **out)
 	 * the kernel to destroy the old one (~10 ms), and READY=1 need not. */
 	uplink_on_events(u, UPLINK_EV_ALL & ~(UPLINK_EV_NFT | UPLINK_EV_OVERRUN));
 	if (event_base_once(d->base, -1, EV_TIMEOUT, uplink_on_first_turn, u, NULL) < 0)
-		coexist_check(d, &u->coexist);
+		uplink_coexist_check(u);
 	*out = u;
 	return 0;
 }
