@@ -100,9 +100,19 @@ static void daemon_on_subnet_changed(void *ctx)
 	mdns_glue_reload(d);
 }
 
+static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
+{
+	log_msg(level, "%s", msg);
+}
+
 static void daemon_check_firewall(struct daemon *d)
 {
-	coexist_check(d, &d->coexist);
+	const struct coexist_opts o = {
+		.bridge = d->cfg.bridge, .docker_compat = d->cfg.docker_compat,
+		.log = { daemon_coexist_log, NULL },
+	};
+
+	coexist_check(&d->coexist, &o);
 }
 
 /* The watch saw the host change: the uplink may have moved, a route may

@@ -1,6 +1,6 @@
 /* The kernel's side of coexistence: reading every chain and rule
  * (libnftnl), the legacy tables' names, the DockerCompat rules, and the
- * daemon's report of it all. */
+ * report of it all, logged to the caller's sink. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,8 +25,6 @@
 #include <libnftnl/rule.h>
 
 #include "coexist.h"
-#include "daemon.h"
-#include "log.h"
 #include "nat_apply.h"
 
 #define COEXIST_RECV_TIMEOUT_SEC 2
@@ -365,7 +363,7 @@ static int coexist_docker_rule(struct nat_batch *b, uint32_t seq, const char *br
 	return ret;
 }
 
-int coexist_docker_add(const char *bridge)
+int coexist_docker_add(const char *bridge, const struct log_sink *log)
 {
 	struct nat_batch *b = calloc(1, sizeof(*b));
 	char err[NAT_ERR_SIZE];
@@ -384,7 +382,7 @@ int coexist_docker_add(const char *bridge)
 		b->len += nftnl_batch_end(b->buf + b->len, seq + 3)->nlmsg_len;
 		r = nat_send(b, err, sizeof(err));
 		if (r < 0 && r != -ENOENT)
-			log_warning("DockerCompat: %s", err);
+			log_sink_printf(log, LOG_LEVEL_WARNING, "DockerCompat: %s", err);
 	}
 	free(b);
 	return r;
@@ -562,7 +560,7 @@ int coexist_docker_remove(const char *bridge, char *err, size_t errlen)
 	return r < 0 ? r : (int)o.n;
 }
 
-/* The daemon's report ------------------------------------------------------------ */
+/* The report ------------------------------------------------------------------- */
 
 static bool coexist_reported(const struct coexist_report *rep, const struct coexist_problem *p)
 {
@@ -572,49 +570,64 @@ static bool coexist_reported(const struct coexist_report *rep, const struct coex
 	return false;
 }
 
-static void coexist_log_changes(const struct coexist_report *old, const struct coexist_report *now)
+/* A problem's line holds two texts of COEXIST_TEXT_SIZE, more than
+ * LOG_SINK_LINE_MAX: it is formatted here, whole. */
+static void coexist_log_problem(const struct log_sink *log, const struct coexist_problem *p)
+{
+	char line[sizeof(p->what) + sizeof(p->fix) + sizeof("firewall: ; fix: ")];
+
+	if (!log->fn)
+		return;
+	snprintf(line, sizeof(line), "firewall: %s; fix: %s", p->what, p->fix);
+	log->fn(log->ctx, LOG_LEVEL_WARNING, line);
+}
+
+static void coexist_log_changes(const struct log_sink *log, const struct coexist_report *old,
+				const struct coexist_report *now)
 {
 	for (size_t i = 0; i < now->n; i++)
 		if (!coexist_reported(old, &now->v[i]))
-			log_warning("firewall: %s; fix: %s", now->v[i].what, now->v[i].fix);
+			coexist_log_problem(log, &now->v[i]);
 	for (size_t i = 0; i < old->n; i++)
 		if (!coexist_reported(now, &old->v[i]))
-			log_info("firewall: resolved: %s", old->v[i].what);
+			log_sink_printf(log, LOG_LEVEL_INFO, "firewall: resolved: %s",
+					old->v[i].what);
 }
 
-static int coexist_analyze_now(struct daemon *d, struct coexist_report *rep)
+static int coexist_analyze_now(const struct coexist_opts *o, struct coexist_report *rep)
 {
 	struct coexist_view v;
-	int r = coexist_scan(d->cfg.bridge, &v);
+	int r = coexist_scan(o->bridge, &v);
 
 	if (r < 0)
 		return r;
-	coexist_analyze(&v, d->cfg.bridge, d->cfg.docker_compat, rep);
+	coexist_analyze(&v, o->bridge, o->docker_compat, rep);
 	coexist_view_free(&v);
 	return 0;
 }
 
-void coexist_check(struct daemon *d, struct coexist *c)
+void coexist_check(struct coexist *c, const struct coexist_opts *o)
 {
 	struct coexist_report now;
 	int r;
 
-	r = coexist_analyze_now(d, &now);
+	r = coexist_analyze_now(o, &now);
 	if (r < 0) {
-		log_msg(c->scanned ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
-			"cannot read the host's firewall rules: %s", strerror(-r));
+		log_sink_printf(&o->log, c->scanned ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
+				"cannot read the host's firewall rules: %s", strerror(-r));
 		return;
 	}
-	if (d->cfg.docker_compat && now.docker_user && !now.docker_rules) {
-		r = coexist_docker_add(d->cfg.bridge);
+	if (o->docker_compat && now.docker_user && !now.docker_rules) {
+		r = coexist_docker_add(o->bridge, &o->log);
 		if (r == 0) {
-			log_info("DockerCompat: accept rules for %s added to iptables' DOCKER-USER "
-				 "chain", d->cfg.bridge);
-			if (coexist_analyze_now(d, &now) < 0)
+			log_sink_printf(&o->log, LOG_LEVEL_INFO, "DockerCompat: accept rules for "
+					"%s added to iptables' DOCKER-USER chain", o->bridge);
+			if (coexist_analyze_now(o, &now) < 0)
 				return;
 		}
 	}
-	coexist_log_changes(c->scanned ? &c->rep : &(struct coexist_report){ .n = 0 }, &now);
+	coexist_log_changes(&o->log, c->scanned ? &c->rep : &(struct coexist_report){ .n = 0 },
+			    &now);
 	c->rep = now;
 	c->scanned = true;
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_sink.h"
+
 #define COEXIST_NAME_SIZE 64
 #define COEXIST_TEXT_SIZE 512
 #define COEXIST_MAX_PROBLEMS 8
@@ -86,8 +88,9 @@ int coexist_scan(const char *bridge, struct coexist_view *view);
 void coexist_view_free(struct coexist_view *view);
 
 /* Adds the two DockerCompat rules to ip filter DOCKER-USER, in one batch,
- * unless they are there. -ENOENT when the chain does not exist. */
-int coexist_docker_add(const char *bridge);
+ * unless they are there. -ENOENT when the chain does not exist; a failed
+ * batch is also logged to log. */
+int coexist_docker_add(const char *bridge, const struct log_sink *log);
 
 /* Deletes from ip filter DOCKER-USER exactly the rules that
  * coexist_docker_add() adds (every expression alike), in one batch, and
@@ -95,16 +98,22 @@ int coexist_docker_add(const char *bridge);
  * chain), or -errno with err saying what failed. */
 int coexist_docker_remove(const char *bridge, char *err, size_t errlen);
 
-/* The daemon's state: the last report, to log only what changes. */
+/* The caller's state: the last report, to log only what changes. */
 struct coexist {
 	struct coexist_report rep;
 	bool scanned;
 };
 
-struct daemon;
+/* What coexist_check() works for: the bridge, DockerCompat=, and where
+ * its lines go. */
+struct coexist_opts {
+	const char *bridge;
+	bool docker_compat;
+	struct log_sink log;
+};
 
 /* Scans, adds the DockerCompat rules when asked and missing, and logs
  * each problem that appeared or went away. */
-void coexist_check(struct daemon *d, struct coexist *c);
+void coexist_check(struct coexist *c, const struct coexist_opts *o);
 
 #endif
