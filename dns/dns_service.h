@@ -1,4 +1,4 @@
-/* The gateway's DNS server, as the daemon sees it: start it once the
+/* The gateway's DNS server, as a service: start it once the
  * bridge has its address, reload it with a new configuration, read its
  * counters, stop it.
  *

@@ -1,5 +1,6 @@
-/* The mDNS responder on the bridge, as the daemon sees it: start it once
- * the bridge has its address, stop it (with goodbyes), read its counters.
+/* The mDNS responder on the bridge, as a service: start it once the
+ * bridge has its address, reload it when the gateway moves, stop it (with
+ * goodbyes), read its counters.
  *
  * One UDP socket on port 5353, shared with avahi or resolved if they
  * listen too (SO_REUSEADDR), bound to the bridge and member of 224.0.0.251
