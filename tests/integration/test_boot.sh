@@ -1,13 +1,16 @@
 #!/bin/bash
 # defnet on a real systemd host: a Debian 12 system booted in a container,
-# defnet installed into it by `meson install --destdir` from this build and
-# enabled, nothing typed inside. Then: defnetd is active under its sandbox,
+# defnet installed into it from its Debian package (`apt-get install
+# ./defnet_*.deb`, whose scripts create the user, enable and start the
+# service). Then: defnetd is active under its sandbox,
 # the bridge is up, a second booted container (systemd-networkd, hostname
 # vm1) plugged into the bridge gets a lease, the host's journal tells it
 # (journalctl -u defnetd, journalctl DEFNET_MAC=...), the host resolves
 # vm1.local (avahi and nss-mdns, as a desktop would), and the guest reaches
-# the upstream through the NAT. Last, defnetd started by hand as root drops
-# to the defnet user, and --teardown removes the bridge.
+# the upstream through the NAT. The same version installed again with a
+# changed file restarts the service with the leases kept. Last, defnetd
+# started by hand as root drops to the defnet user, and `apt-get purge`
+# removes the bridge, the table, /var/lib/defnet and /etc/defnet.
 #
 #   upstream ns (dn_topology)   host ns = the host container's network
 #     dnsmasq, echo service  <-- up0/up1 --> defnetd.service, defnet0
@@ -22,13 +25,14 @@
 # of the test's own, removed at the end, like the namespaces, the copies and
 # every process the test started, whatever happened.
 #
-# Environment: DEFNET_BUILD_ROOT (the meson build to install; meson sets
-# it), DEFNET_TEST_CACHE, DEFNET_TEST_MIRROR (a Debian mirror).
+# Environment: DEFNET_DEB (the package to install; tools/test builds it
+# with tools/deb; without it this test builds one from the working tree),
+# DEFNET_TEST_CACHE, DEFNET_TEST_MIRROR (a Debian mirror).
+# (a Debian mirror).
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2016,SC2317
-DN_NEEDS="dnsmasq socat dig debootstrap systemd-nspawn nsenter unshare meson flock"
+DN_NEEDS="dnsmasq socat dig debootstrap systemd-nspawn nsenter unshare dpkg-deb flock"
 . "$(dirname "$0")/lib.sh"
 
-BOOT_BUILD=${DEFNET_BUILD_ROOT:-$DN_REPO/build}
 BOOT_CACHE=${DEFNET_TEST_CACHE:-/var/cache/defnet-test}
 BOOT_MIRROR=${DEFNET_TEST_MIRROR:-http://deb.debian.org/debian}
 BOOT_SUITE=bookworm
@@ -45,7 +49,6 @@ BOOT_NSPAWN=()  # nspawn PIDs, host first
 BOOT_HOST_PID=""
 BOOT_GUEST_PID=""
 
-[ -f "$BOOT_BUILD/build.ninja" ] || dn_fail "no meson build at $BOOT_BUILD (set DEFNET_BUILD_ROOT)"
 [ -d /sys/fs/cgroup ] || dn_skip "no /sys/fs/cgroup"
 
 # Two Debian roots do not belong in /tmp, where test runs on a shared
@@ -146,20 +149,32 @@ boot_copy()
 	cp -a --reflink=auto "$BOOT_BASE/root" "$DN_DIR/$1" || dn_fail "cannot copy the image for $1"
 }
 
-# The host: defnet as `meson install` puts it, then what a package's
-# scripts do (the user, the configuration's directory, the catalog), then
-# enabled.
+# boot_package: the .deb to install (DEFNET_DEB, or one built now from the
+# working tree), and the same version with one file changed, for the
+# upgrade; both copied into the host's /root.
+boot_package()
+{
+	local deb=${DEFNET_DEB:-} x="$DN_DIR/deb-changed"
+	if [ -z "$deb" ]; then
+		dn_say "no DEFNET_DEB: building the package (tools/deb --worktree --no-install)"
+		"$DN_REPO/tools/deb" --worktree --no-install "$DN_DIR/deb" >"$DN_DIR/deb.log" 2>&1 ||
+			{ tail -n 30 "$DN_DIR/deb.log" >&2; dn_fail "tools/deb could not build the package"; }
+		deb=$(ls "$DN_DIR"/deb/defnet_*_amd64.deb)
+	fi
+	[ -f "$deb" ] || dn_fail "no package at '$deb'"
+	dpkg-deb -R "$deb" "$x" || dn_fail "dpkg-deb -R $deb"
+	echo "# installed again by the boot test" >>"$x/usr/share/defnet/defnet.conf"
+	dpkg-deb -b "$x" "$DN_DIR/host/root/defnet-changed.deb" >/dev/null || dn_fail "dpkg-deb -b"
+	cp "$deb" "$DN_DIR/host/root/defnet.deb" || dn_fail "cannot copy $deb into the host"
+}
+
+# The host: the image as it is, the upstream's resolvers; defnet comes
+# from its package once the host has booted.
 boot_prepare_host()
 {
 	local root="$DN_DIR/host"
 	boot_copy host
-	meson install -C "$BOOT_BUILD" --no-rebuild --quiet --destdir "$root" \
-		>"$DN_DIR/install.log" 2>&1 || { cat "$DN_DIR/install.log" >&2; dn_fail "meson install --destdir"; }
-	systemd-sysusers --root="$root" >/dev/null 2>&1 || dn_fail "systemd-sysusers --root"
-	systemd-tmpfiles --root="$root" --create defnet.conf >/dev/null 2>&1 ||
-		dn_fail "systemd-tmpfiles --root --create defnet.conf"
-	journalctl --root="$root" --update-catalog >/dev/null 2>&1 || dn_fail "journalctl --root --update-catalog"
-	systemctl --root="$root" enable defnetd.service >/dev/null 2>&1 || dn_fail "systemctl --root enable defnetd"
+	boot_package
 	printf 'nameserver %s\nnameserver %s\n' "$DN_UP0_PEER" "$DN_UP1_PEER" >"$root/etc/resolv.conf"
 }
 
@@ -261,7 +276,7 @@ dn_say "image $BOOT_BASE"
 dn_topology
 boot_prepare_host
 boot_prepare_guest
-dn_ok "host and guest roots prepared (meson install --destdir, sysusers, tmpfiles, catalog, enable)"
+dn_ok "host and guest roots prepared"
 
 # ------------------------------------------------------- the host boots
 
@@ -276,14 +291,24 @@ dn_wait 60 boot_booted || {
 	dn_fail "host container: not booted after 60 s (state '$(boot_state)')"
 }
 dn_ok "host container booted ($(boot_state))"
+
+# boot_apt ARGS...: apt-get in the host; nothing to fetch (the image has every
+# dependency), its output kept.
+boot_apt()
+{
+	boot_h env DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@" \
+		>>"$DN_DIR/apt.log" 2>&1 || { tail -n 30 "$DN_DIR/apt.log" >&2; return 1; }
+}
+dn_assert "apt-get install ./defnet.deb" boot_apt install /root/defnet.deb
 dn_wait 30 boot_active defnetd.service || {
 	boot_h systemctl status --no-pager defnetd.service >&2
 	boot_journal -u defnetd.service >&2
-	dn_fail "defnetd.service is not active 30 s after boot"
+	dn_fail "defnetd.service is not active 30 s after the package's install"
 }
-dn_ok "defnetd.service is active after boot, without a command inside"
+dn_ok "defnetd.service is active: the package's scripts started it"
 dn_assert "defnetd.service is enabled (multi-user.target wants it)" \
 	boot_h systemctl is-enabled defnetd.service
+dn_assert "the package made /etc/defnet/defnet.conf (tmpfiles)" boot_h test -s /etc/defnet/defnet.conf
 
 has_bridge_up() { ip -n "$DN_HOST" -o link show dev "$DN_BRIDGE" 2>/dev/null | grep '[<,]UP[,>]' >/dev/null; }
 dn_assert "bridge $DN_BRIDGE exists and is up" has_bridge_up
@@ -371,7 +396,22 @@ dn_assert_eq "$seen" "$DN_UP0_HOST" "the guest reaches the upstream, masqueraded
 dn_assert_eq "$(dn_in "$guest_ns" dig +short +time=2 +tries=2 "@$gateway" "www.$DN_ZONE" A)" \
 	"$DN_ZONE_WWW" "the guest resolves www.$DN_ZONE through the gateway"
 
-# -------------------------------------- stop; by hand as root; teardown
+# ------------------------------------------- upgrade: the same version again
+
+old_pid=$(boot_main_pid)
+dn_assert "apt-get install --reinstall of the same version with a changed file" \
+	boot_apt install --reinstall /root/defnet-changed.deb
+restarted() { local p; p=$(boot_main_pid); [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$old_pid" ] && boot_active defnetd.service; }
+dn_assert_wait 30 "... the service restarted (MainPID $old_pid -> another)" restarted
+changed() { boot_h grep -q "installed again by the boot test" /usr/share/defnet/defnet.conf; }
+dn_assert "... and the changed file is in place" changed
+lease_kept() {
+	boot_h defnetctl leases --json >"$DN_DIR/leases2.json" 2>/dev/null &&
+		[ "$(dn_json "$DN_DIR/leases2.json" "[l['ip'] for l in d if l['mac'] == '$guest_mac'][0]")" = "$guest_ip" ]
+}
+dn_assert_wait 10 "... with the guest's lease kept ($guest_ip)" lease_kept
+
+# ---------------------------------------- stop; by hand as root; purge
 
 dn_assert "systemctl stop defnetd" boot_h systemctl stop defnetd.service
 dn_assert "the bridge stays when the service stops" has_bridge_up
@@ -414,10 +454,12 @@ dn_ok "by hand: SIGTERM stops it"
 dn_assert_grep "SIGTERM received, stopping" "$DN_DIR/byhand.log" "by hand: it logged the stop"
 dn_assert_no_grep "error" "$DN_DIR/byhand.log" "by hand: no error in its log"
 
-boot_h defnetd --teardown >"$DN_DIR/teardown.out" 2>&1 ||
-	{ cat "$DN_DIR/teardown.out" >&2; dn_fail "defnetd --teardown in the host"; }
-dn_assert_grep "^bridge $DN_BRIDGE: removed" "$DN_DIR/teardown.out" "defnetd --teardown removes the bridge"
+dn_assert "apt-get purge defnet" boot_apt purge defnet
+dn_assert_grep "bridge $DN_BRIDGE: removed" "$DN_DIR/apt.log" "... it ran defnetd --teardown, which removed the bridge"
 dn_assert_not "... which is gone" ip -n "$DN_HOST" link show dev "$DN_BRIDGE"
 dn_assert_not "... and so is table inet defnet" dn_h nft list table inet defnet
+dn_assert_not "... and /var/lib/defnet" boot_h test -e /var/lib/defnet
+dn_assert_not "... and /etc/defnet" boot_h test -e /etc/defnet
+dn_assert_not "... and the package" boot_h dpkg -s defnet
 
 dn_done
