@@ -6,7 +6,10 @@
 # the bridge is up, a second booted container (systemd-networkd, hostname
 # vm1) plugged into the bridge gets a lease, the host's journal tells it
 # (journalctl -u defnetd, journalctl DEFNET_MAC=...), the host resolves
-# vm1.local (avahi and nss-mdns, as a desktop would), and the guest reaches
+# vm1.local (avahi and nss-mdns, as a desktop would; with BOOT_VARIANT=
+# resolved, systemd-resolved and nss-resolve instead, and then resolved's
+# MulticastDNS=no is reported by `defnetctl status` with its fix), and the
+# guest reaches
 # the upstream through the NAT. The same version installed again with a
 # changed file restarts the service with the leases kept. Last, defnetd
 # started by hand as root drops to the defnet user, and `apt-get purge`
@@ -38,7 +41,13 @@ BOOT_MIRROR=${DEFNET_TEST_MIRROR:-http://deb.debian.org/debian}
 BOOT_SUITE=bookworm
 # What defnetd needs at run time, what the check of vm1.local uses (avahi
 # and nss-mdns, which a desktop has), and a bootable systemd.
-BOOT_PACKAGES="systemd,systemd-sysv,dbus,iproute2,libevent-core-2.1-7,libc-ares2,libmnl0,libnftnl11,avahi-daemon,libnss-mdns"
+BOOT_PACKAGES="systemd,systemd-sysv,dbus,iproute2,libevent-core-2.1-7,libc-ares2,libmnl0,libnftnl11"
+BOOT_VARIANT=${BOOT_VARIANT:-avahi}
+case $BOOT_VARIANT in
+avahi) BOOT_PACKAGES="$BOOT_PACKAGES,avahi-daemon,libnss-mdns" ;;
+resolved) BOOT_PACKAGES="$BOOT_PACKAGES,systemd-resolved,libnss-resolve" ;;
+*) dn_fail "BOOT_VARIANT is avahi or resolved, not '$BOOT_VARIANT'" ;;
+esac
 BOOT_RECIPE=2  # bump when the image's preparation below changes
 BOOT_CG="defnet-test-$DN_ID"
 # CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW: capability(7) bits 12, 10, 13.
@@ -102,7 +111,7 @@ boot_image()
 {
 	local key tmp rc
 	key=$(printf '%s\n' "$BOOT_SUITE" "$BOOT_PACKAGES" "$BOOT_RECIPE" | sha256sum | cut -c1-16)
-	BOOT_BASE="$BOOT_CACHE/debian12-$key"
+	BOOT_BASE="$BOOT_CACHE/debian12-$BOOT_VARIANT-$key"
 	exec 9>"$BOOT_CACHE/lock"
 	flock -w 900 9 || dn_fail "another run holds $BOOT_CACHE/lock"
 	# A run's folder a day old is a dead run's (a live one is minutes old).
@@ -122,13 +131,15 @@ boot_image()
 		fi
 		boot_image_prepare "$tmp/root"
 		mv "$tmp" "$BOOT_BASE" && touch "$BOOT_BASE/.complete" || dn_fail "cannot keep the image"
-		# Only the current image is kept.
+		# Only the current image of each variant is kept.
 		find "$BOOT_CACHE" -mindepth 1 -maxdepth 1 -name 'debian12-*' ! -path "$BOOT_BASE" \
-			-exec rm -rf {} +
+			! -name "debian12-$(boot_other_variant)-*" -exec rm -rf {} +
 	fi
 	flock -u 9
 	exec 9>&-
 }
+
+boot_other_variant() { [ "$BOOT_VARIANT" = avahi ] && echo resolved || echo avahi; }
 
 # What every copy shares: no machine id (systemd makes one per boot, so
 # host and guest differ; D-Bus's copy would be used instead), no hostname or resolv.conf of the machine that ran
@@ -139,6 +150,9 @@ boot_image_prepare()
 	: >"$root/etc/machine-id"
 	rm -f "$root/var/lib/dbus/machine-id"
 	rm -f "$root/etc/hostname"
+	# systemd-resolved's package makes it a link to its stub, whose
+	# absolute target is no file of this root.
+	rm -f "$root/etc/resolv.conf"
 	: >"$root/etc/resolv.conf"
 	rm -f "$root"/var/cache/apt/archives/*.deb
 }
@@ -189,8 +203,13 @@ boot_prepare_guest()
 	printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/network/50-eth0.network"
 	systemctl --root="$root" enable systemd-networkd.service >/dev/null 2>&1 ||
 		dn_fail "systemctl --root enable systemd-networkd"
-	systemctl --root="$root" mask avahi-daemon.service avahi-daemon.socket >/dev/null 2>&1 ||
-		dn_fail "systemctl --root mask avahi-daemon"
+	if [ "$BOOT_VARIANT" = avahi ]; then
+		systemctl --root="$root" mask avahi-daemon.service avahi-daemon.socket >/dev/null 2>&1 ||
+			dn_fail "systemctl --root mask avahi-daemon"
+	else
+		systemctl --root="$root" mask systemd-resolved.service >/dev/null 2>&1 ||
+			dn_fail "systemctl --root mask systemd-resolved"
+	fi
 }
 
 # ------------------------------------------------------------ containers
@@ -389,7 +408,25 @@ dn_assert_eq "$(dn_json "$DN_DIR/leases.json" "[l['hostname'] for l in d if l['m
 	vm1 "defnetctl leases: the guest's hostname, sent by systemd-networkd"
 
 resolves_vm1() { [ "$(boot_h getent ahostsv4 vm1.local | awk 'NR == 1 {print $1}')" = "$guest_ip" ]; }
-dn_assert_wait 15 "the host resolves vm1.local to $guest_ip (nss-mdns, avahi)" resolves_vm1
+if [ "$BOOT_VARIANT" = avahi ]; then
+	dn_assert_wait 15 "the host resolves vm1.local to $guest_ip (nss-mdns, avahi)" resolves_vm1
+else
+	resolvectl_vm1() { boot_h resolvectl query vm1.local 2>&1 | grep "$guest_ip" >/dev/null; }
+	dn_assert_wait 15 "resolvectl query vm1.local: $guest_ip (systemd-resolved, mDNS on $DN_BRIDGE)" \
+		resolvectl_vm1
+	dn_assert_wait 10 "getent hosts vm1.local: $guest_ip (nss-resolve)" resolves_vm1
+	status_hint() { boot_h defnetctl status 2>/dev/null | grep "mdns hint:.*MulticastDNS=no.*fix:" >/dev/null; }
+	dn_assert_not "defnetctl status has no mDNS hint while resolved resolves .local" status_hint
+	boot_h sh -c 'mkdir -p /etc/systemd/resolved.conf.d &&
+		printf "[Resolve]\nMulticastDNS=no\n" >/etc/systemd/resolved.conf.d/90-test-off.conf &&
+		systemctl restart systemd-resolved' || dn_fail "turning resolved's mDNS off"
+	dn_assert_wait 10 "with MulticastDNS=no, defnetctl status says so with the fix" status_hint
+	boot_h defnetctl status --json >"$DN_DIR/status-off.json" || dn_fail "defnetctl status --json"
+	dn_assert "... and status --json carries the same hint" \
+		grep -q 'MulticastDNS=no' "$DN_DIR/status-off.json"
+	boot_h sh -c 'rm /etc/systemd/resolved.conf.d/90-test-off.conf && systemctl restart systemd-resolved' ||
+		dn_fail "turning resolved's mDNS back on"
+fi
 
 seen=$(dn_echo_from "$guest_ns")
 dn_assert_eq "$seen" "$DN_UP0_HOST" "the guest reaches the upstream, masqueraded behind the host's uplink"
