@@ -5,6 +5,7 @@
 #ifndef DEFNET_FORWARD_GLUE_H
 #define DEFNET_FORWARD_GLUE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "control_proto.h"
@@ -17,9 +18,12 @@ struct daemon;
 void forward_glue_start(struct daemon *d);
 /* The configuration's forwards are d->cfg's now; resolves and applies. */
 void forward_glue_reload(struct daemon *d);
-/* A lease moved or ended: every forward follows its guest's address; the
- * table is replaced when one moved. */
+/* The subnet or the leases changed: every forward follows its guest's
+ * address; the table is replaced when one moved. */
 void forward_glue_follow(struct daemon *d);
+/* The lease of mac/ip was committed or ended (the name table already
+ * says so): forward_glue_follow() when a forward may be concerned. */
+void forward_glue_lease(struct daemon *d, const uint8_t mac[6], uint32_t ip);
 
 /* `forward add|remove|list`, with daemon_command()'s conventions. */
 int forward_glue_cmd(struct daemon *d, const struct control_request *req, FILE *out,

@@ -100,13 +100,28 @@ dn_assert_grep "forward tcp 2222 to vm1:22 added, $IP_A" "$DN_LOG" "log: the add
 # A restart keeps the CLI's forwards.
 dn_stop_defnetd
 dn_assert_grep "tcp:2222:vm1:22" "$DN_STATE/forwards" "the forwards are on disk"
-dn_start_defnetd
+# This run logs to a stand-in journal, for the structured fields.
+jlog="$DN_DIR/journal.jsonl"
+dn_start_defnetd_journal "$jlog"
 dn_assert_eq "$(fwd_addr 2222)" 10.99.0.60 "after a restart: the forward and its guest's address"
 dn_assert_eq "$(tcp_from "$DN_UP" "$DN_UP0_HOST" 2222)" "$DN_UP0_PEER" "after a restart: it answers"
 
 dn_assert "forward remove tcp 2222" dn_ctl forward remove tcp 2222
 dn_assert_not "after remove: nothing answers" tcp_from "$DN_UP" "$DN_UP0_HOST" 2222
-dn_assert_grep "forward tcp 2222 to vm1:22 removed" "$DN_LOG" "log: the removal"
+journal_has() {
+	dn_py - "$jlog" "$@" <<-'EOF'
+	import json, sys
+	want = dict(zip(("DEFNET_EVENT", "DEFNET_PROTO", "DEFNET_PORT", "DEFNET_GUEST",
+	                 "DEFNET_GUEST_PORT", "DEFNET_IP"), sys.argv[2:]))
+	for line in open(sys.argv[1]):
+	    e = json.loads(line)
+	    if all(e.get(k) == v for k, v in want.items()):
+	        sys.exit(0)
+	sys.exit(1)
+	EOF
+}
+dn_assert_wait 3 "journal: forward-remove with its protocol, ports, guest and address" \
+	journal_has forward-remove tcp 2222 vm1 22 10.99.0.60
 
 # [Forward] Port= applies on reload, and is the file's to remove.
 printf '[Forward]\nPort=tcp:3333:vm1:22\n' >>"$DN_CONF"
