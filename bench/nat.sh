@@ -10,7 +10,13 @@
 #       the new uplink's source address, MOVES changes: to another
 #       interface (up0 <-> up1), and on the same interface to a gateway on
 #       its other subnet (which only the daemon moves); medians must be
-#       under 100 ms.
+#       under 100 ms;
+#   (c) TCP throughput upstream -> guest through a port forward (iperf3 to
+#       the host's uplink address, DNAT to the guest), against plain
+#       routing to the guest's own address (no table), RUNS of each,
+#       interleaved; the ratio of the medians must be >= 0.9; and the time
+#       from a guest's new lease to the table pointing the forward at it
+#       (the daemon logs it), MOVES leases; median under 10 ms.
 # Run as root from the repository after building (ninja -C build):
 #   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default)
 # Needs iperf3 and python3. Exits 1 when a target is missed.
@@ -76,18 +82,28 @@ mode()
 	fi
 }
 
+# paired_runs A B RUN_A RUN_B: RUNS interleaved runs, RUN_A with the
+# daemon and its table, RUN_B without (plain routing); the Gbit/s of each
+# are appended to the arrays A and B. Ends with the daemon running.
+paired_runs()
+{
+	local -n out_a=$1 out_b=$2
+	local i g
+	for ((i = 1; i <= RUNS; i++)); do
+		[ "$i" -gt 1 ] && mode nat
+		g=$("$3") || dn_fail "$3 ($1)"
+		out_a+=("$g")
+		mode plain
+		g=$("$4") || dn_fail "$4 ($2)"
+		out_b+=("$g")
+		dn_say "run $i: $1 ${out_a[-1]} Gbit/s, $2 ${out_b[-1]} Gbit/s"
+	done
+	mode nat
+}
+
 nat=()
 plain=()
-for ((i = 1; i <= RUNS; i++)); do
-	[ "$i" -gt 1 ] && mode nat
-	g=$(iperf_gbps) || dn_fail "iperf3 through the NAT"
-	nat+=("$g")
-	mode plain
-	g=$(iperf_gbps) || dn_fail "iperf3 plain routing"
-	plain+=("$g")
-	dn_say "run $i: NAT ${nat[-1]} Gbit/s, plain ${plain[-1]} Gbit/s"
-done
-mode nat
+paired_runs nat plain iperf_gbps iperf_gbps
 nat_med=$(printf '%s\n' "${nat[@]}" | median)
 plain_med=$(printf '%s\n' "${plain[@]}" | median)
 ratio=$(awk -v a="$nat_med" -v b="$plain_med" 'BEGIN { printf "%.3f", a / b }')
@@ -142,10 +158,54 @@ done
 cross_med=$(printf '%s\n' "${cross[@]}" | median)
 same_med=$(printf '%s\n' "${same[@]}" | median)
 
+# ------------------------------------------------- (c) a port forward
+FWD_PORT=15201
+G1_IP=$(dn_subnet_host "$SUBNET" 10)
+dn_bg "$G1" "$DN_DIR/iperf3-guest.out" taskset -c 1 iperf3 -s -p 5202
+dn_wait 5 dn_listening "$G1" 5202 || dn_fail "iperf3 server in the guest"
+dn_ctl forward add tcp "$FWD_PORT" "$G1_IP" 5202 >/dev/null || dn_fail "forward add"
+
+# inbound_gbps ADDR PORT: one 5 s TCP run from upstream, Gbit/s received.
+inbound_gbps()
+{
+	dn_in "$DN_UP" timeout 30 taskset -c 0 iperf3 -c "$1" -p "$2" -t 5 -J \
+		>"$DN_DIR/iperf-in.json" 2>&1 || { cat "$DN_DIR/iperf-in.json" >&2; return 1; }
+	dn_json "$DN_DIR/iperf-in.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
+}
+
+through_forward() { inbound_gbps "$DN_UP0_HOST" "$FWD_PORT"; }
+routed_to_guest() { inbound_gbps "$G1_IP" 5202; }
+fwd=()
+routed=()
+paired_runs fwd routed through_forward routed_to_guest
+fwd_med=$(printf '%s\n' "${fwd[@]}" | median)
+routed_med=$(printf '%s\n' "${routed[@]}" | median)
+fwd_ratio=$(awk -v a="$fwd_med" -v b="$routed_med" 'BEGIN { printf "%.3f", a / b }')
+
+# Lease -> rule: a guest by MAC takes a new address MOVES times (a
+# reservation each time, then a fresh DORA); the daemon logs the time from
+# the lease event to the replaced table.
+dn_guest lm
+LM_MAC=52:54:00:00:77:01
+ip -n "$DN_GUEST_NS" link set eth0 address "$LM_MAC" || dn_fail "guest lm: MAC"
+dn_ctl forward add tcp 2299 "$LM_MAC" 22 >/dev/null || dn_fail "forward add by MAC"
+for ((i = 1; i <= MOVES; i++)); do
+	dn_ctl reserve "$LM_MAC" "$(dn_subnet_host "$SUBNET" $((100 + i)))" >/dev/null ||
+		dn_fail "reserve $i"
+	rm -f "$DN_DIR/dhclient-lm.leases"
+	dn_dhcp_guest lm || dn_fail "lease $i"
+done
+follow=()
+while read -r us; do follow+=("$(awk -v u="$us" 'BEGIN { printf "%.2f", u / 1000 }')"); done < <(
+	sed -n 's/.*the table follows the guests, \([0-9]*\) us after.*/\1/p' "$DN_LOG" | tail -n "$MOVES")
+follow_med=$(printf '%s\n' "${follow[@]}" | median)
+
 # ------------------------------------------------------------------ report
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_cross=$(awk -v m="$cross_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
 ok_same=$(awk -v m="$same_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
+ok_fwd=$(awk -v r="$fwd_ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
+ok_follow=$(awk -v m="$follow_med" 'BEGIN { print (m < 10) ? "yes" : "NO" }')
 cat <<EOF
 
 | measure | runs | result | target | met |
@@ -155,7 +215,11 @@ cat <<EOF
 | NAT / plain | | $ratio | >= 0.9 | $ok_ratio |
 | route change -> UDP flow on the new uplink, other interface (median ms) | $MOVES | $cross_med (${cross[*]}) | < 100 | $ok_cross |
 | route change -> UDP flow on the new uplink, same interface (median ms) | $MOVES | $same_med (${same[*]}) | < 100 | $ok_same |
+| TCP upstream -> guest through a port forward (median Gbit/s) | $RUNS | $fwd_med (${fwd[*]}) | | |
+| TCP upstream -> guest, plain routing (median Gbit/s) | $RUNS | $routed_med (${routed[*]}) | | |
+| forward / plain | | $fwd_ratio | >= 0.9 | $ok_fwd |
+| guest's new lease -> forward's rule in place (median ms) | ${#follow[@]} | $follow_med (${follow[*]}) | < 10 | $ok_follow |
 EOF
 dn_stop_defnetd
-[ "$ok_ratio$ok_cross$ok_same" = yesyesyes ] || exit 1
+[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow" = yesyesyesyesyes ] || exit 1
 exit 0

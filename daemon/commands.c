@@ -13,6 +13,7 @@
 #include "dhcp_glue.h"
 #include "dhcp_service.h"
 #include "dns_service.h"
+#include "forward_glue.h"
 #include "json.h"
 #include "mdns_resolved.h"
 #include "mdns_service.h"
@@ -241,6 +242,7 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	json_field_uint(&j, "uptime", s->uptime);
 	status_json_dns(d, &j);
 	status_json_mdns(d, &j);
+	forward_glue_status_json(d, &j);
 	json_object_end(&j);
 	fputc('\n', out);
 }
@@ -267,6 +269,7 @@ static void status_text(struct daemon *d, const struct status *s, FILE *out)
 			c.n_upstreams, c.n_upstreams == 1 ? "" : "s");
 	}
 	status_text_mdns(d, out);
+	forward_glue_status_text(d, out);
 }
 
 static int cmd_status(struct daemon *d, const struct control_request *req, FILE *out,
@@ -310,6 +313,7 @@ static const struct {
 	{ "leases", dhcp_glue_cmd_leases },
 	{ "reserve", dhcp_glue_cmd_reserve },
 	{ "unreserve", dhcp_glue_cmd_unreserve },
+	{ "forward", forward_glue_cmd },
 };
 
 int daemon_command(void *ctx, const struct control_request *req, FILE *out,

@@ -793,6 +793,33 @@ static int config_set_docker_compat(struct config_parser *p, const char *v,
 	return config_set_bool(p, v, n, &p->c->docker_compat, false);
 }
 
+/* ---- [Forward] ---- */
+
+/* Port= repeats like Reservation=: each line adds a forward, an empty one
+ * clears those before it. */
+static int config_set_forward(struct config_parser *p, const char *v, size_t n)
+{
+	struct forward_table *t = &p->c->forwards;
+	struct forward f;
+	const char *why;
+	int i;
+
+	if (n == 0) {
+		t->n = 0;
+		return 0;
+	}
+	if (forward_parse(v, n, &f, &why) < 0)
+		return config_bad(p, "'%s': %s", p->quoted, why);
+	f.from_config = true;
+	i = forward_table_find(t, f.proto, f.port);
+	if (i >= 0)
+		return config_bad(p, "%s port %u is already forwarded (to %s)",
+				  forward_proto_name(f.proto), f.port, t->v[i].guest);
+	if (forward_table_add(t, &f) < 0)
+		return config_bad(p, "more than %d forwards", FORWARD_MAX);
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{ "Daemon", "LogLevel", config_set_log_level },
 	{ "Network", "Bridge", config_set_bridge },
@@ -808,6 +835,7 @@ static const struct config_key config_keys[] = {
 	{ "MDNS", "Enable", config_set_mdns_enable },
 	{ "NAT", "Masquerade", config_set_masquerade },
 	{ "NAT", "DockerCompat", config_set_docker_compat },
+	{ "Forward", "Port", config_set_forward },
 };
 
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))

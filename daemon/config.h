@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dns_const.h"
+#include "forward.h"
 #include "ip4.h"
 #include "log.h"
 
@@ -62,6 +63,8 @@ struct config {
 	/* [NAT] */
 	bool masquerade;
 	bool docker_compat;
+	/* [Forward] */
+	struct forward_table forwards;       /* each from_config */
 };
 
 struct config_error {

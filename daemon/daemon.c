@@ -9,6 +9,7 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "dhcp_glue.h"
+#include "forward_glue.h"
 #include "glue.h"
 #include "log.h"
 #include "machine_id.h"
@@ -98,6 +99,7 @@ static void daemon_on_subnet_changed(void *ctx)
 	dhcp_glue_reload(d, NULL);
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
+	forward_glue_follow(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -247,12 +249,13 @@ int daemon_start(struct daemon *d)
 	    (r = daemon_setup_bridge(d)) < 0 ||
 	    (r = daemon_start_subnet(d)) < 0 ||
 	    (r = daemon_bring_up(d)) < 0 ||
-	    (r = nat_glue_apply(d)) < 0 ||
+	    (forward_glue_start(d), r = nat_glue_apply(d)) < 0 ||
 	    (r = daemon_new_names(d)) < 0 ||
 	    (r = dns_glue_start(d)) < 0 ||
 	    (r = dhcp_glue_start(d)) < 0 ||
 	    (r = daemon_open_control(d)) < 0)
 		return r;
+	forward_glue_follow(d);
 	mdns_glue_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
@@ -301,6 +304,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
 	config_free(&old);
+	forward_glue_reload(d);
 	if (nat_changed && (r = nat_glue_apply(d)) < 0)
 		snprintf(err, errlen, "configuration loaded, but nftables refused the "
 			 "new ruleset (see the log)");

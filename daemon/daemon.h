@@ -51,6 +51,7 @@ struct daemon {
 	struct dns_service *dns;
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
+	struct forward_table forwards; /* the configuration's, then the CLI's */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or

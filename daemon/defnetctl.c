@@ -27,6 +27,8 @@ static const struct {
 	{ "reserve", 2, 3, "reserve MAC IP [NAME]" },
 	{ "unreserve", 1, 1, "unreserve MAC" },
 	{ "reload", 0, 0, "reload" },
+	{ "forward", 1, 5, "forward add PROTO HOSTPORT GUEST [GUESTPORT] | "
+	  "forward remove PROTO HOSTPORT | forward list [--json]" },
 };
 
 static void usage(FILE *f)

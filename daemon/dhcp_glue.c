@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "dhcp_glue.h"
 #include "dhcp_service.h"
+#include "forward_glue.h"
 #include "json.h"
 #include "log.h"
 #include "name_table.h"
@@ -172,12 +173,14 @@ static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 	case DHCP_EV_ACK_RENEW:
 		dhcp_glue_name(d, ev->hostname, ev->ip);
 		dhcp_glue_lease_event(ev);
+		forward_glue_lease(d, ev->mac, ev->ip);
 		break;
 	case DHCP_EV_RELEASE:
 	case DHCP_EV_EXPIRE:
 	case DHCP_EV_DECLINE:
 		dhcp_glue_unname(d, ev->ip);
 		dhcp_glue_lease_event(ev);
+		forward_glue_lease(d, ev->mac, ev->ip);
 		break;
 	case DHCP_EV_NAK:
 		dhcp_glue_lease_event(ev);

@@ -161,55 +161,25 @@ void subnet_state_add_conflicted(struct subnet_state *st, struct ip4_prefix p)
 	st->conflicted[st->n_conflicted++] = p;
 }
 
-/* Reads the whole file into buf; more than SUBNET_STATE_MAX_SIZE bytes
- * is not a file we wrote, so it is -EINVAL like any other bad content. */
-static int subnet_state_read_all(int fd, char *buf, size_t size, size_t *len)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < size) {
-		r = read(fd, buf + got, size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got > SUBNET_STATE_MAX_SIZE)
-		return -EINVAL;
-	*len = got;
-	return 0;
-}
-
 int subnet_state_load(const char *dir, struct subnet_state *st)
 {
-	/* One byte more than the limit, to tell "too big" from "fits". */
+	/* One byte more than the limit, to tell "too big" from "fits"; more
+	 * is not a file we wrote, so it is -EINVAL like any other bad
+	 * content. */
 	char buf[SUBNET_STATE_MAX_SIZE + 1];
 	size_t len = 0;
-	int dfd, fd, ret;
+	int ret;
 
 	if (!dir || !st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	fd = openat(dfd, SUBNET_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ret = errno == ENOENT ? 0 : -errno;
-		goto out_dir;
-	}
-	ret = subnet_state_read_all(fd, buf, sizeof(buf), &len);
+	ret = durable_load(dir, SUBNET_STATE_FILE, buf, sizeof(buf), &len);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret == 0 && len > SUBNET_STATE_MAX_SIZE)
+		ret = -EINVAL;
 	if (ret == 0)
 		ret = subnet_state_parse(buf, len, st);
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-out_dir:
-	if (close(dfd) < 0 && ret == 0)
-		ret = -errno;
 	if (ret < 0)
 		memset(st, 0, sizeof(*st));
 	return ret;
@@ -219,34 +189,12 @@ out_dir:
 int subnet_state_save(const char *dir, const struct subnet_state *st)
 {
 	char text[SUBNET_STATE_MAX_SIZE];
-	int dfd, fd, len, ret;
+	int len;
 
 	if (!dir || !st)
 		return -EINVAL;
 	len = subnet_state_format(st, text, sizeof(text));
 	if (len < 0)
 		return len;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	fd = openat(dfd, SUBNET_STATE_TMP,
-		    O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		(void)close(dfd);
-		return ret;
-	}
-	ret = durable_write_all(fd, text, (size_t)len);
-	if (ret == 0)
-		ret = durable_replace(dfd, fd, SUBNET_STATE_TMP, SUBNET_STATE_FILE);
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0) {
-		/* Best effort: the save has failed already and says why; a
-		 * leftover temporary file is truncated by the next save. */
-		(void)unlinkat(dfd, SUBNET_STATE_TMP, 0);
-	}
-	if (close(dfd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
+	return durable_save(dir, SUBNET_STATE_TMP, SUBNET_STATE_FILE, text, (size_t)len);
 }

@@ -10,6 +10,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -255,21 +256,28 @@ static int nat_match_iface(struct nftnl_rule *r, const struct nat_ruleset *rs,
 	return -EINVAL;
 }
 
-/* ip saddr S: the inet family carries IPv6 too, so the rule first checks
+/* The inet family carries IPv6 too: an IPv4 match or DNAT first checks
  * that the packet is IPv4. */
-static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
+static int nat_match_ip4(struct nftnl_rule *r)
 {
 	uint8_t proto = NFPROTO_IPV4;
-	uint32_t addr = htonl(s->addr);
-	uint32_t mask = htonl(s->len == 32 ? UINT32_MAX : ~(UINT32_MAX >> s->len));
 	int ret;
 
 	ret = nat_expr_meta(r, NFT_META_NFPROTO);
 	if (ret == 0)
 		ret = nat_expr_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
-	if (ret == 0)
-		ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
-				       NAT_IP4_SADDR_OFF, sizeof(addr));
+	return ret;
+}
+
+/* ip saddr S */
+static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
+{
+	uint32_t addr = htonl(s->addr);
+	uint32_t mask = htonl(s->len == 32 ? UINT32_MAX : ~(UINT32_MAX >> s->len));
+	int ret;
+
+	ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+			       NAT_IP4_SADDR_OFF, sizeof(addr));
 	if (ret == 0 && s->len < 32)
 		ret = nat_expr_and(r, &mask, sizeof(mask));
 	if (ret == 0)
@@ -312,22 +320,70 @@ static int nat_match_syn(struct nftnl_rule *r)
 	return ret;
 }
 
-static int nat_match_ct_established(struct nftnl_rule *r)
+/* fib daddr type local: addressed to the host, on any of its addresses
+ * (the kernel's local routing table). */
+static int nat_match_fib_local(struct nftnl_rule *r)
 {
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-			NF_CT_STATE_BIT(IP_CT_RELATED);
+	uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *e = nat_expr_add(r, "fib");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	return nat_expr_cmp(r, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+/* ct KEY & mask != 0: ct state established,related; ct status dnat. */
+static int nat_match_ct(struct nftnl_rule *r, uint32_t key, uint32_t mask)
+{
 	uint32_t none = 0;
 	struct nftnl_expr *e = nat_expr_add(r, "ct");
 	int ret;
 
 	if (!e)
 		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	ret = nat_expr_and(r, &mask, sizeof(mask));
 	if (ret == 0)
 		ret = nat_expr_cmp(r, NFT_CMP_NEQ, &none, sizeof(none));
 	return ret;
+}
+
+static int nat_load_imm(struct nftnl_rule *r, uint32_t reg, const void *data,
+			uint32_t len)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "immediate");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+	return nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len) < 0 ? -ENOMEM : 0;
+}
+
+/* dnat ip to A:Q: the address in register 1, the port in register 2. */
+static int nat_action_dnat(struct nftnl_rule *r, const struct nat_rule *rule)
+{
+	uint32_t addr = htonl(rule->dnat_addr);
+	uint16_t port = htons(rule->dnat_port);
+	struct nftnl_expr *e;
+	int ret;
+
+	ret = nat_load_imm(r, NFT_REG_1, &addr, sizeof(addr));
+	if (ret == 0)
+		ret = nat_load_imm(r, NFT_REG_2, &port, sizeof(port));
+	if (ret < 0)
+		return ret;
+	e = nat_expr_add(r, "nat");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	return 0;
 }
 
 static int nat_action_verdict(struct nftnl_rule *r, uint32_t verdict)
@@ -371,9 +427,9 @@ static int nat_action_clamp_mss(struct nftnl_rule *r)
 	return 0;
 }
 
-static int nat_action(struct nftnl_rule *r, enum nat_action action)
+static int nat_action(struct nftnl_rule *r, const struct nat_rule *rule)
 {
-	switch (action) {
+	switch (rule->action) {
 	case NAT_ACCEPT:
 		return nat_action_verdict(r, NF_ACCEPT);
 	case NAT_DROP:
@@ -382,6 +438,8 @@ static int nat_action(struct nftnl_rule *r, enum nat_action action)
 		return nat_expr_add(r, "masq") ? 0 : -ENOMEM;
 	case NAT_CLAMP_MSS:
 		return nat_action_clamp_mss(r);
+	case NAT_DNAT:
+		return nat_action_dnat(r, rule);
 	}
 	return -EINVAL;
 }
@@ -389,9 +447,14 @@ static int nat_action(struct nftnl_rule *r, enum nat_action action)
 static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 			  const struct nat_rule *rule)
 {
+	bool ip4 = rule->match_saddr || rule->fib_local || rule->action == NAT_DNAT;
 	int ret;
 
-	ret = rule->match_saddr ? nat_match_saddr(r, &rule->saddr) : 0;
+	ret = ip4 ? nat_match_ip4(r) : 0;
+	if (ret == 0 && rule->match_saddr)
+		ret = nat_match_saddr(r, &rule->saddr);
+	if (ret == 0 && rule->fib_local)
+		ret = nat_match_fib_local(r);
 	if (ret == 0)
 		ret = nat_match_iface(r, rs, rule->iface);
 	if (ret == 0)
@@ -399,9 +462,12 @@ static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 	if (ret == 0 && rule->tcp_syn)
 		ret = nat_match_syn(r);
 	if (ret == 0 && rule->ct_established)
-		ret = nat_match_ct_established(r);
+		ret = nat_match_ct(r, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+				   NF_CT_STATE_BIT(IP_CT_RELATED));
+	if (ret == 0 && rule->ct_dnat)
+		ret = nat_match_ct(r, NFT_CT_STATUS, IPS_DST_NAT);
 	if (ret == 0)
-		ret = nat_action(r, rule->action);
+		ret = nat_action(r, rule);
 	return ret;
 }
 

@@ -21,9 +21,10 @@
  * under 1 KiB; libnftnl writes without bounds checks, so each message
  * starts only when this much room is left. */
 #define NAT_MSG_MAX 2048
-#define NAT_BATCH_BUF_SIZE 32768
-/* BEGIN, 3 table messages, 3 chains, NAT_MAX_RULES rules, END. */
-#define NAT_BATCH_MAX_MSGS 32
+/* A forward's DNAT rule is the largest, about 500 bytes. */
+#define NAT_BATCH_BUF_SIZE (NAT_MAX_RULES * 640 + 4 * NAT_MSG_MAX)
+/* 3 table messages, NAT_CHAIN_COUNT chains, NAT_MAX_RULES rules. */
+#define NAT_BATCH_MAX_MSGS (3 + NAT_CHAIN_COUNT + NAT_MAX_RULES)
 #define NAT_WHAT_SIZE 48
 
 enum nat_batch_mode {

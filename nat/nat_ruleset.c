@@ -11,10 +11,15 @@
 #define NAT_PORT_DHCP 67    /* RFC 2131 4.1: the server's port */
 #define NAT_PORT_MDNS 5353  /* RFC 6762 5 */
 
-/* NF_IP_PRI_NAT_SRC and NF_IP_PRI_FILTER, which nft calls srcnat and
- * filter. */
+/* NF_IP_PRI_NAT_SRC, NF_IP_PRI_NAT_DST and NF_IP_PRI_FILTER, which nft
+ * calls srcnat, dstnat and filter. */
 #define NAT_PRIO_SRCNAT 100
+#define NAT_PRIO_DSTNAT (-100)
 #define NAT_PRIO_FILTER 0
+/* The host's localhost, whose connections to a forward leave on the
+ * bridge (route_localnet) and need the gateway's address instead. */
+#define NAT_LOOPBACK_NET 0x7f000000u
+#define NAT_LOOPBACK_LEN 8
 
 static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_POSTROUTING] = {
@@ -30,6 +35,16 @@ static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_INPUT] = {
 		.name = "input", .type = NAT_TYPE_FILTER,
 		.hook = NF_INET_LOCAL_IN, .priority = NAT_PRIO_FILTER,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_PREROUTING] = {
+		.name = "prerouting", .type = NAT_TYPE_NAT,
+		.hook = NF_INET_PRE_ROUTING, .priority = NAT_PRIO_DSTNAT,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_OUTPUT] = {
+		.name = "output", .type = NAT_TYPE_NAT,
+		.hook = NF_INET_LOCAL_OUT, .priority = NAT_PRIO_DSTNAT,
 		.policy = NF_ACCEPT,
 	},
 };
@@ -88,6 +103,22 @@ int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
 	return 0;
 }
 
+static bool nat_forward_valid(const struct nat_forward *f)
+{
+	return (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) && f->port != 0 &&
+	       f->to_port != 0 && f->addr != 0;
+}
+
+int nat_ruleset_add_forward(struct nat_ruleset *rs, const struct nat_forward *f)
+{
+	if (!nat_forward_valid(f))
+		return -EINVAL;
+	if (rs->n_forwards >= NAT_MAX_FORWARDS)
+		return -ENOSPC;
+	rs->forwards[rs->n_forwards++] = *f;
+	return 0;
+}
+
 int nat_ruleset_check(const struct nat_ruleset *rs)
 {
 	size_t i;
@@ -98,6 +129,11 @@ int nat_ruleset_check(const struct nat_ruleset *rs)
 		return -EINVAL;
 	for (i = 0; i < rs->n_subnets; i++)
 		if (!nat_subnet_valid(&rs->subnets[i]))
+			return -EINVAL;
+	if (rs->n_forwards > NAT_MAX_FORWARDS)
+		return -EINVAL;
+	for (i = 0; i < rs->n_forwards; i++)
+		if (!nat_forward_valid(&rs->forwards[i]))
 			return -EINVAL;
 	return 0;
 }
@@ -112,7 +148,9 @@ const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain)
 bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain)
 {
 	if (chain == NAT_CHAIN_POSTROUTING)
-		return rs->masquerade;
+		return rs->masquerade || rs->n_forwards > 0;
+	if (chain == NAT_CHAIN_PREROUTING || chain == NAT_CHAIN_OUTPUT)
+		return rs->n_forwards > 0;
 	return (unsigned int)chain < NAT_CHAIN_COUNT;
 }
 
@@ -159,7 +197,55 @@ static int nat_rules_postrouting(const struct nat_ruleset *rs,
 	return 0;
 }
 
-static int nat_rules_forward(struct nat_rule_list *l)
+/* The answers of a forwarded flow must come back through the host to be
+ * un-NATed: a guest reaching a forward (hairpin) would get them straight
+ * from the other guest, and a guest cannot answer the host's 127.0.0.1. */
+static int nat_rules_forward_snat(const struct nat_ruleset *rs,
+				  struct nat_rule_list *l)
+{
+	struct nat_rule *r;
+	size_t i;
+
+	for (i = 0; i < rs->n_subnets; i++) {
+		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_OUT, NAT_MASQUERADE);
+		if (!r)
+			return -ENOSPC;
+		r->match_saddr = true;
+		r->saddr = rs->subnets[i];
+		r->ct_dnat = true;
+	}
+	r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_OUT, NAT_MASQUERADE);
+	if (!r)
+		return -ENOSPC;
+	r->match_saddr = true;
+	r->saddr = (struct nat_subnet){ NAT_LOOPBACK_NET, NAT_LOOPBACK_LEN };
+	return 0;
+}
+
+/* To every local address, from anywhere (prerouting) and from the host
+ * itself (output). */
+static int nat_rules_dnat(const struct nat_ruleset *rs, struct nat_rule_list *l,
+			  enum nat_chain chain)
+{
+	struct nat_rule *r;
+	size_t i;
+
+	for (i = 0; i < rs->n_forwards; i++) {
+		const struct nat_forward *f = &rs->forwards[i];
+
+		r = nat_rule_add(l, chain, NAT_IF_ANY, NAT_DNAT);
+		if (!r)
+			return -ENOSPC;
+		r->fib_local = true;
+		r->l4proto = f->proto;
+		r->dport = f->port;
+		r->dnat_addr = f->addr;
+		r->dnat_port = f->to_port;
+	}
+	return 0;
+}
+
+static int nat_rules_forward(const struct nat_ruleset *rs, struct nat_rule_list *l)
 {
 	static const enum nat_iface clamp_dirs[] = { NAT_IF_IN, NAT_IF_OUT };
 	struct nat_rule *r;
@@ -181,6 +267,13 @@ static int nat_rules_forward(struct nat_rule_list *l)
 	if (!r)
 		return -ENOSPC;
 	r->ct_established = true;
+	/* A port forward lets in what its DNAT rewrote. */
+	if (rs->n_forwards > 0) {
+		r = nat_rule_add(l, NAT_CHAIN_FORWARD, NAT_IF_OUT, NAT_ACCEPT);
+		if (!r)
+			return -ENOSPC;
+		r->ct_dnat = true;
+	}
 	/* New connections from outside to the guests: they sit behind NAT
 	 * as they would behind a home router. */
 	if (!nat_rule_add(l, NAT_CHAIN_FORWARD, NAT_IF_OUT, NAT_DROP))
@@ -230,7 +323,16 @@ int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
 		if (ret < 0)
 			return ret;
 	}
-	ret = nat_rules_forward(&l);
+	if (rs->n_forwards > 0) {
+		ret = nat_rules_forward_snat(rs, &l);
+		if (ret == 0)
+			ret = nat_rules_dnat(rs, &l, NAT_CHAIN_PREROUTING);
+		if (ret == 0)
+			ret = nat_rules_dnat(rs, &l, NAT_CHAIN_OUTPUT);
+		if (ret < 0)
+			return ret;
+	}
+	ret = nat_rules_forward(rs, &l);
 	if (ret < 0)
 		return ret;
 	ret = nat_rules_input(&l);

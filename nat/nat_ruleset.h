@@ -12,6 +12,16 @@
  *     oifname B drop
  *   input (filter, policy accept):
  *     iifname B udp dport 53|67|5353 accept, iifname B tcp dport 53 accept
+ * With port forwards (HOSTPORT P to guest address A, port Q), also:
+ *   prerouting (nat, dstnat) and output (nat, -100), one rule each per
+ *   forward:  fib daddr type local meta l4proto L th dport P dnat ip to A:Q
+ *   postrouting:  oifname B ip saddr S ct status dnat masquerade (hairpin:
+ *     a guest reaching another through the host must get the answers back
+ *     through the host), oifname B ip saddr 127.0.0.0/8 masquerade (the
+ *     host's own localhost:P; the guest cannot answer 127.0.0.1)
+ *   forward, before the drop:  oifname B ct status dnat accept
+ * Only DNAT on the way in: a guest sees the real address of a client from
+ * the uplink side.
  * An accept here does not override a drop in another table at the same
  * hook: every base chain of every table sees the packet. */
 #ifndef DEFNET_NAT_RULESET_H
@@ -26,12 +36,24 @@
 /* Two while renumbering: the old subnet's flows drain as the new one's
  * start. */
 #define NAT_MAX_SUBNETS 2
-/* Enough for every rule nat_ruleset_rules() makes (2 + 5 + 4). */
-#define NAT_MAX_RULES 16
+#define NAT_MAX_FORWARDS 64
+/* Enough for every rule nat_ruleset_rules() makes: masquerade per subnet,
+ * 5 forward, 4 input; per forward 2; hairpin per subnet, localhost and the
+ * accept of forwarded flows. */
+#define NAT_MAX_RULES (NAT_MAX_SUBNETS + 5 + 4 + 2 * NAT_MAX_FORWARDS + \
+		       NAT_MAX_SUBNETS + 2)
 
 struct nat_subnet {
 	uint32_t addr;  /* host order, host bits zero */
 	uint8_t len;    /* 1..32 */
+};
+
+/* HOSTPORT port of proto to addr:to_port. */
+struct nat_forward {
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;
+	uint32_t addr;      /* host order */
+	uint16_t to_port;
 };
 
 struct nat_ruleset {
@@ -39,12 +61,16 @@ struct nat_ruleset {
 	struct nat_subnet subnets[NAT_MAX_SUBNETS];
 	size_t n_subnets;
 	bool masquerade;  /* [NAT] Masquerade=no leaves a routed network */
+	struct nat_forward forwards[NAT_MAX_FORWARDS];
+	size_t n_forwards;
 };
 
 enum nat_chain {
 	NAT_CHAIN_POSTROUTING,
 	NAT_CHAIN_FORWARD,
 	NAT_CHAIN_INPUT,
+	NAT_CHAIN_PREROUTING,
+	NAT_CHAIN_OUTPUT,
 	NAT_CHAIN_COUNT
 };
 
@@ -76,7 +102,8 @@ enum nat_action {
 	NAT_MASQUERADE,
 	/* Rewrite the TCP MSS option to fit the route's MTU: VPN links have
 	 * small MTUs, and PMTU discovery often fails through them. */
-	NAT_CLAMP_MSS
+	NAT_CLAMP_MSS,
+	NAT_DNAT           /* to dnat_addr:dnat_port */
 };
 
 /* One rule: every match present must hold; then the action. */
@@ -89,7 +116,11 @@ struct nat_rule {
 	uint16_t dport;          /* needs l4proto; 0 = any */
 	bool tcp_syn;            /* tcp flags syn / syn,rst; needs TCP */
 	bool ct_established;     /* ct state established,related */
+	bool ct_dnat;            /* ct status dnat */
+	bool fib_local;          /* fib daddr type local (IPv4 only) */
 	enum nat_action action;
+	uint32_t dnat_addr;      /* NAT_DNAT, host order */
+	uint16_t dnat_port;
 };
 
 /* Sets up rs for bridge (NUL-terminated), no subnets yet. Returns 0, or
@@ -102,14 +133,18 @@ int nat_ruleset_init(struct nat_ruleset *rs, const char *bridge,
 int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
 			   uint8_t len);
 
+/* Adds a port forward. Returns 0, -EINVAL (protocol not TCP or UDP, a
+ * port 0, address 0) or -ENOSPC (already NAT_MAX_FORWARDS). */
+int nat_ruleset_add_forward(struct nat_ruleset *rs, const struct nat_forward *f);
+
 /* Checks a ruleset filled in by hand: bridge name, 1..NAT_MAX_SUBNETS
  * valid subnets. Returns 0 or -EINVAL. */
 int nat_ruleset_check(const struct nat_ruleset *rs);
 
 const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain);
 
-/* Whether the table has this chain: no nat chain without masquerade, so
- * that a routed network registers no NAT hook at all. */
+/* Whether the table has this chain: no nat chain without masquerade or
+ * forwards, so that a routed network registers no NAT hook at all. */
 bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain);
 
 /* Fills out[0..*n) with the rules, in order, chain by chain. Returns 0,

@@ -16,6 +16,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -32,7 +34,8 @@
 #define SEQ0 1000u
 #define SUBNET_A 0xac143000u  /* 172.20.48.0/20 */
 #define SUBNET_B 0x0a090000u  /* 10.9.0.0/24 */
-#define MAX_PARSED 64
+#define MAX_PARSED 256
+#define GUEST_A 0xac143005u   /* 172.20.48.5 */
 
 static uint16_t nft_type(uint16_t cmd)
 {
@@ -716,6 +719,142 @@ static void test_batch_bad_ruleset(void **state)
 	free(b);
 }
 
+/* --- port forwards ---------------------------------------------------- */
+
+static struct nat_ruleset ruleset_forwards(size_t n)
+{
+	struct nat_ruleset rs = ruleset(1, true);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct nat_forward f = {
+			.proto = i % 2 ? IPPROTO_UDP : IPPROTO_TCP, .port = (uint16_t)(2222 + i),
+			.addr = GUEST_A, .to_port = 22,
+		};
+
+		assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	}
+	return rs;
+}
+
+static void test_ruleset_forwards(void **state)
+{
+	struct nat_ruleset rs = ruleset(1, false);
+	struct nat_forward f = { .proto = IPPROTO_TCP, .port = 80, .addr = GUEST_A, .to_port = 8080 };
+
+	assert_false(nat_ruleset_has_chain(&rs, NAT_CHAIN_PREROUTING));
+	assert_false(nat_ruleset_has_chain(&rs, NAT_CHAIN_POSTROUTING));
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	/* Forwards need NAT chains even on a routed network. */
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_PREROUTING));
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_OUTPUT));
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_POSTROUTING));
+	f.proto = IPPROTO_ICMP;
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);
+	f.proto = IPPROTO_UDP;
+	f.addr = 0;
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);
+	f.addr = GUEST_A;
+	f.port = 0;
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);
+}
+
+/* fib daddr type local, tcp dport 2222, dnat ip to 172.20.48.5:22. */
+static void assert_dnat_rule(const struct nftnl_rule *r)
+{
+	uint8_t ip4 = NFPROTO_IPV4, tcp = IPPROTO_TCP;
+	uint32_t local = RTN_LOCAL, addr = htonl(GUEST_A);
+	uint16_t port = htons(2222), to = htons(22);
+	char names[256];
+	const struct nftnl_expr *e;
+
+	expr_names(r, names, sizeof(names));
+	assert_string_equal(names, "meta cmp fib cmp meta cmp payload cmp immediate immediate nat");
+	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &ip4, 1);
+	e = expr_at(r, 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT), NFT_FIB_RESULT_ADDRTYPE);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS), NFTA_FIB_F_DADDR);
+	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &local, 4);
+	assert_cmp(expr_at(r, 5), NFT_CMP_EQ, &tcp, 1);
+	assert_cmp(expr_at(r, 7), NFT_CMP_EQ, &port, 2);
+	assert_expr_data(expr_at(r, 8), NFTNL_EXPR_IMM_DATA, &addr, 4);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 8), NFTNL_EXPR_IMM_DREG), NFT_REG_1);
+	assert_expr_data(expr_at(r, 9), NFTNL_EXPR_IMM_DATA, &to, 2);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 9), NFTNL_EXPR_IMM_DREG), NFT_REG_2);
+	e = expr_at(r, 10);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE), NFT_NAT_DNAT);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FAMILY), NFPROTO_IPV4);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN), NFT_REG_1);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN), NFT_REG_2);
+}
+
+static void test_batch_dnat(void **state)
+{
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset_forwards(2);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	size_t n;
+
+	n = chain_rules(&p, "prerouting", r, 8);
+	assert_int_equal(n, 2);
+	assert_dnat_rule(r[0]);
+	free_rules(r, n);
+	n = chain_rules(&p, "output", r, 8);
+	assert_int_equal(n, 2);
+	assert_dnat_rule(r[0]);
+	free_rules(r, n);
+	free(b);
+}
+
+/* Hairpin and localhost masquerade; the forward chain lets DNATed flows
+ * in before its drop. */
+static void test_batch_forward_snat(void **state)
+{
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset_forwards(1);
+	struct parsed p;
+	struct nat_batch *b = build(&rs, NAT_BATCH_COMMIT, &p);
+	uint32_t dnat = IPS_DST_NAT, zero = 0, lo = htonl(0x7f000000u);
+	char names[256];
+	size_t n;
+
+	n = chain_rules(&p, "postrouting", r, 8);
+	assert_int_equal(n, 3);
+	expr_names(r[1], names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp ct bitwise cmp masq");
+	assert_iface(r[1], 5, NFT_META_OIFNAME, NFT_CMP_EQ);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[1], 7), NFTNL_EXPR_CT_KEY), NFT_CT_STATUS);
+	assert_expr_data(expr_at(r[1], 8), NFTNL_EXPR_BITWISE_MASK, &dnat, 4);
+	assert_cmp(expr_at(r[1], 9), NFT_CMP_NEQ, &zero, 4);
+	expr_names(r[2], names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp masq");
+	assert_cmp(expr_at(r[2], 4), NFT_CMP_EQ, &lo, 4);
+	free_rules(r, n);
+
+	n = chain_rules(&p, "forward", r, 8);
+	assert_int_equal(n, 6);
+	expr_names(r[4], names, sizeof(names));
+	assert_string_equal(names, "meta cmp ct bitwise cmp immediate");
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[4], 2), NFTNL_EXPR_CT_KEY), NFT_CT_STATUS);
+	assert_verdict(r[4], 5, NF_ACCEPT);
+	assert_verdict(r[5], 2, NF_DROP);
+	free_rules(r, n);
+	free(b);
+}
+
+/* The largest table fits the batch. */
+static void test_batch_max_forwards(void **state)
+{
+	struct nat_ruleset rs = ruleset_forwards(NAT_MAX_FORWARDS);
+	struct nat_batch *b = malloc(sizeof(*b));
+	struct nat_forward f = { .proto = IPPROTO_TCP, .port = 1, .addr = GUEST_A, .to_port = 1 };
+
+	assert_non_null(b);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -ENOSPC);
+	assert_int_equal(nat_batch_build_apply(b, &rs, SEQ0, NAT_BATCH_COMMIT), 0);
+	free(b);
+}
+
 /* --- the kernel's answers ------------------------------------------- */
 
 struct answers {
@@ -861,6 +1000,10 @@ int main(void)
 		cmocka_unit_test(test_batch_remove),
 		cmocka_unit_test(test_batch_describe),
 		cmocka_unit_test(test_batch_bad_ruleset),
+		cmocka_unit_test(test_ruleset_forwards),
+		cmocka_unit_test(test_batch_dnat),
+		cmocka_unit_test(test_batch_forward_snat),
+		cmocka_unit_test(test_batch_max_forwards),
 		cmocka_unit_test(test_result_all_acked),
 		cmocka_unit_test(test_result_rule_error),
 		cmocka_unit_test(test_result_batch_error),
