@@ -182,10 +182,12 @@ dn_assert_no_grep()
 # Returns 1 when the time is up.
 dn_wait()
 {
-	local secs=$1 i n
+	local secs=$1 i n end=$((SECONDS + $1))
 	shift
 	n=$((secs * 10))
-	for ((i = 0; i < n; i++)); do
+	# Bounded in polls and in time: a slow CMD (a query that times out)
+	# must not stretch the wait to polls times its own duration.
+	for ((i = 0; i < n && SECONDS < end; i++)); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
