@@ -14,6 +14,12 @@ sets giaddr, so every server answers it on port 67, RFC 2131 4.1). The
 server is pinned to CPU 0, perfdhcp to CPU 1. MACs come from a random
 list (-M): perfdhcp's sequential ones cluster.
 
+Cold runs (step "cold"): the server starts afresh and the measured clients
+are the first it sees, no warm-up, at --cold-rate new clients/s, once with
+perfdhcp's own MACs (-R: a base MAC plus an offset, clustered) and once
+with the random list; reported with the average DISCOVER->OFFER and
+REQUEST->ACK delays (perfdhcp's statistics).
+
 For each server and each rate of the sweep the server starts afresh (an
 empty lease database), takes a one-second warm-up at that rate with other
 MACs (not counted; it fills defnetd's probed-address set, which an idle
@@ -234,8 +240,10 @@ def parse_stats(out):
             for k in ("sent packets", "received packets", "drops"):
                 mm = re.search(k + r": (\d+)", m.group(1))
                 vals[k.split()[0]] = int(mm.group(1)) if mm else 0
-            mm = re.search(r"avg delay: ([\d.]+) ms", m.group(1))
-            vals["avg_ms"] = float(mm.group(1)) if mm else float("nan")
+        # The delays come after a blank line, in the same leg's block.
+        mm = re.search(r"Statistics for: " + leg + r"\*+\n(?:(?!\*\*\*).)*?avg delay: ([\d.]+) ms",
+                       out, re.S)
+        vals["avg_ms"] = float(mm.group(1)) if mm else float("nan")
         res[key] = vals
     return res
 

@@ -272,21 +272,21 @@ def srv_first_start(srv):
 
 def report(args, kinds, created, res, mem):
     def cell(v):
-        return f"{'n/a':>12}" if v is None or v < 0 else f"{v:12.1f}"
+        return f"{'n/a':>14}" if v is None or v < 0 else f"{v:14.1f}"
 
     def rng(k, key):
         v = [g[key] for g in res[k] if g[key] is not None and g[key] >= 0]
         return f"{min(v):.1f}-{max(v):.1f}" if v else "n/a"
 
-    print(f"{'':38}" + "".join(f"{k:>12}" for k in kinds))
+    print(f"{'':38}" + "".join(f"{k:>14}" for k in kinds))
     print(f"{'READY=1, bridge created (ms)':38}{cell(created)}")
     for key, label in (("ready", "READY=1"), ("offer", "first OFFER"),
                        ("dns", "first forwarded DNS answer")):
         vals = [med([g[key] for g in res[k]]) for k in kinds]
         print(f"{label + ' (ms, median)':38}" + "".join(cell(v) for v in vals))
-        print(f"{'  range of %d' % args.runs:38}" + "".join(f"{rng(k, key):>12}" for k in kinds))
+        print(f"{'  range of %d' % args.runs:38}" + "".join(f"{rng(k, key):>14}" for k in kinds))
     for key, label in (("VmRSS", "idle RSS (kB)"), ("RssAnon", "idle RssAnon (kB)")):
-        print(f"{label:38}" + "".join(f"{mem[k][key]:12d}" if k in mem else f"{'n/a':>12}"
+        print(f"{label:38}" + "".join(f"{mem[k][key]:14d}" if k in mem else f"{'n/a':>14}"
                                      for k in kinds))
     print("From exec, bridge present, empty lease database; n/a: not measured or no answer "
           "within 5 s (Kea serves no DNS).")
