@@ -14,6 +14,12 @@ sets giaddr, so every server answers it on port 67, RFC 2131 4.1). The
 server is pinned to CPU 0, perfdhcp to CPU 1. MACs come from a random
 list (-M): perfdhcp's sequential ones cluster.
 
+Cold runs (step "cold"): the server starts afresh and the measured clients
+are the first it sees, no warm-up, at --cold-rate new clients/s, once with
+perfdhcp's own MACs (-R: a base MAC plus an offset, clustered) and once
+with the random list; reported with the average DISCOVER->OFFER and
+REQUEST->ACK delays (perfdhcp's statistics).
+
 For each server and each rate of the sweep the server starts afresh (an
 empty lease database), takes a one-second warm-up at that rate with other
 MACs (not counted; it fills defnetd's probed-address set, which an idle
@@ -48,6 +54,7 @@ CLI = NS + "-cli"
 SERVER_IP = "10.77.0.1"
 CLIENT_IP = "10.77.0.2"
 POOL = ("10.77.1.0", "10.77.255.254")
+SEQ_CLIENTS = 1000000
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -206,8 +213,11 @@ Masquerade=no
 
 
 def perfdhcp(macs, rate, secs=None, num=None, timers=False):
+    """macs: a file of MACs (-M), or None for perfdhcp's own: a base MAC plus
+    an offset below SEQ_CLIENTS (-R), clustered in one range."""
     cmd = ["timeout", "120", "taskset", "-c", "1", "perfdhcp", "-4", "-W", "1000000",
-           "-M", macs, "-l", CLIENT_IP]
+           "-l", CLIENT_IP]
+    cmd += ["-M", macs] if macs else ["-R", str(SEQ_CLIENTS)]
     if rate:
         cmd += ["-r", str(rate)]
     if secs:
@@ -230,6 +240,10 @@ def parse_stats(out):
             for k in ("sent packets", "received packets", "drops"):
                 mm = re.search(k + r": (\d+)", m.group(1))
                 vals[k.split()[0]] = int(mm.group(1)) if mm else 0
+        # The delays come after a blank line, in the same leg's block.
+        mm = re.search(r"Statistics for: " + leg + r"\*+\n(?:(?!\*\*\*).)*?avg delay: ([\d.]+) ms",
+                       out, re.S)
+        vals["avg_ms"] = float(mm.group(1)) if mm else float("nan")
         res[key] = vals
     return res
 
@@ -254,14 +268,17 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 
 
-def sweep_step(kind, args, tmp, rate, fsync_delay_ms=0):
+def sweep_step(kind, args, tmp, rate, fsync_delay_ms=0, warm=True, macs="random"):
+    """warm: a second of other clients first (not counted); cold: the
+    measured clients are the first the fresh server sees."""
     s = Server(kind, tmp, args, fsync_delay_ms)
     pid = s.start()
     try:
-        perfdhcp(args.warm_macs, rate or args.flood_warmup_rate, secs=1)
-        time.sleep(0.5)
+        if warm:
+            perfdhcp(args.warm_macs, rate or args.flood_warmup_rate, secs=1)
+            time.sleep(0.5)
         c0 = proc_cpu_us(pid)
-        out = perfdhcp(args.macs, rate, secs=args.secs)
+        out = perfdhcp(args.macs if macs == "random" else None, rate, secs=args.secs)
         c1 = proc_cpu_us(pid)
     finally:
         s.stop()
@@ -272,7 +289,9 @@ def sweep_step(kind, args, tmp, rate, fsync_delay_ms=0):
     # perfdhcp starts exchanges for exactly secs seconds (-p), then waits
     # a second (-W) for the last answers.
     return {"rate": rate, "leases_s": acks / args.secs, "drop_pct": drops,
-            "cpu_us": (c1 - c0) / acks if acks else float("nan"), "acks": acks}
+            "cpu_us": (c1 - c0) / acks if acks else float("nan"), "acks": acks,
+            "do_ms": st["DO"].get("avg_ms", float("nan")),
+            "ra_ms": st["RA"].get("avg_ms", float("nan"))}
 
 
 def latency(kind, args, tmp, rate, secs):
@@ -357,7 +376,9 @@ def main():
                     help="new exchanges per second; 0: as fast as perfdhcp goes")
     ap.add_argument("--secs", type=int, default=4)
     ap.add_argument("--fsync-delay-ms", type=int, default=10)
-    ap.add_argument("--steps", default="sweep,latency,memory,slow",
+    ap.add_argument("--cold-rate", type=int, default=10000,
+                    help="new exchanges per second of the cold runs")
+    ap.add_argument("--steps", default="sweep,cold,latency,memory,slow",
                     help="which parts to run")
     ap.add_argument("--callgrind", action="store_true",
                     help="also count instructions per exchange (valgrind, slow)")
@@ -393,6 +414,10 @@ def main():
             for rate in rates if "sweep" in steps else []:
                 r["sweep"].append(sweep_step(kind, args, tmp, rate))
                 print(f"{kind} {rate or 'unlimited'}/s: {r['sweep'][-1]}", file=sys.stderr)
+            if "cold" in steps:
+                r["cold"] = [sweep_step(kind, args, tmp, args.cold_rate, warm=False, macs=m)
+                             for m in ("sequential", "random")]
+                print(f"{kind} cold: {r['cold']}", file=sys.stderr)
             if "latency" in steps:
                 r["lat10"] = latency(kind, args, tmp, 10, 5)
                 r["lat1000"] = latency(kind, args, tmp, 1000, 3)
@@ -431,6 +456,14 @@ def report(results, args, servers, rates):
         label = f"CPU us/lease at {rate or 'max'}"
         print(f"{label:26}" + "".join(f"{results[s]['sweep'][i]['cpu_us']:>{w}.0f}"
                                        for s in servers))
+    for i, m in enumerate(("sequential", "random") if "cold" in results[servers[0]] else ()):
+        label = f"cold {args.cold_rate}/s, {m[:3]} MACs"
+        cells = [f"{results[s]['cold'][i]['leases_s']:7.0f} {results[s]['cold'][i]['drop_pct']:5.1f}%"
+                 for s in servers]
+        print(f"{label:26}" + "".join(f"{c:>{w}}" for c in cells))
+        cells = [f"{results[s]['cold'][i]['do_ms']:.2f}/{results[s]['cold'][i]['ra_ms']:.2f}"
+                 for s in servers]
+        print(f"{'  DO/RA avg ms':26}" + "".join(f"{c:>{w}}" for c in cells))
     for key, label in (("lat10", "10/s"), ("lat1000", "1000/s")):
         if key not in results[servers[0]]:
             continue

@@ -24,6 +24,12 @@
 #define DHCP_IO_SEND 64                 /* datagrams per sendmmsg */
 #define DHCP_IO_PROBES 256
 #define DHCP_IO_PARK_LEN 576            /* RFC 2131 2: what every client sends within */
+/* Deferred DISCOVERs answered per turn, a turn every DHCP_IO_UNPARK_MS:
+ * a relay agent gets the replies to a whole probe wait's worth of
+ * DISCOVERs, which at once would overflow its socket (a 200 KB buffer
+ * holds about 250). */
+#define DHCP_IO_UNPARK_TURN 64
+#define DHCP_IO_UNPARK_MS 1
 #define DHCP_IO_RCVBUF (4 << 20)
 #define DHCP_IO_LOG_MS 10000
 #define DHCP_ARP_LEN 28
@@ -307,6 +313,8 @@ static void dhcp_io_arm(struct dhcp_io *io)
 
 	if (io->n_park && io->park[0].since + DHCP_IO_PARK_MS < at)
 		at = io->park[0].since + DHCP_IO_PARK_MS;
+	if (io->n_park && dhcp_server_probed(io->srv) && io->now_ms + DHCP_IO_UNPARK_MS < at)
+		at = io->now_ms + DHCP_IO_UNPARK_MS;
 	/* Only ever sooner: a steady stream of requests must not keep
 	 * putting the timer off. */
 	if (at >= io->timer_at && evtimer_pending(io->timer, NULL))
@@ -597,10 +605,13 @@ static void dhcp_io_on_pkt(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Deferred DISCOVERs again, as many as probes have freed addresses
- * (oldest first); the too old go. */
+ * (oldest first) and a turn allows; the too old go. */
 static void dhcp_io_unpark(struct dhcp_io *io)
 {
 	size_t i, kept = 0, budget = dhcp_server_probed(io->srv);
+
+	if (budget > DHCP_IO_UNPARK_TURN)
+		budget = DHCP_IO_UNPARK_TURN;
 
 	for (i = 0; i < io->n_park; i++) {
 		struct dhcp_io_parked *k = &io->park[i];

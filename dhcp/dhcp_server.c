@@ -89,6 +89,7 @@ struct dhcp_server {
 	uint8_t *st;                    /* per pool address */
 	struct dhcp_ring probing, ready, in_use;
 	uint32_t cursor;
+	uint32_t reserve_left;          /* DHCP_PROBE_RESERVE probes to start */
 	uint32_t scan_missed;
 	uint64_t scan_after;
 	uint64_t demand_window, demand_count, demand_rate;
@@ -530,13 +531,35 @@ static void dhcp_demand(struct dhcp_server *srv, uint64_t now)
 	}
 }
 
+/* Fresh addresses per second wanted now: last second's rate, or this
+ * second's so far, extrapolated (a burst from idle is seen within a
+ * refill, not after a second of deferred DISCOVERs). */
+static uint64_t dhcp_demand_now(const struct dhcp_server *srv)
+{
+	uint64_t elapsed = srv->tick_ms > srv->demand_window ? srv->tick_ms - srv->demand_window : 0;
+	uint64_t r = srv->demand_rate > srv->demand_count ? srv->demand_rate : srv->demand_count;
+	uint64_t est;
+
+	if (elapsed < DHCP_DEMAND_MIN_MS)
+		elapsed = DHCP_DEMAND_MIN_MS;
+	est = srv->demand_count * 1000 / elapsed;
+	return est > r ? est : r;
+}
+
 /* How many addresses to keep probed or in probing: what half a second of
- * the recent demand for fresh addresses takes (two probe waits), none
- * when idle, so an idle bridge sees no ARP from us. */
+ * the demand for fresh addresses takes (two probe waits), none when idle
+ * (beyond the reserve set once), so an idle bridge sees no ARP from us. */
 static uint32_t dhcp_probe_target(const struct dhcp_server *srv)
 {
-	uint64_t r = srv->demand_rate > srv->demand_count ? srv->demand_rate : srv->demand_count;
+	uint64_t r = dhcp_demand_now(srv);
 	uint64_t t = r ? r * 2 * DHCP_PROBE_WAIT_MS / 1000 + 8 : 0;
+
+	if (t < srv->reserve_left)
+		t = srv->reserve_left;
+	/* Half the pool at most: probing a small pool whole would leave no
+	 * fresh address to scan for (and the scan pauses) when one is freed. */
+	if (t > srv->pool_size / 2)
+		t = srv->pool_size / 2;
 
 	return t > DHCP_PROBE_MAX ? DHCP_PROBE_MAX : (uint32_t)t;
 }
@@ -585,6 +608,9 @@ static void dhcp_refill(struct dhcp_server *srv, uint64_t now)
 	while (srv->ready.len + srv->probing.len < target && dhcp_scan(srv, now, &ip))
 		if (!dhcp_probe_start(srv, ip, now))
 			break;
+	/* Set once: once started (or with no fresh address left to probe),
+	 * the reserve lives on as ordinary probed addresses. */
+	srv->reserve_left = 0;
 }
 
 static void dhcp_mark_in_use(struct dhcp_server *srv, uint32_t ip, const uint8_t mac[6],
@@ -642,6 +668,11 @@ static enum dhcp_choice dhcp_fresh(struct dhcp_server *srv, uint64_t now, uint32
 	uint8_t *st;
 	uint32_t cand;
 
+	/* After a pause the count starts a new second here, with the burst:
+	 * idle time before it would dilute its rate. */
+	dhcp_demand(srv, now);
+	if (!srv->demand_count)
+		srv->demand_window = now;
 	srv->demand_count++;
 	while ((s = dhcp_ring_front(&srv->ready))) {
 		cand = s->ip;
@@ -1522,6 +1553,8 @@ static int dhcp_set_pool(struct dhcp_server *srv, uint32_t first, uint32_t last)
 	srv->pool_last = last;
 	srv->pool_size = size;
 	srv->cursor = 0;
+	/* Half a small pool at most: the rest stays for the scan to find. */
+	srv->reserve_left = size / 2 < DHCP_PROBE_RESERVE ? size / 2 : DHCP_PROBE_RESERVE;
 	srv->scan_after = 0;
 	srv->scan_missed = 0;
 	srv->probing.len = srv->ready.len = srv->in_use.len = 0;

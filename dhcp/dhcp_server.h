@@ -14,9 +14,10 @@
  * and last the address of the least recently used expired lease. A live
  * lease, a reserved or a declined address is never handed to someone else.
  *
- * ARP probes run ahead of need: a few addresses are probed while idle,
- * more as the rate of new clients rises (up to DHCP_PROBE_MAX), so that at
- * a high rate a new client takes an address already probed. When none is
+ * ARP probes run ahead of need: DHCP_PROBE_RESERVE addresses once a pool
+ * is set, then more as the rate of new clients rises (up to
+ * DHCP_PROBE_MAX), so that at a high rate a new client takes an address
+ * already probed. When none is
  * ready, the DISCOVER is deferred (DHCP_OUTCOME_DEFER): the caller keeps
  * it and hands it in again once dhcp_server_tick() reports probes done.
  *
@@ -47,6 +48,16 @@
  * seen. The set is refilled only while new clients come: an idle bridge
  * sees no ARP from us. */
 #define DHCP_PROBE_TTL_MS (10 * 1000)
+/* Addresses probed as soon as a pool is set (at start, or after a
+ * renumbering), once, half the pool at most: the first guests after boot
+ * take one at once instead of waiting a probe, and a burst finds them
+ * while the probes it sets off are under way (a probe wait's worth at
+ * 10,000 new clients a second). Not renewed when they grow stale. */
+#define DHCP_PROBE_RESERVE 2048
+/* The demand for fresh addresses is extrapolated from at least this much
+ * of the current second: a burst ramps the probes up within a refill,
+ * before the reserve runs out; a lone client sets off a few. */
+#define DHCP_DEMAND_MIN_MS 20
 /* An address found in use is not probed again before this. */
 #define DHCP_IN_USE_HOLD_MS (10 * 60 * 1000)
 #define DHCP_IN_USE_MAX 256

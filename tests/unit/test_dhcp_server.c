@@ -846,16 +846,43 @@ static void test_probe_finds_static_host(void **state)
 	}
 }
 
+/* A DISCOVER from client n, answered at once (no probe to wait for). */
+static void discover_now(struct fixture *f, unsigned n)
+{
+	struct req q = { .type = DHCP_DISCOVER };
+	struct dhcp_msg m;
+
+	mac_n(q.mac, n);
+	build_req(&q, &m);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_OFFER);
+}
+
+/* After settle_s idle seconds, ten more send no ARP probe. */
+static void assert_quiet_when_idle(struct fixture *f, unsigned settle_s)
+{
+	size_t before;
+	unsigned i;
+
+	for (i = 0; i < settle_s; i++)
+		advance(f, 1000);
+	before = f->n_probes;
+	for (i = 0; i < 10; i++)
+		advance(f, 1000);
+	assert_int_equal(f->n_probes, before);
+}
+
 static void test_passive_arp_and_prefill(void **state)
 {
 	struct fixture *f = *state;
 	static const uint8_t static_mac[6] = { 0x52, 0x54, 0, 0x5e, 0x5e, 0x5f };
 	uint8_t mac[6];
 	unsigned i;
-	size_t before;
 
 	f->cfg.pool_last = 0x0a0000f0u;
 	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	/* The start-up reserve grows stale first: the prefill below is the
+	 * demand's. */
+	advance(f, DHCP_PROBE_WAIT_MS + DHCP_PROBE_TTL_MS);
 	/* An ARP from a host on an address nobody leased. */
 	dhcp_server_arp(f->srv, POOL_FIRST + 3, static_mac, f->now);
 	assert_int_equal(last_event(f, DHCP_EV_ADDR_IN_USE)->ip, POOL_FIRST + 3);
@@ -864,27 +891,36 @@ static void test_passive_arp_and_prefill(void **state)
 		assert_int_not_equal(dora(f, mac, NULL), POOL_FIRST + 3);
 	}
 	/* After that demand, probes run ahead of the next clients. */
-	before = f->n_probes;
 	advance(f, 20);
-	assert_true(f->n_probes > before);
 	advance(f, DHCP_PROBE_WAIT_MS);
-	before = f->n_probes;
-	mac_n(mac, 500);
-	{
-		struct req q = { .type = DHCP_DISCOVER };
-		struct dhcp_msg m;
-
-		memcpy(q.mac, mac, 6);
-		build_req(&q, &m);
-		/* Taken from the probed set: no wait. */
-		assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_OFFER);
-	}
+	assert_true(dhcp_server_probed(f->srv) > 0);
+	/* Taken from the probed set: no wait. */
+	discover_now(f, 500);
 	/* Idle for long: the demand and the probed set fade, no ARP. */
-	for (i = 0; i < 40; i++)
-		advance(f, 1000);
+	assert_quiet_when_idle(f, 40);
+}
+
+static void test_probe_reserve(void **state)
+{
+	struct fixture *f = *state;
+	size_t before;
+	unsigned i;
+
+	f->cfg.pool_last = 0x0a0000f0u;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	/* A new pool: half of its 231 addresses probed at once, unasked. */
+	advance(f, 0);
+	assert_int_equal(f->n_probes, 115);
+	advance(f, DHCP_PROBE_WAIT_MS);
+	/* The first guests need not wait for a probe. */
+	for (i = 0; i < 3; i++)
+		discover_now(f, 700 + i);
+	/* Once stale, the reserve is not probed again on an idle bridge. */
+	assert_quiet_when_idle(f, 20);
 	before = f->n_probes;
-	for (i = 0; i < 10; i++)
-		advance(f, 1000);
+	/* The same pool again (a reload): no new reserve. */
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	advance(f, 20);
 	assert_int_equal(f->n_probes, before);
 }
 
@@ -1180,6 +1216,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_finds_static_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passive_arp_and_prefill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_reserve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostname_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fqdn_option, setup, teardown),
 		cmocka_unit_test(test_hostname_label),
