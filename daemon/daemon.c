@@ -127,8 +127,10 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 		uplink_evaluate(d->uplink);
 	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
 		subnet_owner_check(&d->subnet);
-	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN))
+	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN)) {
+		nat_glue_heal(d);
 		daemon_check_firewall(d);
+	}
 }
 
 static void daemon_on_first_turn(evutil_socket_t fd, short what, void *arg)
@@ -230,6 +232,7 @@ int daemon_start(struct daemon *d)
 	int r;
 
 	d->started_ms = boot_clock_ms();
+	heal_budget_init(&d->nat_heal.budget, d->started_ms);
 	log_set_level(d->cfg.log_level);
 	if ((r = daemon_mkdir(d->state_dir)) < 0 || (r = daemon_mkdir(d->runtime_dir)) < 0)
 		return r;
@@ -323,6 +326,7 @@ void daemon_stop(struct daemon *d)
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
+	nat_glue_stop(d);
 	name_table_free(d->names);
 	d->names = NULL;
 	subnet_owner_stop(&d->subnet);

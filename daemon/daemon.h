@@ -14,6 +14,7 @@
 #include "config.h"
 #include "coexist.h"
 #include "control.h"
+#include "heal_budget.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
@@ -26,6 +27,15 @@ struct name_table;
 struct uplink;
 struct uplink_watch;
 
+/* The table inet defnet as last applied, to see when someone else removed
+ * or changed it (nat_glue.c). */
+struct nat_heal {
+	uint64_t fp;                /* nat_conn_fingerprint() after our batch */
+	bool fp_known;
+	struct heal_budget budget;
+	struct event *retry;        /* a repair put off by the budget */
+};
+
 struct daemon {
 	const char *config_path;
 	const char *state_dir;
@@ -37,6 +47,7 @@ struct daemon {
 	struct control *control;
 	struct nl nl;
 	struct nat_conn nat;  /* nftables, open for the daemon's life */
+	struct nat_heal nat_heal;
 
 	unsigned ifindex;
 	bool bridge_created;

@@ -165,23 +165,10 @@ static int coexist_dump(struct mnl_socket *sock, char *buf, uint16_t type, uint3
 			mnl_cb_t cb, void *data)
 {
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-	uint32_t portid = mnl_socket_get_portid(sock);
-	ssize_t n;
-	int r;
 
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(sock, buf, COEXIST_BUF_SIZE);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		errno = 0;
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (r == MNL_CB_STOP)
-			return 0;
-		if (r == MNL_CB_ERROR)
-			return errno ? -errno : -EPROTO;
-	}
+	return nat_dump_receive(sock, buf, COEXIST_BUF_SIZE, seq, cb, data);
 }
 
 /* /proc/net/ip_tables_names lists this namespace's legacy tables. */

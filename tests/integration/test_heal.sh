@@ -1,0 +1,70 @@
+#!/bin/bash
+# Self-healing: what other software breaks of defnet's own is put back.
+#   - `nft flush ruleset` in the host namespace: the table inet defnet is
+#     back within a second, a guest reaches the upstream, and the log says
+#     what was restored;
+#   - a flush loop (every 50 ms for 3 s) does not make defnetd spin (its
+#     CPU time stays small) or flood the log (repairs are rationed), and the
+#     table is back once the loop stops.
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
+DN_NEEDS=${DN_NEEDS:-"nft socat"}
+. "$(dirname "$0")/lib.sh"
+dn_find_binaries
+dn_topology
+dn_start_defnetd
+
+st="$DN_DIR/status.json"
+dn_status_json "$st"
+SUBNET=$(dn_json "$st" 'd["subnet"]')
+GW=$(dn_json "$st" 'd["gateway"]')
+dn_static_guest g1 "$SUBNET" "$GW" 10
+G1=$DN_GUEST_NS
+
+table_present() { dn_h nft list table inet defnet >/dev/null 2>&1; }
+log_count() { grep -c -- "$1" "$DN_LOG"; }
+# CPU time (user + system, clock ticks) of the daemon so far.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$DN_DAEMON_PID/stat"; }
+
+dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "the guest reaches the upstream"
+
+# ------------------------------------------------------- one flush
+dn_h nft flush ruleset || dn_fail "nft flush ruleset"
+dn_assert_wait 1 "flush: table inet defnet back within 1 s" table_present
+dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "flush: the guest reaches the upstream again"
+dn_assert_wait 2 "log: the removal and the repair" \
+	grep -q "table inet defnet was removed by another program" "$DN_LOG"
+dn_assert_grep "restored table inet defnet \\(chains postrouting, forward, input\\)" "$DN_LOG" \
+	"log: what was restored"
+
+# Someone else's rule in our table is a change too.
+dn_h nft add rule inet defnet forward drop || dn_fail "add a rule to inet defnet"
+dn_assert_wait 1 "a foreign rule in our table: repaired" \
+	grep -q "table inet defnet was changed by another program" "$DN_LOG"
+dn_assert_wait 1 "the foreign rule is gone" \
+	sh -c "! ip netns exec $DN_HOST nft list chain inet defnet forward | grep -qx '[[:space:]]*drop'"
+
+# Our own batches do not trigger a repair: nothing more after a quiet spell.
+restored=$(log_count "restored table inet defnet")
+sleep 1
+dn_assert_eq "$(log_count "restored table inet defnet")" "$restored" "no repair loop on our own batch"
+
+# ------------------------------------------------------- a flush loop
+before=$(cpu_ticks)
+restored=$(log_count "restored table inet defnet")
+dn_bg "$DN_HOST" "$DN_DIR/flush.out" sh -c \
+	'i=0; while [ $i -lt 60 ]; do nft flush ruleset; sleep 0.05; i=$((i + 1)); done'
+FLUSH_PID=$DN_BG_PID
+dn_wait 10 sh -c "! kill -0 $FLUSH_PID" || dn_fail "the flush loop did not end"
+after=$(cpu_ticks)
+spent=$((after - before))
+dn_say "defnetd spent $spent ticks during the flush loop; $(( $(log_count "restored table inet defnet") - restored )) repairs"
+dn_assert "flush loop: defnetd used under 1 s of CPU in 3 s ($spent ticks)" [ "$spent" -lt 100 ]
+dn_assert "flush loop: repairs are rationed" \
+	[ $(( $(log_count "restored table inet defnet") - restored )) -le 8 ]
+dn_assert_grep "something keeps removing table inet defnet" "$DN_LOG" "flush loop: said once"
+dn_assert "flush loop: not flooding the log" [ "$(log_count "something keeps removing")" -le 2 ]
+dn_assert_wait 4 "after the loop: the table is back" table_present
+dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "after the loop: the guest reaches the upstream"
+
+dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
+dn_done
