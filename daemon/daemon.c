@@ -122,6 +122,8 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 	struct daemon *d = ctx;
 
 	log_msg(LOG_LEVEL_DEBUG, "uplink watch: events 0x%x", events);
+	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_OVERRUN))
+		heal_bridge(d);
 	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_RULE |
 		      UPLINK_EV_OVERRUN))
 		uplink_evaluate(d->uplink);
@@ -232,7 +234,8 @@ int daemon_start(struct daemon *d)
 	int r;
 
 	d->started_ms = boot_clock_ms();
-	heal_budget_init(&d->nat_heal.budget, d->started_ms);
+	nat_glue_init(d);
+	heal_gate_init(&d->bridge_heal, d, "bridge", heal_bridge);
 	log_set_level(d->cfg.log_level);
 	if ((r = daemon_mkdir(d->state_dir)) < 0 || (r = daemon_mkdir(d->runtime_dir)) < 0)
 		return r;
@@ -327,6 +330,7 @@ void daemon_stop(struct daemon *d)
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	nat_glue_stop(d);
+	heal_gate_stop(&d->bridge_heal);
 	name_table_free(d->names);
 	d->names = NULL;
 	subnet_owner_stop(&d->subnet);

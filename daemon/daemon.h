@@ -14,7 +14,7 @@
 #include "config.h"
 #include "coexist.h"
 #include "control.h"
-#include "heal_budget.h"
+#include "heal.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
@@ -32,8 +32,7 @@ struct uplink_watch;
 struct nat_heal {
 	uint64_t fp;                /* nat_conn_fingerprint() after our batch */
 	bool fp_known;
-	struct heal_budget budget;
-	struct event *retry;        /* a repair put off by the budget */
+	struct heal_gate gate;
 };
 
 struct daemon {
@@ -48,6 +47,7 @@ struct daemon {
 	struct nl nl;
 	struct nat_conn nat;  /* nftables, open for the daemon's life */
 	struct nat_heal nat_heal;
+	struct heal_gate bridge_heal; /* the bridge deleted, made again */
 
 	unsigned ifindex;
 	bool bridge_created;

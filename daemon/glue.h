@@ -19,6 +19,7 @@ int nat_glue_apply(struct daemon *d);
  * (heal_budget.h); a repair the budget puts off runs when it allows. Our
  * own batches leave the table as remembered, so they never loop. */
 void nat_glue_heal(struct daemon *d);
+void nat_glue_init(struct daemon *d);
 void nat_glue_stop(struct daemon *d);
 
 /* dns_glue.c: the DNS server on the gateway. start returns 0 or -errno

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "boot_clock.h"
 #include "daemon.h"
 #include "glue.h"
 #include "log.h"
@@ -49,33 +48,10 @@ int nat_glue_apply(struct daemon *d)
 	return 0;
 }
 
-static void nat_glue_on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	nat_glue_heal(arg);
-}
-
-/* The budget is spent: try again when it allows, and say once per
- * interval that something is fighting us. */
-static void nat_glue_put_off(struct daemon *d, uint64_t wait_ms, uint64_t now)
-{
-	struct nat_heal *h = &d->nat_heal;
-	struct timeval tv = { .tv_sec = (time_t)(wait_ms / 1000),
-			      .tv_usec = (suseconds_t)(wait_ms % 1000) * 1000 };
-
-	if (heal_budget_should_warn(&h->budget, now))
-		log_warning("nftables: something keeps removing table inet defnet (%llu repairs "
-			    "so far); repairing at most once every %d s until it stops",
-			    (unsigned long long)h->budget.repairs, HEAL_REFILL_MS / 1000);
-	if (!h->retry)
-		h->retry = evtimer_new(d->base, nat_glue_on_retry, d);
-	if (!h->retry || evtimer_add(h->retry, &tv) < 0)
-		log_error("nftables: cannot schedule the repair of table inet defnet");
-}
-
 void nat_glue_heal(struct daemon *d)
 {
 	struct nat_heal *h = &d->nat_heal;
-	uint64_t fp, wait, now = boot_clock_ms();
+	uint64_t fp;
 	int r;
 
 	if (!d->nat.sock)
@@ -87,21 +63,21 @@ void nat_glue_heal(struct daemon *d)
 		log_warning("nftables: cannot read table inet defnet: %s", strerror(-r));
 		return;
 	}
-	wait = heal_budget_take(&h->budget, now);
-	if (wait) {
-		nat_glue_put_off(d, wait, now);
+	if (!heal_gate_allow(&h->gate))
 		return;
-	}
 	log_warning("nftables: table inet defnet was %s by another program; restoring it",
 		    r == -ENOENT ? "removed" : "changed");
 	if (nat_glue_apply(d) == 0)
 		log_info("nftables: restored table inet defnet (chains postrouting, forward, input) "
-			 "in one batch, repair %llu", (unsigned long long)h->budget.repairs);
+			 "in one batch, repair %llu", (unsigned long long)h->gate.budget.repairs);
+}
+
+void nat_glue_init(struct daemon *d)
+{
+	heal_gate_init(&d->nat_heal.gate, d, "table inet defnet", nat_glue_heal);
 }
 
 void nat_glue_stop(struct daemon *d)
 {
-	if (d->nat_heal.retry)
-		event_free(d->nat_heal.retry);
-	d->nat_heal.retry = NULL;
+	heal_gate_stop(&d->nat_heal.gate);
 }

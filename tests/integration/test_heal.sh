@@ -5,8 +5,12 @@
 #     what was restored;
 #   - a flush loop (every 50 ms for 3 s) does not make defnetd spin (its
 #     CPU time stays small) or flood the log (repairs are rationed), and the
-#     table is back once the loop stops.
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
+#     table is back once the loop stops;
+#   - the gateway address deleted from the bridge: back within a second;
+#   - the bridge deleted: back with the same MAC, up, with its address;
+#     a new guest leases and reaches the upstream, and the leases of
+#     before are kept.
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2317 # functions run by dn_wait
 DN_NEEDS=${DN_NEEDS:-"nft socat"}
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
@@ -26,6 +30,10 @@ log_count() { grep -c -- "$1" "$DN_LOG"; }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$DN_DAEMON_PID/stat"; }
 
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "the guest reaches the upstream"
+dn_guest vm1
+dn_assert "vm1 gets a lease" dn_dhcp_guest vm1 vm1
+VM1_IP=$(dn_lease_value vm1 new_ip_address)
+dn_assert_ne "$VM1_IP" "" "vm1's address"
 
 # ------------------------------------------------------- one flush
 dn_h nft flush ruleset || dn_fail "nft flush ruleset"
@@ -51,6 +59,7 @@ dn_assert_eq "$(log_count "restored table inet defnet")" "$restored" "no repair 
 # ------------------------------------------------------- a flush loop
 before=$(cpu_ticks)
 restored=$(log_count "restored table inet defnet")
+# shellcheck disable=SC2016 # expanded by the inner shell
 dn_bg "$DN_HOST" "$DN_DIR/flush.out" sh -c \
 	'i=0; while [ $i -lt 60 ]; do nft flush ruleset; sleep 0.05; i=$((i + 1)); done'
 FLUSH_PID=$DN_BG_PID
@@ -65,6 +74,31 @@ dn_assert_grep "something keeps removing table inet defnet" "$DN_LOG" "flush loo
 dn_assert "flush loop: not flooding the log" [ "$(log_count "something keeps removing")" -le 2 ]
 dn_assert_wait 4 "after the loop: the table is back" table_present
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "after the loop: the guest reaches the upstream"
+
+# ------------------------------------------------ the gateway address
+LEN=${SUBNET#*/}
+gw_present() { dn_h ip -4 -o addr show dev "$DN_BRIDGE" | grep -q "inet $GW/$LEN "; }
+dn_h ip addr del "$GW/$LEN" dev "$DN_BRIDGE" || dn_fail "delete the gateway address"
+dn_assert_wait 1 "gateway address deleted: back within 1 s" gw_present
+dn_assert_grep "the gateway address $GW/$LEN was missing from $DN_BRIDGE: restored" "$DN_LOG" \
+	"log: the gateway address restored"
+dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "address back: the guest reaches the upstream"
+
+# ------------------------------------------------------ the bridge
+MAC=$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")
+dn_h ip link del "$DN_BRIDGE" || dn_fail "delete the bridge"
+dn_assert_wait 2 "bridge deleted: back with its gateway address" gw_present
+dn_assert_eq "$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")" "$MAC" "the recreated bridge keeps its MAC"
+dn_assert "the recreated bridge is up" \
+	sh -c "ip -n $DN_HOST -o link show $DN_BRIDGE | grep -q '<.*UP.*>'"
+dn_assert_wait 2 "log: the bridge recreated" \
+	grep -q "bridge $DN_BRIDGE was deleted by another program: recreated" "$DN_LOG"
+dn_guest g2
+dn_assert "a new guest gets a lease on the recreated bridge" dn_dhcp_guest g2 g2
+dn_assert_eq "$(dn_echo_from "$DN_GUEST_NS")" "$DN_UP0_HOST" "the new guest reaches the upstream"
+dn_assert "vm1's lease is kept" sh -c "timeout 10 ip netns exec $DN_HOST $DEFNETCTL \
+	--socket $DN_RUNTIME/control leases | grep -q '$VM1_IP'"
+dn_assert_wait 2 "the nftables table is still there" table_present
 
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
 dn_done
