@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "machine_id.h"
 #include "name_table.h"
+#include "subnet.h"
 #include "notify.h"
 #include "uplink.h"
 
@@ -84,6 +86,29 @@ static int daemon_bring_up(struct daemon *d)
 	return r;
 }
 
+void daemon_announce_gateway(struct daemon *d)
+{
+	const struct subnet_owner *sn = &d->subnet;
+	uint32_t ips[ANNOUNCE_MAX_ADDRS] = { sn->gateway };
+	size_t n = 1;
+
+	if (sn->old_subnet.len)
+		ips[n++] = subnet_gateway(sn->old_subnet);
+	announce_gateway(d->announce, d->ifindex, d->mac, ips, n);
+}
+
+/* A guest that talked to an adopted bridge before holds its old MAC for
+ * the gateway: the first announcement goes out as soon as the bridge is
+ * up with its address. */
+static void daemon_start_announce(struct daemon *d)
+{
+	int r = announce_open(d->base, &d->announce);
+
+	if (r < 0)
+		log_warning("cannot open a packet socket for gratuitous ARP: %s", strerror(-r));
+	daemon_announce_gateway(d);
+}
+
 /* What follows from events ------------------------------------------------------ */
 
 /* The subnet owner moved the subnet or ended a drain: the table, DHCP, DNS
@@ -98,6 +123,7 @@ static void daemon_on_subnet_changed(void *ctx)
 	dhcp_glue_reload(d, NULL);
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
+	daemon_announce_gateway(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -259,6 +285,7 @@ int daemon_start(struct daemon *d)
 	    (r = dhcp_glue_start(d)) < 0 ||
 	    (r = daemon_open_control(d)) < 0)
 		return r;
+	daemon_start_announce(d);
 	mdns_glue_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
@@ -330,6 +357,8 @@ void daemon_stop(struct daemon *d)
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	nat_glue_stop(d);
+	announce_close(d->announce);
+	d->announce = NULL;
 	heal_gate_stop(&d->bridge_heal);
 	name_table_free(d->names);
 	d->names = NULL;

@@ -20,6 +20,7 @@
 #include "nl.h"
 #include "subnet_owner.h"
 
+struct announce;
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
@@ -62,11 +63,16 @@ struct daemon {
 	struct dns_service *dns;
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
+	struct announce *announce;  /* gratuitous ARP; NULL: no AF_PACKET socket */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or
  * -errno after logging what failed. */
 int daemon_start(struct daemon *d);
+
+/* Tells the guests the gateway's MAC (announce.h): its address, and the
+ * old one while a renumbering drains. */
+void daemon_announce_gateway(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

@@ -82,6 +82,7 @@ static void heal_recreate_bridge(struct daemon *d)
 	if (subnet_owner_restore(&d->subnet, d->ifindex) < 0)
 		return;
 	heal_restart_services(d);
+	daemon_announce_gateway(d);
 	log_warning("bridge %s was deleted by another program: recreated (ifindex %u, MAC %s) "
 		    "with its gateway address; DHCP, DNS and mDNS restarted on it, leases kept",
 		    d->cfg.bridge, d->ifindex, mac_format(d->mac, mac));
@@ -102,7 +103,8 @@ void heal_bridge(struct daemon *d)
 		return;
 	}
 	if (r == 0 && ifindex == d->ifindex) {
-		(void)subnet_owner_restore(&d->subnet, d->ifindex);
+		if (subnet_owner_restore(&d->subnet, d->ifindex) > 0)
+			daemon_announce_gateway(d);
 		return;
 	}
 	if (heal_gate_allow(&d->bridge_heal))

@@ -77,15 +77,23 @@ dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "after the loop: the guest r
 
 # ------------------------------------------------ the gateway address
 LEN=${SUBNET#*/}
+MAC=$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")
 gw_present() { dn_h ip -4 -o addr show dev "$DN_BRIDGE" | grep -q "inet $GW/$LEN "; }
+# gw_mac_in NS MAC: NS's neighbour entry for the gateway holds MAC.
+gw_mac_in() { ip -n "$1" neigh show "$GW" dev eth0 | grep -q "lladdr $2 "; }
+# A wrong entry for the gateway in the guest, older than the kernel's
+# locktime (1 s), as a guest keeps after talking to another MAC.
+dn_in "$G1" ip neigh replace "$GW" lladdr 02:00:5e:00:00:99 dev eth0 nud reachable ||
+	dn_fail "a wrong neighbour entry in g1"
+sleep 1.2
 dn_h ip addr del "$GW/$LEN" dev "$DN_BRIDGE" || dn_fail "delete the gateway address"
 dn_assert_wait 1 "gateway address deleted: back within 1 s" gw_present
+dn_assert_wait 1 "gratuitous ARP: g1 has the gateway's MAC again" gw_mac_in "$G1" "$MAC"
 dn_assert_grep "the gateway address $GW/$LEN was missing from $DN_BRIDGE: restored" "$DN_LOG" \
 	"log: the gateway address restored"
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "address back: the guest reaches the upstream"
 
 # ------------------------------------------------------ the bridge
-MAC=$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")
 dn_h ip link del "$DN_BRIDGE" || dn_fail "delete the bridge"
 dn_assert_wait 2 "bridge deleted: back with its gateway address" gw_present
 dn_assert_eq "$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")" "$MAC" "the recreated bridge keeps its MAC"
@@ -94,11 +102,23 @@ dn_assert "the recreated bridge is up" \
 dn_assert_wait 2 "log: the bridge recreated" \
 	grep -q "bridge $DN_BRIDGE was deleted by another program: recreated" "$DN_LOG"
 dn_guest g2
+G2=$DN_GUEST_NS
 dn_assert "a new guest gets a lease on the recreated bridge" dn_dhcp_guest g2 g2
-dn_assert_eq "$(dn_echo_from "$DN_GUEST_NS")" "$DN_UP0_HOST" "the new guest reaches the upstream"
+dn_assert_eq "$(dn_echo_from "$G2")" "$DN_UP0_HOST" "the new guest reaches the upstream"
 dn_assert "vm1's lease is kept" sh -c "timeout 10 ip netns exec $DN_HOST $DEFNETCTL \
 	--socket $DN_RUNTIME/control leases | grep -q '$VM1_IP'"
 dn_assert_wait 2 "the nftables table is still there" table_present
 
+dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
+
+# ------------------------------------------- an adopted bridge's new MAC
+# The bridge had another MAC while defnetd was away and g2 learnt it;
+# defnetd adopts the bridge, sets its MAC and announces it.
+dn_h ip link set "$DN_BRIDGE" address 02:00:5e:00:00:98 || dn_fail "set another MAC"
+dn_in "$G2" ip neigh replace "$GW" lladdr 02:00:5e:00:00:98 dev eth0 nud reachable ||
+	dn_fail "g2's entry for the other MAC"
+sleep 1.2
+dn_start_defnetd
+dn_assert_wait 1 "adopted bridge: g2 has the gateway's MAC at once" gw_mac_in "$G2" "$MAC"
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
 dn_done
