@@ -1,6 +1,7 @@
 /* defnetctl: ask a running defnetd over its control socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "control_proto.h"
 #include "defnet_config.h"
+#include "doctor_report.h"
 
 #define DEFAULT_SOCKET "/run/defnet/control"
 #define EXIT_USAGE 2
@@ -27,6 +29,7 @@ static const struct {
 	{ "reserve", 2, 3, "reserve MAC IP [NAME]" },
 	{ "unreserve", 1, 1, "unreserve MAC" },
 	{ "reload", 0, 0, "reload" },
+	{ "doctor", 0, 2, "doctor [GUEST] [--json]" },
 };
 
 static void usage(FILE *f)
@@ -141,11 +144,13 @@ static char *read_reply(int fd, size_t *lenp)
 	return buf;
 }
 
-/* Prints the body and returns the exit code the status line calls for. */
-static int show_reply(char *reply, size_t len)
+/* Prints the body and returns the exit code the status line calls for;
+ * for doctor, 1 also when it found something wrong. */
+static int show_reply(char *reply, size_t len, bool doctor)
 {
 	char *nl = memchr(reply, '\n', len);
 	const char *message;
+	size_t body;
 
 	if (!nl) {
 		fprintf(stderr, "defnetctl: defnetd closed the connection without a reply\n");
@@ -154,8 +159,11 @@ static int show_reply(char *reply, size_t len)
 	*nl = '\0';
 	switch (control_status_parse(reply, &message)) {
 	case 0:
-		fwrite(nl + 1, 1, len - (size_t)(nl + 1 - reply), stdout);
-		return fflush(stdout) == 0 ? 0 : EXIT_FAILURE;
+		body = len - (size_t)(nl + 1 - reply);
+		fwrite(nl + 1, 1, body, stdout);
+		if (fflush(stdout) != 0)
+			return EXIT_FAILURE;
+		return doctor && doctor_reply_ok(nl + 1, body) != 1 ? EXIT_FAILURE : 0;
 	case -EPROTO:
 		fprintf(stderr, "defnetctl: %s\n", message);
 		return EXIT_FAILURE;
@@ -212,7 +220,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (!reply)
 		return EXIT_FAILURE;
-	rc = show_reply(reply, len);
+	rc = show_reply(reply, len, strcmp(argv[optind], "doctor") == 0);
 	free(reply);
 	return rc;
 }
