@@ -21,6 +21,7 @@
 #include "subnet_owner.h"
 
 struct announce;
+struct doctor_trace;
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
@@ -64,6 +65,8 @@ struct daemon {
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 	struct announce *announce;  /* gratuitous ARP; NULL: no AF_PACKET socket */
+	struct doctor_trace *trace; /* `doctor GUEST --trace` running; NULL: none */
+	uint32_t trace_addr;        /* the guest it traces, in our table; 0: none */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or

@@ -17,6 +17,8 @@
 #define DEFAULT_SOCKET "/run/defnet/control"
 #define EXIT_USAGE 2
 #define REPLY_TIMEOUT_SEC 10
+/* doctor --trace answers after its SECONDS, 60 at most. */
+#define REPLY_TRACE_SEC 60
 #define REPLY_MAX (16u << 20)
 
 static const struct {
@@ -29,7 +31,7 @@ static const struct {
 	{ "reserve", 2, 3, "reserve MAC IP [NAME]" },
 	{ "unreserve", 1, 1, "unreserve MAC" },
 	{ "reload", 0, 0, "reload" },
-	{ "doctor", 0, 2, "doctor [GUEST] [--json]" },
+	{ "doctor", 0, 4, "doctor [GUEST] [--json] [--trace [SECONDS]]" },
 };
 
 static void usage(FILE *f)
@@ -63,10 +65,18 @@ static int check_command(int argc, char **argv)
 	return -EINVAL;
 }
 
-static int connect_daemon(const char *path)
+static bool has_word(int argc, char **argv, const char *word)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], word) == 0)
+			return true;
+	return false;
+}
+
+static int connect_daemon(const char *path, time_t timeout)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { REPLY_TIMEOUT_SEC, 0 };
+	struct timeval tv = { timeout, 0 };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -208,7 +218,8 @@ int main(int argc, char **argv)
 			"or control characters\n");
 		return EXIT_USAGE;
 	}
-	fd = connect_daemon(path);
+	fd = connect_daemon(path, REPLY_TIMEOUT_SEC + (has_word(argc - optind, argv + optind,
+								 "--trace") ? REPLY_TRACE_SEC : 0));
 	if (fd < 0)
 		return EXIT_FAILURE;
 	if (write_all(fd, request, (size_t)n) < 0) {

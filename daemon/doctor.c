@@ -5,6 +5,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "dns_service.h"
 #include "doctor.h"
 #include "doctor_dns.h"
+#include "doctor_trace.h"
 #include "doctor_report.h"
 #include "lease_record.h"
 #include "mdns_resolved.h"
@@ -365,48 +367,111 @@ static void doctor_guest(struct daemon *d, const char *guest, struct doctor_repo
 
 /* ------------------------------------------------------------ the command */
 
-static int doctor_args(const struct control_request *req, const char **guest, bool *json,
+struct doctor_args {
+	const char *guest;       /* NULL: none */
+	bool json;
+	unsigned trace;          /* seconds; 0: no trace */
+};
+
+/* --trace takes an optional number of seconds right after it. */
+static int doctor_trace_arg(const struct control_request *req, size_t *i, unsigned *secs)
+{
+	char *end;
+	unsigned long v;
+
+	*secs = DOCTOR_TRACE_DEFAULT_SEC;
+	if (*i + 1 >= req->argc || req->argv[*i + 1][0] < '0' || req->argv[*i + 1][0] > '9')
+		return 0;
+	v = strtoul(req->argv[++*i], &end, 10);
+	if (*end || v == 0 || v > DOCTOR_TRACE_MAX_SEC)
+		return -EINVAL;
+	*secs = (unsigned)v;
+	return 0;
+}
+
+static int doctor_args(const struct control_request *req, struct doctor_args *a,
 		       char *err, size_t errlen)
 {
-	*guest = NULL;
-	*json = false;
+	*a = (struct doctor_args){ 0 };
 	for (size_t i = 1; i < req->argc; i++) {
-		if (strcmp(req->argv[i], "--json") == 0) {
-			*json = true;
-		} else if (req->argv[i][0] != '-' && !*guest) {
-			*guest = req->argv[i];
-		} else {
-			snprintf(err, errlen, "usage: doctor [GUEST] [--json]");
-			return -EINVAL;
-		}
+		const char *w = req->argv[i];
+
+		if (strcmp(w, "--json") == 0)
+			a->json = true;
+		else if (strcmp(w, "--trace") == 0 && doctor_trace_arg(req, &i, &a->trace) == 0)
+			continue;
+		else if (w[0] != '-' && !a->guest)
+			a->guest = w;
+		else
+			goto usage;
 	}
+	if (a->trace && !a->guest)
+		goto usage;
 	return 0;
+usage:
+	snprintf(err, errlen, "usage: doctor [GUEST] [--json] [--trace [SECONDS]] "
+		 "(SECONDS 1-%d; --trace needs GUEST)", DOCTOR_TRACE_MAX_SEC);
+	return -EINVAL;
+}
+
+void doctor_collect(struct daemon *d, const char *guest, struct doctor_report *r)
+{
+	doctor_bridge(d, r);
+	doctor_forwarding(r);
+	doctor_nat(d, r);
+	doctor_uplink(d, r);
+	doctor_firewall(d, r);
+	doctor_nm(d, r);
+	doctor_dns(d, r);
+	doctor_mdns(d, r);
+	if (guest)
+		doctor_guest(d, guest, r);
+}
+
+void doctor_render(const struct doctor_report *r, bool json, FILE *out)
+{
+	if (json)
+		doctor_report_json(r, out);
+	else
+		doctor_report_text(r, out);
+}
+
+/* The guest's address: its lease's, or the one given. */
+static int doctor_guest_addr(struct daemon *d, const char *guest, uint32_t *addr,
+			     char *err, size_t errlen)
+{
+	const struct lease *l = dhcp_glue_find_lease(d, guest);
+
+	if (l) {
+		*addr = l->ip;
+		return 0;
+	}
+	if (ip4_parse(guest, strlen(guest), addr) == 0)
+		return 0;
+	snprintf(err, errlen, "%s has no lease: give its address to trace it", guest);
+	return -ENOENT;
 }
 
 int doctor_cmd(struct daemon *d, const struct control_request *req, FILE *out,
 	       char *err, size_t errlen)
 {
-	struct doctor_report r;
-	const char *guest;
-	bool json;
-	int e = doctor_args(req, &guest, &json, err, errlen);
+	struct doctor_report *r;
+	struct doctor_args a;
+	uint32_t addr;
+	int e = doctor_args(req, &a, err, errlen);
 
 	if (e < 0)
 		return e;
-	doctor_report_init(&r);
-	doctor_bridge(d, &r);
-	doctor_forwarding(&r);
-	doctor_nat(d, &r);
-	doctor_uplink(d, &r);
-	doctor_firewall(d, &r);
-	doctor_nm(d, &r);
-	doctor_dns(d, &r);
-	doctor_mdns(d, &r);
-	if (guest)
-		doctor_guest(d, guest, &r);
-	if (json)
-		doctor_report_json(&r, out);
-	else
-		doctor_report_text(&r, out);
+	if (a.trace) {
+		e = doctor_guest_addr(d, a.guest, &addr, err, errlen);
+		return e < 0 ? e : doctor_trace_start(d, a.guest, addr, a.trace, a.json, err, errlen);
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	doctor_report_init(r);
+	doctor_collect(d, a.guest, r);
+	doctor_render(r, a.json, out);
+	free(r);
 	return 0;
 }

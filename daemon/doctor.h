@@ -9,6 +9,7 @@
 #ifndef DEFNET_DOCTOR_H
 #define DEFNET_DOCTOR_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "control_proto.h"
@@ -18,8 +19,15 @@
 #define DOCTOR_IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
 struct daemon;
+struct doctor_report;
 
-/* The control command, with daemon_command()'s conventions. */
+/* Runs every check, and with guest (NULL: none) the guest's. */
+void doctor_collect(struct daemon *d, const char *guest, struct doctor_report *r);
+/* The report as text or JSON. */
+void doctor_render(const struct doctor_report *r, bool json, FILE *out);
+
+/* The control command, with daemon_command()'s conventions:
+ * doctor [GUEST] [--json] [--trace [SECONDS]]. */
 int doctor_cmd(struct daemon *d, const struct control_request *req, FILE *out,
 	       char *err, size_t errlen);
 

@@ -25,6 +25,7 @@ int nat_glue_apply(struct daemon *d)
 	int r;
 
 	r = nat_ruleset_init(&rs, d->cfg.bridge, d->cfg.masquerade);
+	rs.trace_addr = d->trace_addr;
 	if (r == 0)
 		r = nat_ruleset_add_subnet(&rs, sn->subnet.addr, sn->subnet.len);
 	if (r == 0 && sn->old_subnet.len)

@@ -23,6 +23,7 @@
 /* Header offsets: RFC 791 3.1 (source address), RFC 768 and RFC 9293 3.1
  * (destination port, the same place in UDP and TCP; the flags byte). */
 #define NAT_IP4_SADDR_OFF 12
+#define NAT_IP4_DADDR_OFF 16
 #define NAT_L4_DPORT_OFF 2
 #define NAT_TCP_FLAGS_OFF 13
 /* RFC 9293 3.2: the MSS option (kind 2, length 4) holds its value in its
@@ -255,9 +256,9 @@ static int nat_match_iface(struct nftnl_rule *r, const struct nat_ruleset *rs,
 	return -EINVAL;
 }
 
-/* ip saddr S: the inet family carries IPv6 too, so the rule first checks
- * that the packet is IPv4. */
-static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
+/* ip saddr S (or daddr, by offset): the inet family carries IPv6 too, so
+ * the rule first checks that the packet is IPv4. */
+static int nat_match_addr(struct nftnl_rule *r, const struct nat_subnet *s, uint32_t offset)
 {
 	uint8_t proto = NFPROTO_IPV4;
 	uint32_t addr = htonl(s->addr);
@@ -268,8 +269,7 @@ static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
 	if (ret == 0)
 		ret = nat_expr_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
 	if (ret == 0)
-		ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
-				       NAT_IP4_SADDR_OFF, sizeof(addr));
+		ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, sizeof(addr));
 	if (ret == 0 && s->len < 32)
 		ret = nat_expr_and(r, &mask, sizeof(mask));
 	if (ret == 0)
@@ -371,6 +371,24 @@ static int nat_action_clamp_mss(struct nftnl_rule *r)
 	return 0;
 }
 
+/* meta nftrace set 1: the value through register 1, as nft does. */
+static int nat_action_trace(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "immediate");
+	uint8_t one = 1;
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
+	e = nat_expr_add(r, "meta");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
 static int nat_action(struct nftnl_rule *r, enum nat_action action)
 {
 	switch (action) {
@@ -382,6 +400,8 @@ static int nat_action(struct nftnl_rule *r, enum nat_action action)
 		return nat_expr_add(r, "masq") ? 0 : -ENOMEM;
 	case NAT_CLAMP_MSS:
 		return nat_action_clamp_mss(r);
+	case NAT_TRACE:
+		return nat_action_trace(r);
 	}
 	return -EINVAL;
 }
@@ -391,7 +411,9 @@ static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 {
 	int ret;
 
-	ret = rule->match_saddr ? nat_match_saddr(r, &rule->saddr) : 0;
+	ret = rule->match_saddr ? nat_match_addr(r, &rule->saddr, NAT_IP4_SADDR_OFF) : 0;
+	if (ret == 0 && rule->match_daddr)
+		ret = nat_match_addr(r, &rule->daddr, NAT_IP4_DADDR_OFF);
 	if (ret == 0)
 		ret = nat_match_iface(r, rs, rule->iface);
 	if (ret == 0)

@@ -15,6 +15,9 @@
  * filter. */
 #define NAT_PRIO_SRCNAT 100
 #define NAT_PRIO_FILTER 0
+/* Before NF_IP_PRI_RAW (-300) and conntrack (-200): the trace flag is set
+ * before any other table's prerouting chain sees the packet. */
+#define NAT_PRIO_TRACE (-350)
 
 static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_POSTROUTING] = {
@@ -30,6 +33,11 @@ static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_INPUT] = {
 		.name = "input", .type = NAT_TYPE_FILTER,
 		.hook = NF_INET_LOCAL_IN, .priority = NAT_PRIO_FILTER,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_TRACE] = {
+		.name = "trace", .type = NAT_TYPE_FILTER,
+		.hook = NF_INET_PRE_ROUTING, .priority = NAT_PRIO_TRACE,
 		.policy = NF_ACCEPT,
 	},
 };
@@ -113,6 +121,8 @@ bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain)
 {
 	if (chain == NAT_CHAIN_POSTROUTING)
 		return rs->masquerade;
+	if (chain == NAT_CHAIN_TRACE)
+		return rs->trace_addr != 0;
 	return (unsigned int)chain < NAT_CHAIN_COUNT;
 }
 
@@ -215,6 +225,22 @@ static int nat_rules_input(struct nat_rule_list *l)
 	return 0;
 }
 
+/* Both directions of the guest's traffic, marked for tracing. */
+static int nat_rules_trace(const struct nat_ruleset *rs, struct nat_rule_list *l)
+{
+	const struct nat_subnet g = { .addr = rs->trace_addr, .len = 32 };
+	struct nat_rule *from = nat_rule_add(l, NAT_CHAIN_TRACE, NAT_IF_ANY, NAT_TRACE);
+	struct nat_rule *to = nat_rule_add(l, NAT_CHAIN_TRACE, NAT_IF_ANY, NAT_TRACE);
+
+	if (!from || !to)
+		return -ENOSPC;
+	from->match_saddr = true;
+	from->saddr = g;
+	to->match_daddr = true;
+	to->daddr = g;
+	return 0;
+}
+
 int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
 		      size_t max, size_t *n)
 {
@@ -234,6 +260,8 @@ int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
 	if (ret < 0)
 		return ret;
 	ret = nat_rules_input(&l);
+	if (ret == 0 && rs->trace_addr)
+		ret = nat_rules_trace(rs, &l);
 	if (ret < 0)
 		return ret;
 	*n = l.n;

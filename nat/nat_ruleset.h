@@ -12,6 +12,9 @@
  *     oifname B drop
  *   input (filter, policy accept):
  *     iifname B udp dport 53|67|5353 accept, iifname B tcp dport 53 accept
+ *   trace (filter, prerouting, priority -350, before raw and conntrack),
+ *   only while `defnetctl doctor GUEST --trace` runs, for guest address G:
+ *     ip saddr G meta nftrace set 1, ip daddr G meta nftrace set 1
  * An accept here does not override a drop in another table at the same
  * hook: every base chain of every table sees the packet. */
 #ifndef DEFNET_NAT_RULESET_H
@@ -26,7 +29,7 @@
 /* Two while renumbering: the old subnet's flows drain as the new one's
  * start. */
 #define NAT_MAX_SUBNETS 2
-/* Enough for every rule nat_ruleset_rules() makes (2 + 5 + 4). */
+/* Enough for every rule nat_ruleset_rules() makes (2 + 5 + 4 + 2). */
 #define NAT_MAX_RULES 16
 
 struct nat_subnet {
@@ -39,12 +42,14 @@ struct nat_ruleset {
 	struct nat_subnet subnets[NAT_MAX_SUBNETS];
 	size_t n_subnets;
 	bool masquerade;  /* [NAT] Masquerade=no leaves a routed network */
+	uint32_t trace_addr;  /* host order: a guest whose packets are traced; 0: none */
 };
 
 enum nat_chain {
 	NAT_CHAIN_POSTROUTING,
 	NAT_CHAIN_FORWARD,
 	NAT_CHAIN_INPUT,
+	NAT_CHAIN_TRACE,
 	NAT_CHAIN_COUNT
 };
 
@@ -76,7 +81,10 @@ enum nat_action {
 	NAT_MASQUERADE,
 	/* Rewrite the TCP MSS option to fit the route's MTU: VPN links have
 	 * small MTUs, and PMTU discovery often fails through them. */
-	NAT_CLAMP_MSS
+	NAT_CLAMP_MSS,
+	/* meta nftrace set 1: the kernel reports every chain and rule the
+	 * packet meets, in every table (NFNLGRP_NFTRACE). */
+	NAT_TRACE
 };
 
 /* One rule: every match present must hold; then the action. */
@@ -85,6 +93,8 @@ struct nat_rule {
 	enum nat_iface iface;
 	bool match_saddr;        /* IPv4 source inside saddr */
 	struct nat_subnet saddr;
+	bool match_daddr;        /* IPv4 destination inside daddr */
+	struct nat_subnet daddr;
 	uint8_t l4proto;         /* IPPROTO_TCP/UDP, 0 = any */
 	uint16_t dport;          /* needs l4proto; 0 = any */
 	bool tcp_syn;            /* tcp flags syn / syn,rst; needs TCP */
@@ -109,7 +119,8 @@ int nat_ruleset_check(const struct nat_ruleset *rs);
 const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain);
 
 /* Whether the table has this chain: no nat chain without masquerade, so
- * that a routed network registers no NAT hook at all. */
+ * that a routed network registers no NAT hook at all; the trace chain only
+ * while a trace runs. */
 bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain);
 
 /* Fills out[0..*n) with the rules, in order, chain by chain. Returns 0,

@@ -4,6 +4,9 @@
 # drops `iifname defnet0`, an iptables-nft FORWARD drop policy, forwarding
 # switched off, the upstream DNS server stopped. `doctor vm1` shows its
 # lease and neighbour entry; an unknown guest is a problem; the JSON parses.
+# `doctor vm1 --trace 3` names the foreign table, chain and rule handle that
+# drop vm1's connection attempts, and the trace chain leaves table inet
+# defnet afterwards, also when the client hangs up in the middle.
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2317 # functions run by dn_assert
 DN_NEEDS=${DN_NEEDS:-"dnsmasq socat dig nft iptables-nft dhclient"}
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +72,35 @@ dn_h nft -f - <<-NFT || dn_fail "a foreign table"
 	}
 NFT
 doctor_fails "foreign inet table" "inet hostile forward drops forwarded traffic from $DN_BRIDGE"
+
+# ------------------------------------------------------------ --trace
+VM1_NS=$(dn_guest_ns vm1)
+trace_chain() { dn_h nft list chain inet defnet trace >/dev/null 2>&1; }
+# A connection attempt from vm1 to the upstream, which the table drops.
+vm1_tries() { dn_in "$VM1_NS" timeout 2 socat -T1 - \
+	"TCP4:$DN_INTERNET:$DN_ECHO_PORT,connect-timeout=0.5" </dev/null >/dev/null 2>&1; }
+dn_bg "$DN_HOST" "$DN_DIR/trace.out" timeout 30 "$DEFNETCTL" --socket "$DN_RUNTIME/control" \
+	doctor vm1 --trace 3
+TRACE_PID=$DN_BG_PID
+dn_assert_wait 2 "trace: the trace chain is in table inet defnet" trace_chain
+for i in 1 2; do vm1_tries; done
+rc=0
+wait "$TRACE_PID" || rc=$?
+dn_assert_eq "$rc" 1 "trace: doctor exits 1"
+dn_assert_grep "^FAIL trace: [0-9]+ packets? dropped by inet hostile forward rule handle [0-9]+: " \
+	"$DN_DIR/trace.out" "trace: names the table, chain and rule handle that drop vm1's packets"
+dn_assert_grep "^     fix: nft delete rule inet hostile forward handle [0-9]+" "$DN_DIR/trace.out" \
+	"trace: with the command that removes the rule"
+dn_assert_not "trace: the trace chain is gone afterwards" trace_chain
+dn_bg "$DN_HOST" "$DN_DIR/trace2.out" timeout 30 "$DEFNETCTL" --socket "$DN_RUNTIME/control" \
+	doctor vm1 --trace 30
+TRACE_PID=$DN_BG_PID
+dn_assert_wait 2 "trace 2: the trace chain is in" trace_chain
+dn_kill "$TRACE_PID"
+dn_assert_wait 2 "trace 2: the client gone, the trace chain is gone" sh -c \
+	"! ip netns exec $DN_HOST nft list chain inet defnet trace >/dev/null 2>&1"
+dn_assert_eq "$(doctor_rc vm1 --trace 0)" 1 "trace: 0 s is refused"
+
 dn_h nft delete table inet hostile || dn_fail "delete the foreign table"
 dn_assert_eq "$(doctor_rc)" 0 "foreign table gone: doctor exits 0"
 
