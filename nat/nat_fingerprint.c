@@ -159,7 +159,7 @@ int nat_conn_fingerprint(struct nat_conn *c, uint64_t *fp)
 
 	if (!c->sock)
 		return -EINVAL;
-	buf = malloc(NAT_FP_BUF_SIZE);
+	buf = calloc(1, NAT_FP_BUF_SIZE);  /* attribute padding goes out as zeros */
 	if (!buf)
 		return -ENOMEM;
 	r = nat_fp_request(c, buf, NFT_MSG_GETTABLE, nat_fp_table_cb, &f);
