@@ -7,7 +7,6 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include <libmnl/libmnl.h>
-#include <libnftnl/trace.h>
 
 #include "control.h"
 #include "daemon.h"
@@ -15,6 +14,7 @@
 #include "doctor_trace.h"
 #include "glue.h"
 #include "log.h"
+#include "nat_trace.h"
 #include "trace_path.h"
 
 #define DOCTOR_TRACE_BUF 16384
@@ -30,52 +30,6 @@ struct doctor_trace {
 	struct trace_path path;
 };
 
-static void doctor_trace_step(struct doctor_trace *t, const struct nftnl_trace *nt)
-{
-	struct trace_step s = { 0 };
-	const char *table = nftnl_trace_get_str(nt, NFTNL_TRACE_TABLE);
-	const char *chain = nftnl_trace_get_str(nt, NFTNL_TRACE_CHAIN);
-
-	if (!table || !chain)
-		return;
-	s.id = nftnl_trace_get_u32(nt, NFTNL_TRACE_ID);
-	s.family = (uint8_t)nftnl_trace_get_u32(nt, NFTNL_TRACE_FAMILY);
-	snprintf(s.table, sizeof(s.table), "%s", table);
-	snprintf(s.chain, sizeof(s.chain), "%s", chain);
-	s.type = nftnl_trace_get_u32(nt, NFTNL_TRACE_TYPE);
-	/* A rule event without a rule (the kernel's note that a chain was
-	 * entered) says nothing the next step does not. */
-	if (s.type == NFT_TRACETYPE_RULE && !nftnl_trace_is_set(nt, NFTNL_TRACE_RULE_HANDLE))
-		return;
-	if (s.type == NFT_TRACETYPE_RULE)
-		s.handle = nftnl_trace_get_u64(nt, NFTNL_TRACE_RULE_HANDLE);
-	/* A policy's verdict comes as NFTA_TRACE_POLICY, a rule's as
-	 * NFTA_TRACE_VERDICT. */
-	if (s.type == NFT_TRACETYPE_POLICY && nftnl_trace_is_set(nt, NFTNL_TRACE_POLICY)) {
-		s.has_verdict = true;
-		s.verdict = (int32_t)nftnl_trace_get_u32(nt, NFTNL_TRACE_POLICY);
-	} else if (nftnl_trace_is_set(nt, NFTNL_TRACE_VERDICT)) {
-		s.has_verdict = true;
-		s.verdict = (int32_t)nftnl_trace_get_u32(nt, NFTNL_TRACE_VERDICT);
-	}
-	trace_path_add(&t->path, &s);
-}
-
-static int doctor_trace_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_trace *nt;
-
-	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_TRACE)
-		return MNL_CB_OK;
-	nt = nftnl_trace_alloc();
-	if (!nt)
-		return MNL_CB_OK;
-	if (nftnl_trace_nlmsg_parse(nlh, nt) == 0)
-		doctor_trace_step(data, nt);
-	nftnl_trace_free(nt);
-	return MNL_CB_OK;
-}
-
 /* Events come as datagrams; a full buffer loses some (ENOBUFS), which the
  * report survives: it shows what came. Bounded per wake-up. */
 static void doctor_trace_on_read(evutil_socket_t fd, short what, void *arg)
@@ -90,7 +44,7 @@ static void doctor_trace_on_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (n <= 0)
 			return;
-		mnl_cb_run(buf, (size_t)n, 0, 0, doctor_trace_cb, t);
+		(void)nat_trace_parse(buf, (size_t)n, trace_path_add_cb, &t->path);
 	}
 }
 

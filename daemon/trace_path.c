@@ -11,7 +11,7 @@ struct trace_packet {
 	uint32_t id;
 	unsigned count;          /* packets that took the same path */
 	char text[DOCTOR_TEXT_SIZE];
-	const struct trace_step *drop;
+	const struct nat_trace_event *drop;
 };
 
 void trace_path_init(struct trace_path *p)
@@ -19,13 +19,18 @@ void trace_path_init(struct trace_path *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void trace_path_add(struct trace_path *p, const struct trace_step *s)
+void trace_path_add(struct trace_path *p, const struct nat_trace_event *s)
 {
 	if (p->n == TRACE_PATH_MAX) {
 		p->lost++;
 		return;
 	}
 	p->v[p->n++] = *s;
+}
+
+void trace_path_add_cb(void *ctx, const struct nat_trace_event *s)
+{
+	trace_path_add(ctx, s);
 }
 
 static const char *trace_family(uint8_t f)
@@ -41,7 +46,7 @@ static const char *trace_family(uint8_t f)
 	return "?";
 }
 
-static const char *trace_verdict(const struct trace_step *s)
+static const char *trace_verdict(const struct nat_trace_event *s)
 {
 	if (!s->has_verdict)
 		return "";
@@ -58,12 +63,12 @@ static const char *trace_verdict(const struct trace_step *s)
 	return "?";
 }
 
-static bool trace_drops(const struct trace_step *s)
+static bool trace_drops(const struct nat_trace_event *s)
 {
 	return s->has_verdict && s->verdict == NF_DROP;
 }
 
-static void trace_append(char *buf, size_t size, const struct trace_step *s)
+static void trace_append(char *buf, size_t size, const struct nat_trace_event *s)
 {
 	size_t len = strlen(buf);
 
@@ -87,7 +92,7 @@ static size_t trace_packets(const struct trace_path *p, struct trace_packet *pk,
 	size_t n = 0, j;
 
 	for (size_t i = 0; i < p->n; i++) {
-		const struct trace_step *s = &p->v[i];
+		const struct nat_trace_event *s = &p->v[i];
 
 		for (j = 0; j < n && pk[j].id != s->id; j++)
 			;
@@ -123,8 +128,8 @@ static void trace_merge(struct trace_packet *pk, size_t n)
 static void trace_report_one(const struct trace_packet *pk, const char *guest,
 			     struct doctor_report *r)
 {
-	const struct trace_step *d = pk->drop;
-	char fix[DOCTOR_TEXT_SIZE], where[3 * TRACE_NAME_SIZE + 32];
+	const struct nat_trace_event *d = pk->drop;
+	char fix[DOCTOR_TEXT_SIZE], where[3 * NAT_TRACE_NAME_SIZE + 32];
 
 	if (!d) {
 		doctor_add(r, "trace", true, NULL, "%u packet%s: %s", pk->count,

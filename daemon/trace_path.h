@@ -12,31 +12,21 @@
 #include <stdint.h>
 
 #include "doctor_report.h"
+#include "nat_trace.h"
 
 #define TRACE_PATH_MAX 512
-#define TRACE_NAME_SIZE 64
 #define TRACE_MAX_PACKETS 64
 
-/* One event: a rule that matched, a chain's policy, a return. */
-struct trace_step {
-	uint32_t id;             /* the packet */
-	uint8_t family;          /* NFPROTO_* */
-	char table[TRACE_NAME_SIZE];
-	char chain[TRACE_NAME_SIZE];
-	uint64_t handle;         /* the rule's; 0 for a policy */
-	uint32_t type;           /* NFT_TRACETYPE_* */
-	bool has_verdict;
-	int32_t verdict;         /* NF_DROP, NF_ACCEPT, NFT_CONTINUE, ... */
-};
-
 struct trace_path {
-	struct trace_step v[TRACE_PATH_MAX];
+	struct nat_trace_event v[TRACE_PATH_MAX];
 	size_t n;
 	uint64_t lost;           /* steps past TRACE_PATH_MAX */
 };
 
 void trace_path_init(struct trace_path *p);
-void trace_path_add(struct trace_path *p, const struct trace_step *s);
+void trace_path_add(struct trace_path *p, const struct nat_trace_event *s);
+/* The same as a nat_trace_fn, ctx the path. */
+void trace_path_add_cb(void *ctx, const struct nat_trace_event *s);
 
 /* Adds the checks: each distinct path once, with how many packets took
  * it; a path ending in a drop fails, with the fix. No packet at all is

@@ -16,7 +16,7 @@ static struct trace_path path;
 static void step(uint32_t id, uint8_t family, const char *table, const char *chain,
 		 uint64_t handle, uint32_t type, int32_t verdict)
 {
-	struct trace_step s = {
+	struct nat_trace_event s = {
 		.id = id, .family = family, .handle = handle, .type = type,
 		.has_verdict = true, .verdict = verdict,
 	};
