@@ -13,7 +13,6 @@
 #include "log.h"
 
 struct announce {
-	int fd;
 	struct event *timer;
 	unsigned ifindex;
 	uint8_t mac[6];
@@ -32,18 +31,23 @@ static void announce_round(struct announce *a)
 		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
 	uint8_t pkt[ARP_LEN];
+	/* Protocol 0: the socket sends only, nothing is queued to it; it lives
+	 * for one round, so no packet socket stays open for it. */
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	for (size_t i = 0; i < a->n_ips; i++) {
+	a->left--;
+	for (size_t i = 0; fd >= 0 && i < a->n_ips; i++) {
 		arp_build_announce(pkt, a->mac, a->ips[i]);
-		if (sendto(a->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-			if (!a->warned)
-				log_warning("cannot send gratuitous ARP: %s", strerror(errno));
-			a->warned = true;
-			continue;
-		}
+		if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			break;
 		a->sent++;
 	}
-	a->left--;
+	if ((fd < 0 || a->sent == 0) && !a->warned) {
+		log_warning("cannot send gratuitous ARP: %s", strerror(errno));
+		a->warned = true;
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 static void announce_arm(struct announce *a)
@@ -66,17 +70,13 @@ static void announce_on_timer(evutil_socket_t fd, short what, void *arg)
 int announce_open(struct event_base *base, struct announce **out)
 {
 	struct announce *a = calloc(1, sizeof(*a));
-	int r;
 
 	if (!a)
 		return -ENOMEM;
-	/* Protocol 0: this socket sends only, nothing is queued to it. */
-	a->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	a->timer = evtimer_new(base, announce_on_timer, a);
-	if (a->fd < 0 || !a->timer) {
-		r = a->fd < 0 ? -errno : -ENOMEM;
-		announce_close(a);
-		return r;
+	if (!a->timer) {
+		free(a);
+		return -ENOMEM;
 	}
 	*out = a;
 	return 0;
@@ -86,10 +86,7 @@ void announce_close(struct announce *a)
 {
 	if (!a)
 		return;
-	if (a->timer)
-		event_free(a->timer);
-	if (a->fd >= 0)
-		close(a->fd);
+	event_free(a->timer);
 	free(a);
 }
 
@@ -108,9 +105,4 @@ void announce_gateway(struct announce *a, unsigned ifindex, const uint8_t mac[6]
 	a->left = ARP_ANNOUNCE_NUM;
 	announce_round(a);
 	announce_arm(a);
-}
-
-uint64_t announce_sent(const struct announce *a)
-{
-	return a ? a->sent : 0;
 }

@@ -4,7 +4,8 @@
  * whose ARP cache holds an old MAC for the gateway would be cut off until
  * the entry ages out. RFC 5227 section 3 ARP Announcements make them
  * update it at once: ARP_ANNOUNCE_NUM of them, ARP_ANNOUNCE_INTERVAL_MS
- * apart, from an AF_PACKET socket on the bridge. */
+ * apart, from an AF_PACKET socket on the bridge, opened for each round
+ * only. */
 #ifndef DEFNET_ANNOUNCE_H
 #define DEFNET_ANNOUNCE_H
 
@@ -17,7 +18,8 @@
 
 struct announce;
 
-/* Returns 0 or -errno (needs CAP_NET_RAW). */
+/* Returns 0 or -ENOMEM. Each round opens a packet socket of its own for
+ * the moment it sends (CAP_NET_RAW). */
 int announce_open(struct event_base *base, struct announce **out);
 void announce_close(struct announce *a);
 
@@ -26,8 +28,5 @@ void announce_close(struct announce *a);
  * announcement under way. Failures are logged. */
 void announce_gateway(struct announce *a, unsigned ifindex, const uint8_t mac[6],
 		      const uint32_t *ips, size_t n);
-
-/* Announcements sent so far, for status and tests. */
-uint64_t announce_sent(const struct announce *a);
 
 #endif

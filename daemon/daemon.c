@@ -105,7 +105,7 @@ static void daemon_start_announce(struct daemon *d)
 	int r = announce_open(d->base, &d->announce);
 
 	if (r < 0)
-		log_warning("cannot open a packet socket for gratuitous ARP: %s", strerror(-r));
+		log_warning("no gratuitous ARP: %s", strerror(-r));
 	daemon_announce_gateway(d);
 }
 
