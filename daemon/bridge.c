@@ -18,6 +18,7 @@
 struct bridge_link {
 	unsigned ifindex;
 	bool is_bridge;
+	bool up;                 /* IFF_UP */
 	bool has_mac;
 	uint8_t mac[6];
 };
@@ -65,6 +66,7 @@ static int bridge_link_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
 	link->ifindex = (unsigned)ifi->ifi_index;
+	link->up = ifi->ifi_flags & IFF_UP;
 	return mnl_attr_parse(nlh, sizeof(*ifi), bridge_link_attr_cb, link);
 }
 
@@ -93,6 +95,20 @@ static int bridge_lookup(struct nl *nl, const char *name, struct bridge_link *li
 	if (ret < 0)
 		return ret;
 	return link->ifindex ? 0 : -EPROTO;
+}
+
+int bridge_find(struct nl *nl, const char *name, unsigned *ifindex, bool *up)
+{
+	struct bridge_link link;
+	int ret = bridge_lookup(nl, name, &link);
+
+	if (ret < 0)
+		return ret;
+	if (!link.is_bridge)
+		return -EEXIST;
+	*ifindex = link.ifindex;
+	*up = link.up;
+	return 0;
 }
 
 static int bridge_create(struct nl *nl, const char *name, const uint8_t mac[6])
@@ -203,12 +219,21 @@ static int bridge_addr_msg(struct nl *nl, uint16_t type, uint16_t flags,
 	return nl_request(nl, nlh);
 }
 
-int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)
+int bridge_addr_ensure(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)
 {
 	int ret = bridge_addr_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 				  ifindex, addr, len);
 
-	return ret == -EEXIST ? 0 : ret;
+	if (ret == -EEXIST)
+		return 0;
+	return ret < 0 ? ret : 1;
+}
+
+int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)
+{
+	int ret = bridge_addr_ensure(nl, ifindex, addr, len);
+
+	return ret < 0 ? ret : 0;
 }
 
 int bridge_addr_del(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len)

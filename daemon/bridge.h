@@ -14,6 +14,10 @@
 int bridge_ensure(struct nl *nl, const char *name, const uint8_t mac[6],
 		  unsigned *ifindex, bool *created);
 
+/* The bridge `name` as it is now: its ifindex and whether it is up.
+ * -ENODEV: no such link; -EEXIST: a link that is not a bridge. */
+int bridge_find(struct nl *nl, const char *name, unsigned *ifindex, bool *up);
+
 /* Deletes the bridge `name` (its ports are released, not deleted). No
  * link of that name is -ENODEV; a link that is not a bridge, -EEXIST.
  * Returns 0 or -errno. */
@@ -21,6 +25,8 @@ int bridge_delete(struct nl *nl, const char *name);
 
 /* Adds addr/len to the link (already present: 0). Returns 0 or -errno. */
 int bridge_addr_add(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
+/* The same, telling apart: 1 added now, 0 already there, or -errno. */
+int bridge_addr_ensure(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
 /* Removes addr/len from the link (absent: 0). Returns 0 or -errno. */
 int bridge_addr_del(struct nl *nl, unsigned ifindex, uint32_t addr, uint8_t len);
 

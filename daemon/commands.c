@@ -14,6 +14,7 @@
 #include "dhcp_service.h"
 #include "dns_service.h"
 #include "forward_glue.h"
+#include "doctor.h"
 #include "json.h"
 #include "mdns_resolved.h"
 #include "mdns_service.h"
@@ -152,25 +153,6 @@ static void status_text_mdns(struct daemon *d, FILE *out)
 		fprintf(out, "mdns hint:    %s\n", m.hint);
 }
 
-static const char *status_coexist_kind(enum coexist_kind k)
-{
-	switch (k) {
-	case COEXIST_IPTABLES_FORWARD:
-		return "iptables";
-	case COEXIST_DOCKER:
-		return "docker";
-	case COEXIST_FIREWALLD:
-		return "firewalld";
-	case COEXIST_UFW:
-		return "ufw";
-	case COEXIST_NFT_DROP:
-		return "nftables";
-	case COEXIST_LEGACY:
-		return "iptables-legacy";
-	}
-	return "unknown";
-}
-
 /* "old_subnet" (string or null), "renumbered" (count) and "firewall"
  * (array of {"kind","problem","fix"}). */
 static void status_json_host(const struct daemon *d, struct json *j)
@@ -189,7 +171,7 @@ static void status_json_host(const struct daemon *d, struct json *j)
 		const struct coexist_problem *c = &d->coexist.rep.v[i];
 
 		json_object_begin(j);
-		json_field_string(j, "kind", status_coexist_kind(c->kind));
+		json_field_string(j, "kind", coexist_kind_name(c->kind));
 		json_field_string(j, "problem", c->what);
 		json_field_string(j, "fix", c->fix);
 		json_object_end(j);
@@ -314,6 +296,7 @@ static const struct {
 	{ "reserve", dhcp_glue_cmd_reserve },
 	{ "unreserve", dhcp_glue_cmd_unreserve },
 	{ "forward", forward_glue_cmd },
+	{ "doctor", doctor_cmd },
 };
 
 int daemon_command(void *ctx, const struct control_request *req, FILE *out,

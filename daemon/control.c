@@ -30,6 +30,8 @@ struct control_conn {
 	struct control *control;
 	struct bufferevent *bev;
 	struct control_conn *next;
+	void (*cancel)(void *arg);  /* a deferred reply still to come */
+	void *cancel_arg;
 };
 
 struct control {
@@ -39,6 +41,7 @@ struct control {
 	void *ctx;
 	gid_t group;          /* (gid_t)-1 when the group does not exist */
 	struct control_conn *conns;
+	struct control_conn *current;  /* whose request the handler runs */
 	unsigned n_conns;
 	struct log_limit rl_full, rl_refused;
 };
@@ -53,6 +56,9 @@ static bool control_log_due(struct log_limit *rl, uint64_t *held)
 static void control_conn_free(struct control_conn *conn)
 {
 	struct control *c = conn->control;
+
+	if (conn->cancel)
+		conn->cancel(conn->cancel_arg);
 
 	for (struct control_conn **p = &c->conns; *p; p = &(*p)->next) {
 		if (*p == conn) {
@@ -133,6 +139,14 @@ static void control_reply(struct control_conn *conn, int r, const char *err,
 	bufferevent_setcb(conn->bev, NULL, control_on_flushed, control_on_event, conn);
 }
 
+/* While a deferred reply is pending: a client has nothing more to say. */
+static void control_on_drain(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
 static void control_dispatch(struct control_conn *conn, const char *line, size_t len)
 {
 	struct control *c = conn->control;
@@ -154,7 +168,18 @@ static void control_dispatch(struct control_conn *conn, const char *line, size_t
 		control_reply(conn, -ENOMEM, "out of memory", NULL, 0);
 		return;
 	}
+	c->current = conn;
 	r = c->handler(c->ctx, &req, out, err, sizeof(err));
+	c->current = NULL;
+	if (r == CONTROL_DEFERRED) {
+		fclose(out);
+		free(body);
+		/* Reading goes on only to see a hang-up, which cancels the
+		 * reply; the wait is the handler's to bound. */
+		bufferevent_setcb(conn->bev, control_on_drain, NULL, control_on_event, conn);
+		bufferevent_set_timeouts(conn->bev, NULL, NULL);
+		return;
+	}
 	if (fclose(out) != 0 && r == 0) {
 		r = -ENOMEM;
 		snprintf(err, sizeof(err), "out of memory");
@@ -295,6 +320,25 @@ fail:
 	free(c->path);
 	free(c);
 	return r;
+}
+
+struct control_conn *control_defer(struct control *c, void (*cancel)(void *arg), void *arg)
+{
+	struct control_conn *conn = c->current;
+
+	if (conn) {
+		conn->cancel = cancel;
+		conn->cancel_arg = arg;
+	}
+	return conn;
+}
+
+void control_finish(struct control_conn *conn, int r, const char *err,
+		    const char *body, size_t body_len)
+{
+	conn->cancel = NULL;
+	bufferevent_enable(conn->bev, EV_WRITE);
+	control_reply(conn, r, err, body, body_len);
 }
 
 void control_close(struct control *c)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "machine_id.h"
 #include "name_table.h"
+#include "subnet.h"
 #include "notify.h"
 #include "uplink.h"
 
@@ -88,6 +90,29 @@ static int daemon_bring_up(struct daemon *d)
 	return r;
 }
 
+void daemon_announce_gateway(struct daemon *d)
+{
+	const struct subnet_owner *sn = &d->subnet;
+	uint32_t ips[ANNOUNCE_MAX_ADDRS] = { sn->gateway };
+	size_t n = 1;
+
+	if (sn->old_subnet.len)
+		ips[n++] = subnet_gateway(sn->old_subnet);
+	announce_gateway(d->announce, d->ifindex, d->mac, ips, n);
+}
+
+/* A guest that talked to an adopted bridge before holds its old MAC for
+ * the gateway: the first announcement goes out as soon as the bridge is
+ * up with its address. */
+static void daemon_start_announce(struct daemon *d)
+{
+	int r = announce_open(d->base, &d->announce);
+
+	if (r < 0)
+		log_warning("no gratuitous ARP: %s", strerror(-r));
+	daemon_announce_gateway(d);
+}
+
 /* What follows from events ------------------------------------------------------ */
 
 /* The subnet owner moved the subnet or ended a drain: the table, DHCP, DNS
@@ -103,6 +128,7 @@ static void daemon_on_subnet_changed(void *ctx)
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
 	forward_glue_follow(d);
+	daemon_announce_gateway(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -127,13 +153,17 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 	struct daemon *d = ctx;
 
 	log_msg(LOG_LEVEL_DEBUG, "uplink watch: events 0x%x", events);
+	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_OVERRUN))
+		heal_bridge(d);
 	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_RULE |
 		      UPLINK_EV_OVERRUN))
 		uplink_evaluate(d->uplink);
 	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
 		subnet_owner_check(&d->subnet);
-	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN))
+	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN)) {
+		nat_glue_heal(d);
 		daemon_check_firewall(d);
+	}
 }
 
 static void daemon_on_first_scan(evutil_socket_t fd, short what, void *arg)
@@ -239,6 +269,8 @@ int daemon_start(struct daemon *d)
 	int r;
 
 	d->started_ms = boot_clock_ms();
+	nat_glue_init(d);
+	heal_gate_init(&d->bridge_heal, d, "bridge", heal_bridge);
 	log_set_level(d->cfg.log_level);
 	if ((r = daemon_mkdir(d->state_dir)) < 0 || (r = daemon_mkdir(d->runtime_dir)) < 0)
 		return r;
@@ -263,6 +295,7 @@ int daemon_start(struct daemon *d)
 	    (r = daemon_open_control(d)) < 0)
 		return r;
 	forward_glue_follow(d);
+	daemon_start_announce(d);
 	mdns_glue_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
@@ -334,6 +367,10 @@ void daemon_stop(struct daemon *d)
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
+	nat_glue_stop(d);
+	announce_close(d->announce);
+	d->announce = NULL;
+	heal_gate_stop(&d->bridge_heal);
 	name_table_free(d->names);
 	d->names = NULL;
 	subnet_owner_stop(&d->subnet);

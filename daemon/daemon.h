@@ -14,17 +14,28 @@
 #include "config.h"
 #include "coexist.h"
 #include "control.h"
+#include "heal.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
 #include "subnet_owner.h"
 
+struct announce;
+struct doctor_trace;
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
 struct name_table;
 struct uplink;
 struct uplink_watch;
+
+/* The table inet defnet as last applied, to see when someone else removed
+ * or changed it (nat_glue.c). */
+struct nat_heal {
+	uint64_t fp;                /* nat_conn_fingerprint() after our batch */
+	bool fp_known;
+	struct heal_gate gate;
+};
 
 struct daemon {
 	const char *config_path;
@@ -37,6 +48,8 @@ struct daemon {
 	struct control *control;
 	struct nl nl;
 	struct nat_conn nat;  /* nftables, open for the daemon's life */
+	struct nat_heal nat_heal;
+	struct heal_gate bridge_heal; /* the bridge deleted, made again */
 
 	unsigned ifindex;
 	bool bridge_created;
@@ -52,11 +65,18 @@ struct daemon {
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 	struct forward_table forwards; /* the configuration's, then the CLI's */
+	struct announce *announce;  /* gratuitous ARP; NULL: no AF_PACKET socket */
+	struct doctor_trace *trace; /* `doctor GUEST --trace` running; NULL: none */
+	uint32_t trace_addr;        /* the guest it traces, in our table; 0: none */
 };
 
 /* Sets up everything and tells the service manager READY=1. Returns 0, or
  * -errno after logging what failed. */
 int daemon_start(struct daemon *d);
+
+/* Tells the guests the gateway's MAC (announce.h): its address, and the
+ * old one while a renumbering drains. */
+void daemon_announce_gateway(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

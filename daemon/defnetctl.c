@@ -1,6 +1,7 @@
 /* defnetctl: ask a running defnetd over its control socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,13 @@
 
 #include "control_proto.h"
 #include "defnet_config.h"
+#include "doctor_report.h"
 
 #define DEFAULT_SOCKET "/run/defnet/control"
 #define EXIT_USAGE 2
 #define REPLY_TIMEOUT_SEC 10
+/* doctor --trace answers after its SECONDS, 60 at most. */
+#define REPLY_TRACE_SEC 60
 #define REPLY_MAX (16u << 20)
 
 static const struct {
@@ -29,6 +33,7 @@ static const struct {
 	{ "reload", 0, 0, "reload" },
 	{ "forward", 1, 5, "forward add PROTO HOSTPORT GUEST [GUESTPORT] | "
 	  "forward remove PROTO HOSTPORT | forward list [--json]" },
+	{ "doctor", 0, 4, "doctor [GUEST] [--json] [--trace [SECONDS]]" },
 };
 
 static void usage(FILE *f)
@@ -62,10 +67,18 @@ static int check_command(int argc, char **argv)
 	return -EINVAL;
 }
 
-static int connect_daemon(const char *path)
+static bool has_word(int argc, char **argv, const char *word)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], word) == 0)
+			return true;
+	return false;
+}
+
+static int connect_daemon(const char *path, time_t timeout)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { REPLY_TIMEOUT_SEC, 0 };
+	struct timeval tv = { timeout, 0 };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -143,11 +156,13 @@ static char *read_reply(int fd, size_t *lenp)
 	return buf;
 }
 
-/* Prints the body and returns the exit code the status line calls for. */
-static int show_reply(char *reply, size_t len)
+/* Prints the body and returns the exit code the status line calls for;
+ * for doctor, 1 also when it found something wrong. */
+static int show_reply(char *reply, size_t len, bool doctor)
 {
 	char *nl = memchr(reply, '\n', len);
 	const char *message;
+	size_t body;
 
 	if (!nl) {
 		fprintf(stderr, "defnetctl: defnetd closed the connection without a reply\n");
@@ -156,8 +171,11 @@ static int show_reply(char *reply, size_t len)
 	*nl = '\0';
 	switch (control_status_parse(reply, &message)) {
 	case 0:
-		fwrite(nl + 1, 1, len - (size_t)(nl + 1 - reply), stdout);
-		return fflush(stdout) == 0 ? 0 : EXIT_FAILURE;
+		body = len - (size_t)(nl + 1 - reply);
+		fwrite(nl + 1, 1, body, stdout);
+		if (fflush(stdout) != 0)
+			return EXIT_FAILURE;
+		return doctor && doctor_reply_ok(nl + 1, body) != 1 ? EXIT_FAILURE : 0;
 	case -EPROTO:
 		fprintf(stderr, "defnetctl: %s\n", message);
 		return EXIT_FAILURE;
@@ -202,7 +220,8 @@ int main(int argc, char **argv)
 			"or control characters\n");
 		return EXIT_USAGE;
 	}
-	fd = connect_daemon(path);
+	fd = connect_daemon(path, REPLY_TIMEOUT_SEC + (has_word(argc - optind, argv + optind,
+								 "--trace") ? REPLY_TRACE_SEC : 0));
 	if (fd < 0)
 		return EXIT_FAILURE;
 	if (write_all(fd, request, (size_t)n) < 0) {
@@ -214,7 +233,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (!reply)
 		return EXIT_FAILURE;
-	rc = show_reply(reply, len);
+	rc = show_reply(reply, len, strcmp(argv[optind], "doctor") == 0);
 	free(reply);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -398,6 +399,32 @@ int dhcp_glue_cmd_leases(struct daemon *d, const struct control_request *req, FI
 		fputc('\n', out);
 	}
 	return 0;
+}
+
+static bool dhcp_glue_lease_is(const struct lease *l, const char *guest)
+{
+	uint8_t mac[6];
+	uint32_t ip;
+
+	if (mac_parse(guest, strlen(guest), mac) == 0)
+		return memcmp(mac, l->mac, 6) == 0;
+	if (ip4_parse(guest, strlen(guest), &ip) == 0)
+		return ip == l->ip;
+	return l->hostname[0] && strcasecmp(l->hostname, guest) == 0;
+}
+
+const struct lease *dhcp_glue_find_lease(const struct daemon *d, const char *guest)
+{
+	uint64_t now = boot_clock_ms();
+	const struct lease *l;
+	uint32_t cur = 0;
+
+	if (!d->dhcp)
+		return NULL;
+	while ((l = lease_store_next(dhcp_service_store(d->dhcp), &cur)))
+		if (lease_is_live(l, now) && dhcp_glue_lease_is(l, guest))
+			return l;
+	return NULL;
 }
 
 /* What reserve and unreserve check first: the server runs and argv[1] is

@@ -28,6 +28,12 @@ int dhcp_glue_start(struct daemon *d);
 void dhcp_glue_reload(struct daemon *d, const struct config *old);
 void dhcp_glue_stop(struct daemon *d);
 
+struct lease;
+
+/* The live lease of a guest named by its host name (any case), MAC or
+ * address, from the lease store; NULL when it has none or DHCP is off. */
+const struct lease *dhcp_glue_find_lease(const struct daemon *d, const char *guest);
+
 /* The control commands, with daemon_command()'s conventions. */
 int dhcp_glue_cmd_leases(struct daemon *d, const struct control_request *req, FILE *out,
 			 char *err, size_t errlen);

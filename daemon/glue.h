@@ -14,6 +14,14 @@ struct daemon;
  * after logging why. */
 int nat_glue_apply(struct daemon *d);
 
+/* nftables changed: when the table is gone or differs from what
+ * nat_glue_apply() last made, applies it again, within the repair budget
+ * (heal_budget.h); a repair the budget puts off runs when it allows. Our
+ * own batches leave the table as remembered, so they never loop. */
+void nat_glue_heal(struct daemon *d);
+void nat_glue_init(struct daemon *d);
+void nat_glue_stop(struct daemon *d);
+
 /* dns_glue.c: the DNS server on the gateway. start returns 0 or -errno
  * after logging why; reload follows d->cfg and the subnet owner. */
 int dns_glue_start(struct daemon *d);

@@ -278,6 +278,33 @@ void subnet_owner_check(struct subnet_owner *so)
 	prefix_list_free(&used);
 }
 
+static int subnet_owner_restore_one(struct subnet_owner *so, struct ip4_prefix p)
+{
+	char gw[IP4_STRLEN];
+	int r = bridge_addr_ensure(so->o.nl, so->o.ifindex, subnet_gateway(p), p.len);
+
+	if (r < 0)
+		log_error("cannot put the gateway address %s back on %s: %s",
+			  ip4_format(subnet_gateway(p), gw), so->o.bridge, strerror(-r));
+	else if (r > 0)
+		log_warning("the gateway address %s/%u was missing from %s: restored",
+			    ip4_format(subnet_gateway(p), gw), p.len, so->o.bridge);
+	return r;
+}
+
+int subnet_owner_restore(struct subnet_owner *so, unsigned ifindex)
+{
+	int r, n;
+
+	so->o.ifindex = ifindex;
+	so->flap.bridge = ifindex;
+	n = subnet_owner_restore_one(so, so->subnet);
+	if (n < 0 || !so->old_subnet.len)
+		return n;
+	r = subnet_owner_restore_one(so, so->old_subnet);
+	return r < 0 ? r : n + r;
+}
+
 void subnet_owner_stop(struct subnet_owner *so)
 {
 	port_flap_free(&so->flap);

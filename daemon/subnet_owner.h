@@ -79,6 +79,12 @@ void subnet_owner_check(struct subnet_owner *so);
 /* Ends the drain of the old subnet now: its gateway address goes. */
 void subnet_owner_drain_done(struct subnet_owner *so);
 
+/* Puts the gateway addresses (and the draining old gateway's) back on the
+ * bridge when someone removed them; ifindex is the bridge's, which changes
+ * when the bridge was deleted and made again. Returns how many addresses
+ * it added (each logged), or -errno after logging why. */
+int subnet_owner_restore(struct subnet_owner *so, unsigned ifindex);
+
 void subnet_owner_stop(struct subnet_owner *so);
 
 #endif

@@ -66,7 +66,8 @@ static int uplink_route_cb(const struct nlmsghdr *nlh, void *data)
 
 struct uplink_addrs {
 	unsigned ifindex;
-	struct uplink_info *out;
+	struct uplink_addr *v;
+	size_t max, n;
 };
 
 static int uplink_addr_attr_cb(const struct nlattr *attr, void *data)
@@ -92,8 +93,8 @@ static int uplink_addr_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (mnl_attr_parse(nlh, sizeof(*ifa), uplink_addr_attr_cb, &local) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (local && a->out->n_addrs < UPLINK_MAX_ADDRS)
-		a->out->addrs[a->out->n_addrs++] = (struct uplink_addr){
+	if (local && a->n < a->max)
+		a->v[a->n++] = (struct uplink_addr){
 			.addr = local, .len = ifa->ifa_prefixlen,
 			.primary = !(ifa->ifa_flags & IFA_F_SECONDARY) &&
 				   ifa->ifa_scope == RT_SCOPE_UNIVERSE,
@@ -101,19 +102,27 @@ static int uplink_addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* The IPv4 addresses of out->ifindex, and the one masquerade picks. */
-static int uplink_addrs(struct nl *nl, struct uplink_info *out)
+int uplink_if_addrs(struct nl *nl, unsigned ifindex, struct uplink_addr *addrs, size_t max,
+		    size_t *n)
 {
-	struct uplink_addrs a = { .ifindex = out->ifindex, .out = out };
+	struct uplink_addrs a = { .ifindex = ifindex, .v = addrs, .max = max };
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int r;
 
-	out->n_addrs = 0;
 	nlh = nl_msg_start(nl, RTM_GETADDR, NLM_F_DUMP);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	r = nl_query(nl, nlh, uplink_addr_cb, &a);
+	*n = r == 0 ? a.n : 0;
+	return r;
+}
+
+/* The IPv4 addresses of out->ifindex, and the one masquerade picks. */
+static int uplink_addrs(struct nl *nl, struct uplink_info *out)
+{
+	int r = uplink_if_addrs(nl, out->ifindex, out->addrs, UPLINK_MAX_ADDRS, &out->n_addrs);
+
 	out->masq = r == 0 ? uplink_masq_addr(out->addrs, out->n_addrs, out->gateway) : 0;
 	return r;
 }

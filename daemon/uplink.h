@@ -74,6 +74,11 @@ int uplink_lookup(struct nl *nl, unsigned iif, uint32_t src, uint32_t dst,
 int uplink_for_guests(struct nl *nl, unsigned bridge_ifindex, uint32_t guest_src,
 		      struct uplink_info *out);
 
+/* The IPv4 addresses of a link, at most max of them, in *n. Returns 0 or
+ * -errno. */
+int uplink_if_addrs(struct nl *nl, unsigned ifindex, struct uplink_addr *addrs, size_t max,
+		    size_t *n);
+
 /* True when a and b differ in interface, gateway or addresses. */
 bool uplink_changed(const struct uplink_info *a, const struct uplink_info *b);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arp_build.h"
 #include "boot_clock.h"
 #include "dhcp_io.h"
 #include "log_limit.h"
@@ -32,7 +33,6 @@
 #define DHCP_IO_UNPARK_MS 1
 #define DHCP_IO_RCVBUF (4 << 20)
 #define DHCP_IO_LOG_MS 10000
-#define DHCP_ARP_LEN 28
 #define DHCP_IO_PORTS 64                /* bridge port answers remembered */
 #define DHCP_IO_PORT_MS 1000            /* for this long */
 
@@ -236,27 +236,18 @@ static void dhcp_io_send_probes(struct dhcp_io *io)
 {
 	struct mmsghdr mm[DHCP_IO_PROBES];
 	struct iovec iov[DHCP_IO_PROBES];
-	uint8_t pkt[DHCP_IO_PROBES][DHCP_ARP_LEN];
+	uint8_t pkt[DHCP_IO_PROBES][ARP_LEN];
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
 		.sll_ifindex = (int)io->ifindex, .sll_halen = 6,
 		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
 	size_t i, done = 0;
-	uint32_t tpa;
 	int n;
 
 	for (i = 0; i < io->n_probes; i++) {
-		uint8_t *p = pkt[i];
-
-		/* RFC 5227 2.1.1: an ARP request with sender address zero,
-		 * so that no host's ARP cache learns anything from it. */
-		memcpy(p, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
-		memcpy(p + 8, io->mac, 6);
-		memset(p + 14, 0, 10);
-		tpa = htonl(io->probes[i]);
-		memcpy(p + 24, &tpa, 4);
-		iov[i] = (struct iovec){ p, DHCP_ARP_LEN };
+		arp_build_probe(pkt[i], io->mac, io->probes[i]);
+		iov[i] = (struct iovec){ pkt[i], ARP_LEN };
 		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &sll, .msg_namelen = sizeof(sll),
 						       .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
@@ -297,7 +288,7 @@ static void dhcp_io_on_arp(evutil_socket_t fd, short what, void *arg)
 			break;
 		/* Ethernet/IPv4 ARP only; requests and replies both tell us
 		 * that their sender uses its address. */
-		if (n < DHCP_ARP_LEN || memcmp(p, "\x00\x01\x08\x00\x06\x04", 6) != 0)
+		if (n < ARP_LEN || memcmp(p, "\x00\x01\x08\x00\x06\x04", 6) != 0)
 			continue;
 		memcpy(&spa, p + 14, 4);
 		dhcp_server_arp(io->srv, ntohl(spa), p + 8, io->now_ms);

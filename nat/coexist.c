@@ -136,6 +136,25 @@ static const char *coexist_family_name(uint8_t family)
 	return family == NFPROTO_INET ? "inet" : "ip";
 }
 
+/* A rule that drops what names the bridge: whoever wrote it meant it, but
+ * the guests are cut off all the same; say which rule. */
+static void coexist_nft_rule(const struct coexist_chain *c, const char *br,
+			     struct coexist_report *rep)
+{
+	const char *fam = coexist_family_name(c->family);
+	bool fwd = c->base && c->hook == NF_INET_FORWARD;
+	struct coexist_problem *p = coexist_add(rep, COEXIST_NFT_DROP);
+
+	if (!p)
+		return;
+	snprintf(p->what, sizeof(p->what), "nftables chain %s %s %s drops %s from %s (rule "
+		 "handle %llu): %s", fam, c->table, c->name, fwd ? "forwarded traffic" : "traffic",
+		 br, (unsigned long long)c->drop_handle,
+		 fwd ? "guests cannot reach beyond the host" : "guests may be cut off");
+	snprintf(p->fix, sizeof(p->fix), "nft delete rule %s %s %s handle %llu", fam, c->table,
+		 c->name, (unsigned long long)c->drop_handle);
+}
+
 /* Any other table's forward or input base chain that drops by policy. */
 static void coexist_nft(const struct coexist_view *v, const char *br, struct coexist_report *rep)
 {
@@ -146,8 +165,13 @@ static void coexist_nft(const struct coexist_view *v, const char *br, struct coe
 		bool fwd = coexist_drops(c, NF_INET_FORWARD);
 
 		if ((c->family != NFPROTO_IPV4 && c->family != NFPROTO_INET) ||
-		    coexist_is(c, NFPROTO_IPV4, "filter") || coexist_is(c, NFPROTO_INET, "firewalld") ||
-		    (!fwd && !coexist_drops(c, NF_INET_LOCAL_IN)) ||
+		    coexist_is(c, NFPROTO_IPV4, "filter") || coexist_is(c, NFPROTO_INET, "firewalld"))
+			continue;
+		if (c->drops_bridge) {
+			coexist_nft_rule(c, br, rep);
+			continue;
+		}
+		if ((!fwd && !coexist_drops(c, NF_INET_LOCAL_IN)) ||
 		    coexist_table_knows(v, c->family, c->table))
 			continue;
 		p = coexist_add(rep, COEXIST_NFT_DROP);
@@ -198,4 +222,23 @@ void coexist_analyze(const struct coexist_view *v, const char *bridge, bool dock
 	coexist_firewalld(v, bridge, rep);
 	coexist_nft(v, bridge, rep);
 	coexist_legacy(v, bridge, rep);
+}
+
+const char *coexist_kind_name(enum coexist_kind k)
+{
+	switch (k) {
+	case COEXIST_IPTABLES_FORWARD:
+		return "iptables";
+	case COEXIST_DOCKER:
+		return "docker";
+	case COEXIST_FIREWALLD:
+		return "firewalld";
+	case COEXIST_UFW:
+		return "ufw";
+	case COEXIST_NFT_DROP:
+		return "nftables";
+	case COEXIST_LEGACY:
+		return "iptables-legacy";
+	}
+	return "unknown";
 }

@@ -6,11 +6,11 @@
  *   - firewalld (table inet firewalld) and ufw (ip filter chains ufw-*),
  *     which reject forwarded traffic and DHCP/DNS from unknown interfaces;
  *   - a hand-written nftables table whose forward or input base chain drops
- *     by policy;
+ *     by policy, or has a rule that drops what names the bridge;
  *   - iptables-legacy tables, which nftables cannot see at all.
  * Each is reported in the log and in `defnetctl status` with the exact
- * command that fixes it. A table that mentions the bridge anywhere is taken
- * as already fixed.
+ * command that fixes it. A table that mentions the bridge in a rule that
+ * does not drop is taken as already fixed.
  *
  * [NAT] DockerCompat=yes adds two rules to iptables-nft's DOCKER-USER
  * chain (table ip filter), the one place Docker leaves to the admin:
@@ -43,6 +43,9 @@ struct coexist_chain {
 	uint32_t hook;           /* NF_INET_* */
 	uint32_t policy;         /* NF_ACCEPT, NF_DROP */
 	bool mentions_bridge;    /* one of its rules compares a name to the bridge */
+	/* One of those rules drops or rejects: its handle, to delete it. */
+	bool drops_bridge;
+	uint64_t drop_handle;
 };
 
 /* Everything the scan saw. */
@@ -73,6 +76,10 @@ struct coexist_report {
 	bool docker_user;        /* ip filter DOCKER-USER exists */
 	bool docker_rules;       /* and holds our two rules */
 };
+
+/* Pure: the kind's short name ("iptables", "docker", "nftables"...), as
+ * status and doctor show it. */
+const char *coexist_kind_name(enum coexist_kind k);
 
 /* Pure: what in view kills guest traffic for bridge. docker_compat says
  * whether DockerCompat=yes (then a Docker FORWARD drop is fixed once our

@@ -113,21 +113,38 @@ static bool coexist_expr_names(struct nftnl_expr *e, const char *bridge)
 	return true;
 }
 
-static bool coexist_rule_names(struct nftnl_rule *r, const char *bridge)
+/* A drop verdict, or a reject. */
+static bool coexist_expr_drops(struct nftnl_expr *e)
+{
+	const char *kind = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (!kind)
+		return false;
+	if (strcmp(kind, "reject") == 0)
+		return true;
+	return strcmp(kind, "immediate") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT) &&
+	       (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT) == NF_DROP;
+}
+
+/* What a rule does with the bridge: 0 nothing, 1 names it, 2 names it and
+ * drops. */
+static int coexist_rule_names(struct nftnl_rule *r, const char *bridge)
 {
 	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
 	struct nftnl_expr *e;
-	bool found = false;
+	bool names = false, drops = false;
 
 	if (!it)
-		return false;
-	while (!found && (e = nftnl_expr_iter_next(it)))
-		found = coexist_expr_names(e, bridge);
+		return 0;
+	while ((e = nftnl_expr_iter_next(it))) {
+		names = names || coexist_expr_names(e, bridge);
+		drops = drops || coexist_expr_drops(e);
+	}
 	nftnl_expr_iter_destroy(it);
-	return found;
+	return names ? 1 + drops : 0;
 }
 
-static void coexist_mark_rule(struct coexist_scan_ctx *s, const struct nftnl_rule *r)
+static void coexist_mark_rule(struct coexist_scan_ctx *s, const struct nftnl_rule *r, int how)
 {
 	const char *table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
 	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
@@ -140,7 +157,12 @@ static void coexist_mark_rule(struct coexist_scan_ctx *s, const struct nftnl_rul
 
 		if (c->family == family && strcmp(c->table, table) == 0 &&
 		    strcmp(c->name, chain) == 0) {
-			c->mentions_bridge = true;
+			if (how == 1) {
+				c->mentions_bridge = true;
+			} else if (!c->drops_bridge) {
+				c->drops_bridge = true;
+				c->drop_handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+			}
 			return;
 		}
 	}
@@ -150,13 +172,14 @@ static int coexist_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct coexist_scan_ctx *s = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	int how;
 
 	if (!r) {
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 && coexist_rule_names(r, s->bridge))
-		coexist_mark_rule(s, r);
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 && (how = coexist_rule_names(r, s->bridge)) > 0)
+		coexist_mark_rule(s, r, how);
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
@@ -165,23 +188,10 @@ static int coexist_dump(struct mnl_socket *sock, char *buf, uint16_t type, uint3
 			mnl_cb_t cb, void *data)
 {
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-	uint32_t portid = mnl_socket_get_portid(sock);
-	ssize_t n;
-	int r;
 
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(sock, buf, COEXIST_BUF_SIZE);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		errno = 0;
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (r == MNL_CB_STOP)
-			return 0;
-		if (r == MNL_CB_ERROR)
-			return errno ? -errno : -EPROTO;
-	}
+	return nat_dump_receive(sock, buf, COEXIST_BUF_SIZE, seq, cb, data);
 }
 
 /* /proc/net/ip_tables_names lists this namespace's legacy tables. */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libmnl/libmnl.h>
+
 #include "nat_batch.h"
 #include "nat_ruleset.h"
 
@@ -38,6 +40,18 @@ void nat_conn_close(struct nat_conn *c);
  * (errlen bytes; may be NULL) says what failed. */
 int nat_conn_apply(struct nat_conn *c, const struct nat_ruleset *rs,
 		   enum nat_batch_mode mode, char *err, size_t errlen);
+
+/* What the table inet defnet holds now, as one number (nat_fingerprint.c):
+ * two equal results mean nobody changed its chains or rules in between,
+ * as far as their names, handles and policies tell. -ENOENT: no such
+ * table, or an empty one. Returns 0 or -errno. */
+int nat_conn_fingerprint(struct nat_conn *c, uint64_t *fp);
+
+/* Reads the answers to one request (seq) into buf (buflen bytes), each
+ * message through cb, until the kernel says done; each wait is bounded by
+ * NAT_RECV_TIMEOUT_MS. Returns 0 or -errno (the kernel's error). */
+int nat_dump_receive(struct mnl_socket *sock, char *buf, size_t buflen, uint32_t seq,
+		     mnl_cb_t cb, void *data);
 
 /* The same over a socket of its own, for one-shot callers. */
 int nat_apply(const struct nat_ruleset *rs, enum nat_batch_mode mode,

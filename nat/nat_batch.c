@@ -24,6 +24,7 @@
 /* Header offsets: RFC 791 3.1 (source address), RFC 768 and RFC 9293 3.1
  * (destination port, the same place in UDP and TCP; the flags byte). */
 #define NAT_IP4_SADDR_OFF 12
+#define NAT_IP4_DADDR_OFF 16
 #define NAT_L4_DPORT_OFF 2
 #define NAT_TCP_FLAGS_OFF 13
 /* RFC 9293 3.2: the MSS option (kind 2, length 4) holds its value in its
@@ -269,15 +270,14 @@ static int nat_match_ip4(struct nftnl_rule *r)
 	return ret;
 }
 
-/* ip saddr S */
-static int nat_match_saddr(struct nftnl_rule *r, const struct nat_subnet *s)
+/* ip saddr S (or daddr, by offset), after nat_match_ip4(). */
+static int nat_match_addr(struct nftnl_rule *r, const struct nat_subnet *s, uint32_t offset)
 {
 	uint32_t addr = htonl(s->addr);
 	uint32_t mask = htonl(s->len == 32 ? UINT32_MAX : ~(UINT32_MAX >> s->len));
 	int ret;
 
-	ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
-			       NAT_IP4_SADDR_OFF, sizeof(addr));
+	ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, sizeof(addr));
 	if (ret == 0 && s->len < 32)
 		ret = nat_expr_and(r, &mask, sizeof(mask));
 	if (ret == 0)
@@ -427,6 +427,24 @@ static int nat_action_clamp_mss(struct nftnl_rule *r)
 	return 0;
 }
 
+/* meta nftrace set 1: the value through register 1, as nft does. */
+static int nat_action_trace(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "immediate");
+	uint8_t one = 1;
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
+	e = nat_expr_add(r, "meta");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
 static int nat_action(struct nftnl_rule *r, const struct nat_rule *rule)
 {
 	switch (rule->action) {
@@ -440,6 +458,8 @@ static int nat_action(struct nftnl_rule *r, const struct nat_rule *rule)
 		return nat_action_clamp_mss(r);
 	case NAT_DNAT:
 		return nat_action_dnat(r, rule);
+	case NAT_TRACE:
+		return nat_action_trace(r);
 	}
 	return -EINVAL;
 }
@@ -447,12 +467,15 @@ static int nat_action(struct nftnl_rule *r, const struct nat_rule *rule)
 static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 			  const struct nat_rule *rule)
 {
-	bool ip4 = rule->match_saddr || rule->fib_local || rule->action == NAT_DNAT;
+	bool ip4 = rule->match_saddr || rule->match_daddr || rule->fib_local ||
+		   rule->action == NAT_DNAT;
 	int ret;
 
 	ret = ip4 ? nat_match_ip4(r) : 0;
 	if (ret == 0 && rule->match_saddr)
-		ret = nat_match_saddr(r, &rule->saddr);
+		ret = nat_match_addr(r, &rule->saddr, NAT_IP4_SADDR_OFF);
+	if (ret == 0 && rule->match_daddr)
+		ret = nat_match_addr(r, &rule->daddr, NAT_IP4_DADDR_OFF);
 	if (ret == 0 && rule->fib_local)
 		ret = nat_match_fib_local(r);
 	if (ret == 0)

@@ -20,6 +20,9 @@
  * bridge (route_localnet) and need the gateway's address instead. */
 #define NAT_LOOPBACK_NET 0x7f000000u
 #define NAT_LOOPBACK_LEN 8
+/* Before NF_IP_PRI_RAW (-300) and conntrack (-200): the trace flag is set
+ * before any other table's prerouting chain sees the packet. */
+#define NAT_PRIO_TRACE (-350)
 
 static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_POSTROUTING] = {
@@ -45,6 +48,11 @@ static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	[NAT_CHAIN_OUTPUT] = {
 		.name = "output", .type = NAT_TYPE_NAT,
 		.hook = NF_INET_LOCAL_OUT, .priority = NAT_PRIO_DSTNAT,
+		.policy = NF_ACCEPT,
+	},
+	[NAT_CHAIN_TRACE] = {
+		.name = "trace", .type = NAT_TYPE_FILTER,
+		.hook = NF_INET_PRE_ROUTING, .priority = NAT_PRIO_TRACE,
 		.policy = NF_ACCEPT,
 	},
 };
@@ -151,6 +159,8 @@ bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain)
 		return rs->masquerade || rs->n_forwards > 0;
 	if (chain == NAT_CHAIN_PREROUTING || chain == NAT_CHAIN_OUTPUT)
 		return rs->n_forwards > 0;
+	if (chain == NAT_CHAIN_TRACE)
+		return rs->trace_addr != 0;
 	return (unsigned int)chain < NAT_CHAIN_COUNT;
 }
 
@@ -308,6 +318,22 @@ static int nat_rules_input(struct nat_rule_list *l)
 	return 0;
 }
 
+/* Both directions of the guest's traffic, marked for tracing. */
+static int nat_rules_trace(const struct nat_ruleset *rs, struct nat_rule_list *l)
+{
+	const struct nat_subnet g = { .addr = rs->trace_addr, .len = 32 };
+	struct nat_rule *from = nat_rule_add(l, NAT_CHAIN_TRACE, NAT_IF_ANY, NAT_TRACE);
+	struct nat_rule *to = nat_rule_add(l, NAT_CHAIN_TRACE, NAT_IF_ANY, NAT_TRACE);
+
+	if (!from || !to)
+		return -ENOSPC;
+	from->match_saddr = true;
+	from->saddr = g;
+	to->match_daddr = true;
+	to->daddr = g;
+	return 0;
+}
+
 int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
 		      size_t max, size_t *n)
 {
@@ -336,6 +362,8 @@ int nat_ruleset_rules(const struct nat_ruleset *rs, struct nat_rule *out,
 	if (ret < 0)
 		return ret;
 	ret = nat_rules_input(&l);
+	if (ret == 0 && rs->trace_addr)
+		ret = nat_rules_trace(rs, &l);
 	if (ret < 0)
 		return ret;
 	*n = l.n;

@@ -22,6 +22,9 @@
  *   forward, before the drop:  oifname B ct status dnat accept
  * Only DNAT on the way in: a guest sees the real address of a client from
  * the uplink side.
+ *   trace (filter, prerouting, priority -350, before raw and conntrack),
+ *   only while `defnetctl doctor GUEST --trace` runs, for guest address G:
+ *     ip saddr G meta nftrace set 1, ip daddr G meta nftrace set 1
  * An accept here does not override a drop in another table at the same
  * hook: every base chain of every table sees the packet. */
 #ifndef DEFNET_NAT_RULESET_H
@@ -39,9 +42,9 @@
 #define NAT_MAX_FORWARDS 64
 /* Enough for every rule nat_ruleset_rules() makes: masquerade per subnet,
  * 5 forward, 4 input; per forward 2; hairpin per subnet, localhost and the
- * accept of forwarded flows. */
+ * accept of forwarded flows; 2 trace. */
 #define NAT_MAX_RULES (NAT_MAX_SUBNETS + 5 + 4 + 2 * NAT_MAX_FORWARDS + \
-		       NAT_MAX_SUBNETS + 2)
+		       NAT_MAX_SUBNETS + 2 + 2)
 
 struct nat_subnet {
 	uint32_t addr;  /* host order, host bits zero */
@@ -63,6 +66,7 @@ struct nat_ruleset {
 	bool masquerade;  /* [NAT] Masquerade=no leaves a routed network */
 	struct nat_forward forwards[NAT_MAX_FORWARDS];
 	size_t n_forwards;
+	uint32_t trace_addr;  /* host order: a guest whose packets are traced; 0: none */
 };
 
 enum nat_chain {
@@ -71,6 +75,7 @@ enum nat_chain {
 	NAT_CHAIN_INPUT,
 	NAT_CHAIN_PREROUTING,
 	NAT_CHAIN_OUTPUT,
+	NAT_CHAIN_TRACE,
 	NAT_CHAIN_COUNT
 };
 
@@ -103,7 +108,10 @@ enum nat_action {
 	/* Rewrite the TCP MSS option to fit the route's MTU: VPN links have
 	 * small MTUs, and PMTU discovery often fails through them. */
 	NAT_CLAMP_MSS,
-	NAT_DNAT           /* to dnat_addr:dnat_port */
+	NAT_DNAT,          /* to dnat_addr:dnat_port */
+	/* meta nftrace set 1: the kernel reports every chain and rule the
+	 * packet meets, in every table (NFNLGRP_NFTRACE). */
+	NAT_TRACE
 };
 
 /* One rule: every match present must hold; then the action. */
@@ -112,6 +120,8 @@ struct nat_rule {
 	enum nat_iface iface;
 	bool match_saddr;        /* IPv4 source inside saddr */
 	struct nat_subnet saddr;
+	bool match_daddr;        /* IPv4 destination inside daddr */
+	struct nat_subnet daddr;
 	uint8_t l4proto;         /* IPPROTO_TCP/UDP, 0 = any */
 	uint16_t dport;          /* needs l4proto; 0 = any */
 	bool tcp_syn;            /* tcp flags syn / syn,rst; needs TCP */
@@ -144,7 +154,8 @@ int nat_ruleset_check(const struct nat_ruleset *rs);
 const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain);
 
 /* Whether the table has this chain: no nat chain without masquerade or
- * forwards, so that a routed network registers no NAT hook at all. */
+ * forwards, so that a routed network registers no NAT hook at all; the
+ * trace chain only while a trace runs. */
 bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain);
 
 /* Fills out[0..*n) with the rules, in order, chain by chain. Returns 0,

@@ -201,6 +201,27 @@ static void test_nft_drop(void **state)
 	assert_non_null(strstr(rep.v[1].what, "DHCP or DNS"));
 }
 
+/* A rule that drops what names the bridge is reported with its handle,
+ * even in a chain whose policy accepts. */
+static void test_nft_rule_drops_bridge(void **state)
+{
+	struct view_builder b;
+	struct coexist_report rep;
+	struct coexist_chain *c;
+
+	vb_init(&b);
+	c = vb_base(&b, NFPROTO_INET, "hostile", "forward", NF_INET_FORWARD, NF_ACCEPT);
+	c->drops_bridge = true;
+	c->drop_handle = 7;
+	rep = analyze(&b, false);
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.v[0].kind, COEXIST_NFT_DROP);
+	assert_string_equal(rep.v[0].what, "nftables chain inet hostile forward drops forwarded "
+			    "traffic from defnet0 (rule handle 7): guests cannot reach beyond "
+			    "the host");
+	assert_string_equal(rep.v[0].fix, "nft delete rule inet hostile forward handle 7");
+}
+
 static void test_legacy(void **state)
 {
 	struct view_builder b;
@@ -239,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_ufw),
 		cmocka_unit_test(test_firewalld),
 		cmocka_unit_test(test_nft_drop),
+		cmocka_unit_test(test_nft_rule_drops_bridge),
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_bounded),
 	};

@@ -608,6 +608,41 @@ static void test_batch_forward(void **state)
 	free(b);
 }
 
+/* A trace: chain trace at prerouting, before raw; both directions of the
+ * guest's IPv4 traffic get meta nftrace set 1. */
+static void test_batch_trace(void **state)
+{
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct parsed p;
+	struct nat_batch *b;
+	uint32_t guest = htonl(SUBNET_A | 7);
+	uint8_t one = 1;
+	char names[256];
+	size_t n;
+
+	assert_false(nat_ruleset_has_chain(&rs, NAT_CHAIN_TRACE));
+	rs.trace_addr = SUBNET_A | 7;
+	assert_true(nat_ruleset_has_chain(&rs, NAT_CHAIN_TRACE));
+	assert_int_equal(nat_chain_spec(NAT_CHAIN_TRACE)->hook, NF_INET_PRE_ROUTING);
+	assert_true(nat_chain_spec(NAT_CHAIN_TRACE)->priority < -300);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = chain_rules(&p, "trace", r, 4);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		expr_names(r[i], names, sizeof(names));
+		assert_string_equal(names, "meta cmp payload cmp immediate meta");
+		assert_int_equal(nftnl_expr_get_u32(expr_at(r[i], 2), NFTNL_EXPR_PAYLOAD_OFFSET),
+				 i == 0 ? 12 : 16);
+		assert_cmp(expr_at(r[i], 3), NFT_CMP_EQ, &guest, 4);
+		assert_expr_data(expr_at(r[i], 4), NFTNL_EXPR_IMM_DATA, &one, 1);
+		assert_int_equal(nftnl_expr_get_u32(expr_at(r[i], 5), NFTNL_EXPR_META_KEY),
+				 NFT_META_NFTRACE);
+	}
+	free_rules(r, n);
+	free(b);
+}
+
 static void test_batch_input(void **state)
 {
 	static const struct {
@@ -996,6 +1031,7 @@ int main(void)
 		cmocka_unit_test(test_batch_no_masquerade),
 		cmocka_unit_test(test_batch_forward),
 		cmocka_unit_test(test_batch_input),
+		cmocka_unit_test(test_batch_trace),
 		cmocka_unit_test(test_batch_check_mode),
 		cmocka_unit_test(test_batch_remove),
 		cmocka_unit_test(test_batch_describe),
