@@ -260,9 +260,11 @@ static int daemon_open_control(struct daemon *d)
 }
 
 /* The start order, in one place: the bridge, its subnet and address, the
- * table; the name table before the services that share it (DHCP writes
- * it, DNS and mDNS read it); DNS and DHCP, the control socket; mDNS, which
- * may fail; last the watch of the host, whose events reach all of them. */
+ * table with the forwards; the name table before the services that share
+ * it (DHCP writes it, DNS and mDNS read it); DNS and DHCP, the control
+ * socket; the forwards follow the leases just loaded; the gateway is
+ * announced; mDNS, which may fail; last the watch of the host, whose
+ * events reach all of them. */
 int daemon_start(struct daemon *d)
 {
 	char subnet[IP4_PREFIX_STRLEN];
@@ -287,8 +289,10 @@ int daemon_start(struct daemon *d)
 	if ((r = daemon_setup_signals(d)) < 0 ||
 	    (r = daemon_setup_bridge(d)) < 0 ||
 	    (r = daemon_start_subnet(d)) < 0 ||
-	    (r = daemon_bring_up(d)) < 0 ||
-	    (forward_glue_start(d), r = nat_glue_apply(d)) < 0 ||
+	    (r = daemon_bring_up(d)) < 0)
+		return r;
+	forward_glue_start(d);  /* the table holds the forwards */
+	if ((r = nat_glue_apply(d)) < 0 ||
 	    (r = daemon_new_names(d)) < 0 ||
 	    (r = dns_glue_start(d)) < 0 ||
 	    (r = dhcp_glue_start(d)) < 0 ||
