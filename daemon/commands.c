@@ -115,6 +115,7 @@ static void status_json_mdns(struct daemon *d, struct json *j)
 	json_field_uint(j, "answered", m.answered);
 	json_field_uint(j, "unsolicited", m.c.unsolicited);
 	json_field_uint(j, "goodbyes", m.c.goodbyes);
+	json_field_uint(j, "host_copies", m.c.host_copies);
 	json_key(j, "packets");
 	json_object_begin(j);
 	for (int o = 0; o < MDNS_OUTCOME_COUNT; o++) {

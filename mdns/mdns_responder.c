@@ -860,6 +860,10 @@ static enum mdns_outcome mdns_classify(struct mdns_responder *r, const uint8_t *
 	if (h.flags & DNS_FLAG_QR) {
 		if (m->src == r->o.gateway && mdns_is_own(r, pkt, len, m->now_ms))
 			return MDNS_DROP_OWN_LOOP;
+		/* IP TTL 0 never crossed a link (RFC 1112 6.1): one of our
+		 * copies for the host's resolver, from a guest's address. */
+		if (m->ttl == 0)
+			return MDNS_DROP_OWN_LOOP;
 	}
 	/* RFC 6762 18.3, 18.11. */
 	if (dns_header_opcode(&h) != DNS_OPCODE_QUERY || dns_header_rcode(&h) != 0)
@@ -933,4 +937,26 @@ void mdns_responder_counters(const struct mdns_responder *r, struct mdns_counter
 	for (size_t b = 0; b < MDNS_BUCKETS; b++)
 		for (const struct mdns_entry *e = r->buckets[b]; e; e = e->next)
 			c->silenced += e->silenced;
+}
+
+/* Host copies --------------------------------------------------------------- */
+
+uint32_t mdns_responder_host_copy_source(const struct mdns_responder *r, const uint8_t *pkt,
+					 size_t len)
+{
+	struct dns_iter it;
+	struct dns_rr rr;
+	uint32_t ip;
+
+	if (dns_iter_init(&it, pkt, len, NULL) < 0)
+		return 0;
+	while (dns_iter_rr(&it, &rr) == 1) {
+		if (rr.section != DNS_SECTION_ANSWER || rr.type != DNS_TYPE_A ||
+		    dns_rr_class(&rr) != DNS_CLASS_IN || rr.rdlength != 4)
+			continue;
+		ip = be32_get(pkt + rr.rdata_off);
+		if (ip != r->o.gateway && mdns_in_subnet(r, ip))
+			return ip;
+	}
+	return 0;
 }

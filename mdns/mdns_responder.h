@@ -52,7 +52,7 @@ enum mdns_outcome {
 	MDNS_ANSWER_LEGACY,         /* out->ucast, to the querier's port (RFC 6762 6.7) */
 	MDNS_DROP_NOT_OUR_LINK,     /* arrived on another interface */
 	MDNS_DROP_OFF_SUBNET,       /* unicast from off the link (RFC 6762 11) */
-	MDNS_DROP_OWN_LOOP,         /* our own multicast, looped back */
+	MDNS_DROP_OWN_LOOP,         /* our own multicast or host copy, looped back */
 	MDNS_DROP_RATE_LIMITED,     /* record multicast < 1 s ago, or reply budget spent */
 	MDNS_DROP_MALFORMED,
 	MDNS_DROP_IGNORED,          /* opcode or rcode not 0 (RFC 6762 18.3, 18.11),
@@ -97,6 +97,7 @@ struct mdns_counters {
 	uint64_t unsolicited;       /* announcement and goodbye packets built */
 	uint64_t goodbyes;          /* records said goodbye to */
 	size_t names;               /* tracked now */
+	uint64_t host_copies;       /* the I/O's: copies sent to the host's resolver */
 	size_t silenced;            /* of which silent after a conflict */
 };
 
@@ -133,5 +134,17 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 bool mdns_responder_next(const struct mdns_responder *r, uint64_t *when_ms);
 
 void mdns_responder_counters(const struct mdns_responder *r, struct mdns_counters *c);
+
+/* systemd-resolved drops every mDNS packet that comes from one of its own
+ * host's addresses with source port 5353 (its guard against hearing
+ * itself), so the host's resolver never hears our answers from the
+ * gateway. The I/O sends it a copy of each answer the host asked for, and
+ * of each announcement and goodbye, from the address of a guest the packet
+ * names and with multicast TTL 0, which keeps it on the host (RFC 1112
+ * 6.1). Returns that address: the first A record in the answer section
+ * that is inside the subnet and not the gateway; 0 when there is none (no
+ * copy). */
+uint32_t mdns_responder_host_copy_source(const struct mdns_responder *r, const uint8_t *pkt,
+					 size_t len);
 
 #endif

@@ -26,6 +26,8 @@ struct mdns_service {
 	struct event *read_ev, *timer_ev;
 	uint64_t last_err_log_ms;
 	bool err_logged;
+	uint64_t n_host_copies;         /* copies sent to the host's resolver */
+	bool host_copy_err_logged;
 	struct mdns_out out;
 	uint8_t in[MDNS_RECV_MAX];
 	uint8_t due[MDNS_PKT_MAX];
@@ -71,6 +73,65 @@ static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, ui
 	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
 }
 
+static int mdns_host_copy_socket(const struct mdns_service *s, uint32_t src)
+{
+	struct sockaddr_in from = {
+		.sin_family = AF_INET,
+		.sin_port = htons(MDNS_PORT),
+		.sin_addr.s_addr = htonl(src),
+	};
+	struct ip_mreqn mif = { .imr_ifindex = (int)s->o.ifindex };
+	int one = 1, zero = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* IP_TRANSPARENT lets it bind to the guest's address; no packet for
+	 * that address is ever delivered to the host, so it receives nothing. */
+	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mif, sizeof(mif)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &zero, sizeof(zero)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The copy for the host's own resolver: see mdns_responder_host_copy_source().
+ * One short-lived socket per copy, since its source address is a guest's. */
+static void mdns_send_host_copy(struct mdns_service *s, const uint8_t *buf, size_t len)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(MDNS_PORT),
+		.sin_addr.s_addr = htonl(MDNS_GROUP),
+	};
+	uint32_t src = mdns_responder_host_copy_source(s->resp, buf, len);
+	int fd, r = 0;
+
+	if (!src)
+		return;
+	fd = mdns_host_copy_socket(s, src);
+	if (fd < 0)
+		r = fd;
+	else if (sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	s->n_host_copies += r == 0;
+	if (r < 0 && !s->host_copy_err_logged) {
+		s->host_copy_err_logged = true;
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send the host's resolver "
+				"its copy of an answer (%s): systemd-resolved will not resolve the "
+				"guests' .local names", strerror(-r));
+	}
+}
+
 static void mdns_schedule(struct mdns_service *s)
 {
 	uint64_t when, now = boot_clock_ms();
@@ -102,6 +163,7 @@ static void mdns_flush(struct mdns_service *s, unsigned max)
 			return;
 		}
 		mdns_send(s, s->due, (size_t)n, MDNS_GROUP, MDNS_PORT);
+		mdns_send_host_copy(s, s->due, (size_t)n);
 	}
 }
 
@@ -174,6 +236,10 @@ static int mdns_recv_one(struct mdns_service *s)
 		mdns_send(s, s->out.mcast, s->out.mcast_len, MDNS_GROUP, MDNS_PORT);
 	if (s->out.ucast_len)
 		mdns_send(s, s->out.ucast, s->out.ucast_len, m.src, m.sport);
+	/* The host asked (its resolver's queries leave from the gateway). */
+	if (m.src == s->o.gateway && m.sport == MDNS_PORT)
+		mdns_send_host_copy(s, s->out.mcast_len ? s->out.mcast : s->out.ucast,
+				    s->out.mcast_len ? s->out.mcast_len : s->out.ucast_len);
 	return 1;
 }
 
@@ -368,4 +434,5 @@ void mdns_service_stop(struct mdns_service *s)
 void mdns_service_counters(const struct mdns_service *s, struct mdns_counters *c)
 {
 	mdns_responder_counters(s->resp, c);
+	c->host_copies = s->n_host_copies;
 }

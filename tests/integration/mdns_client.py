@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """A small mDNS client for test_mdns.sh (stdlib only).
 
-  mdns_client.py query NAME IFNAME [--qu] [--type A|AAAA|PTR] [--timeout S]
+  mdns_client.py query NAME IFNAME [--qu] [--type A|AAAA|PTR] [--timeout S] [--all]
       Sends one query from port 5353 to 224.0.0.251 out of IFNAME and
       prints each answer record for NAME as "TYPE DATA TTL multicast|unicast
-      SOURCE". Exit 0 when one came, 1 when none came in time.
+      SOURCE", from the first packet that has one (--all: from every packet
+      until the timeout). Exit 0 when one came, 1 when none came in time.
   mdns_client.py legacy NAME IFNAME --bind ADDR [--id N] [--timeout S]
       A legacy unicast query (RFC 6762 6.7): from an ephemeral port on ADDR
       to 224.0.0.251 out of IFNAME, on an unconnected socket (BIND 9.18's
@@ -120,7 +121,7 @@ def query(args):
             tname = {v: k for k, v in TYPES.items()}.get(rtype, str(rtype))
             print("%s %s %d %s %s" % (tname, rdata, ttl, kind, src[0]), flush=True)
             found += 1
-        if found:
+        if found and not args.all:
             break
     return 0 if found else 1
 
@@ -163,6 +164,8 @@ def main():
     q.add_argument("--qu", action="store_true")
     q.add_argument("--type", default="A", choices=sorted(TYPES))
     q.add_argument("--timeout", type=float, default=2.0)
+    q.add_argument("--all", action="store_true",
+                   help="print every answer until the timeout, not the first packet's only")
     lg = sub.add_parser("legacy")
     lg.add_argument("name")
     lg.add_argument("ifname")

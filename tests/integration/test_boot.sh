@@ -8,9 +8,9 @@
 # (journalctl -u defnetd, journalctl DEFNET_MAC=...), the host resolves
 # vm1.local (avahi and nss-mdns, as a desktop would; with BOOT_VARIANT=
 # resolved, systemd-resolved and nss-resolve instead: resolved has mDNS on
-# the bridge, resolves vm1.guests with Domain=guests routed to the
-# gateway, and its MulticastDNS=no is reported by `defnetctl status` with
-# its fix), and the guest reaches the upstream through the NAT. The same version installed again with a
+# the bridge and resolves vm1.local, and vm1.guests with Domain=guests
+# routed to the gateway; its MulticastDNS=no is reported by `defnetctl
+# status` with its fix), and the guest reaches the upstream through the NAT. The same version installed again with a
 # changed file restarts the service with the leases kept. Last, defnetd
 # started by hand as root drops to the defnet user, and `apt-get purge`
 # removes the bridge, the table, /var/lib/defnet and /etc/defnet.
@@ -411,15 +411,17 @@ resolves_vm1() { [ "$(boot_h getent ahostsv4 vm1.local | awk 'NR == 1 {print $1}
 if [ "$BOOT_VARIANT" = avahi ]; then
 	dn_assert_wait 15 "the host resolves vm1.local to $guest_ip (nss-mdns, avahi)" resolves_vm1
 else
-	# systemd-resolved 252 drops every mDNS packet that comes from one of
-	# the host's own addresses with source port 5353 (resolved-mdns.c:
-	# "Got mDNS UDP packet from local host, ignoring"), so it cannot hear a
-	# responder on its own host: vm1.local does not resolve through it
-	# (the README says so). What the unit does still holds (mDNS on the
-	# link), and the unicast path works: the guests' names under Domain=,
-	# routed to the gateway's DNS server for that domain.
+	# systemd-resolved drops every mDNS packet from one of the host's own
+	# addresses (the gateway's answers included): it hears defnet through
+	# the host-only copies from the guests' addresses (mdns_responder.h).
 	mdns_on_link() { boot_h resolvectl mdns "$DN_BRIDGE" 2>/dev/null | grep -q resolve; }
 	dn_assert_wait 10 "resolvectl mdns $DN_BRIDGE: resolve (the unit's ExecStartPost=)" mdns_on_link
+	resolvectl_local() { boot_h resolvectl query vm1.local 2>&1 | grep "$guest_ip" >/dev/null; }
+	dn_assert_wait 15 "resolvectl query vm1.local: $guest_ip (systemd-resolved, mDNS on $DN_BRIDGE)" \
+		resolvectl_local
+	dn_assert_wait 10 "getent hosts vm1.local: $guest_ip (nss-resolve)" resolves_vm1
+	# The unicast path too: the guests' names under Domain=, routed to the
+	# gateway's DNS server for that domain.
 	boot_h sh -c "printf '[Network]\nDomain=guests\n' >/etc/defnet/defnet.conf &&
 		systemctl reload defnetd && resolvectl dns $DN_BRIDGE $gateway &&
 		resolvectl domain $DN_BRIDGE '~guests'" || dn_fail "Domain=guests, and resolved routing it to $gateway"

@@ -114,6 +114,27 @@ hq=$(dn_h "${CLIENT[@]}" query vm1.local "$DN_BRIDGE") || dn_fail "host QM query
 dn_assert_eq "$(echo "$hq" | head -n 1 | cut -d' ' -f1,2,4)" "A $VM1 multicast" \
 	"host QM query: answer looped back to the host"
 
+# systemd-resolved drops mDNS from the host's own addresses, the gateway
+# included: the host also gets a copy from the guest's address, with
+# multicast TTL 0 (RFC 1112 6.1), which never reaches a guest.
+dn_bg "$GNS" "$DN_DIR/guest-tcpdump.out" tcpdump -Z root -i eth0 -n -U -w "$DN_DIR/guest.pcap" udp port 5353
+guest_dump=$DN_BG_PID
+dn_wait 5 grep -q "listening on" "$DN_DIR/guest-tcpdump.out" || dn_fail "guest tcpdump did not start"
+sleep 1.1
+hc=$(dn_h "${CLIENT[@]}" query vm1.local "$DN_BRIDGE" --all --timeout 1) || dn_fail "host query: no answer"
+copy_from_vm1() { echo "$hc" | grep -q "^A $VM1 [0-9]* multicast $VM1\$"; }
+dn_assert "the host's copy of the answer comes from $VM1" copy_from_vm1
+sleep 0.5
+dn_kill "$guest_dump" 5
+dn_assert_eq "$(tcpdump -n -r "$DN_DIR/guest.pcap" "src host $VM1" 2>/dev/null | wc -l)" 0 \
+	"... and stays on the host (no guest sees a packet from $VM1)"
+dn_assert "... while the guest saw the answer from the gateway" \
+	sh -c "tcpdump -n -r '$DN_DIR/guest.pcap' 'src host $GW' 2>/dev/null | grep -q ."
+dn_status_json "$DN_DIR/copies.json"
+dn_assert "status counts the host copies" \
+	dn_py -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["mdns"]["host_copies"] >= 1 else 1)' \
+	"$DN_DIR/copies.json"
+
 # Off-subnet unicast to the gateway (RFC 6762 11; avahi's CVE-2017-6519):
 # a guest on the bridge with an address outside the subnet.
 dn_guest g2

@@ -511,9 +511,12 @@ static void test_own_loop(void **state)
 	f->now += 1;
 	m = meta(f, GATEWAY, MDNS_PORT, MDNS_GROUP);
 	assert_int_equal(mdns_handle(f->resp, copy, len, &m, &f->out), MDNS_DROP_OWN_LOOP);
-	/* The same bytes from a guest are not ours. */
+	/* The same bytes from a guest are not ours... */
 	m = meta(f, GUEST, MDNS_PORT, MDNS_GROUP);
 	assert_int_equal(mdns_handle(f->resp, copy, len, &m, &f->out), MDNS_RESPONSE_SEEN);
+	/* ...unless they have IP TTL 0: our copy for the host's resolver. */
+	m.ttl = 0;
+	assert_int_equal(mdns_handle(f->resp, copy, len, &m, &f->out), MDNS_DROP_OWN_LOOP);
 }
 
 /* The host's own resolver queries from the gateway address: answered. */
@@ -931,6 +934,41 @@ static void test_resolved_read(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Host copies ------------------------------------------------------------------- */
+
+static void test_host_copy_source(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[MDNS_PKT_MAX];
+	struct pkt p;
+	int n = mdns_responder_due(f->resp, f->now, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_int_equal(mdns_responder_host_copy_source(f->resp, buf, (size_t)n), VM1);
+	/* Cut anywhere: the A record if it is whole before the cut, else
+	 * none; never a read past the cut (ASan and valgrind runs see). */
+	for (int cut = 0; cut < n; cut++) {
+		uint32_t src = mdns_responder_host_copy_source(f->resp, buf, (size_t)cut);
+
+		assert_true(src == 0 || src == VM1);
+		if (cut < DNS_HEADER_LEN + 4)
+			assert_int_equal(src, 0);
+	}
+	/* The gateway's own record, or an address off the subnet: no copy. */
+	pkt_init(&p, 0, DNS_FLAG_QR | DNS_FLAG_AA);
+	pkt_a(&p, DNS_SECTION_ANSWER, "host.local", GATEWAY, MDNS_TTL);
+	pkt_a(&p, DNS_SECTION_ANSWER, "far.local", 0x0a090909u, MDNS_TTL);
+	assert_int_equal(mdns_responder_host_copy_source(f->resp, p.buf, pkt_len(&p)), 0);
+	/* An A record in the additional section is no answer. */
+	pkt_a(&p, DNS_SECTION_ADDITIONAL, "vm1.local", VM1, MDNS_TTL);
+	assert_int_equal(mdns_responder_host_copy_source(f->resp, p.buf, pkt_len(&p)), 0);
+	/* The first guest record of the answers names the source. */
+	pkt_init(&p, 0, DNS_FLAG_QR | DNS_FLAG_AA);
+	pkt_a(&p, DNS_SECTION_ANSWER, "host.local", GATEWAY, MDNS_TTL);
+	pkt_a(&p, DNS_SECTION_ANSWER, "vm1.local", VM1, 0);
+	assert_int_equal(mdns_responder_host_copy_source(f->resp, p.buf, pkt_len(&p)), VM1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -969,6 +1007,7 @@ int main(void)
 		T(test_silenced_not_announced),
 		T(test_goodbye_all),
 		T(test_announce_many_names),
+		T(test_host_copy_source),
 		cmocka_unit_test(test_resolved_parse),
 		cmocka_unit_test(test_resolved_read),
 	};
