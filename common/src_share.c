@@ -85,6 +85,14 @@ bool src_share_take(struct src_share *t, unsigned slot, uint64_t now_ms, uint32_
 	return true;
 }
 
+bool src_share_spent(struct src_share *t, unsigned slot, uint64_t now_ms)
+{
+	if (!t->rate)
+		return false;
+	share_refill(t, &t->slot[slot], now_ms);
+	return t->slot[slot].milli < 1000;
+}
+
 bool src_share_hold(struct src_share *t, unsigned slot, uint32_t limit)
 {
 	struct src_share_slot *s = &t->slot[slot];

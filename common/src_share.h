@@ -44,6 +44,10 @@ unsigned src_share_find(struct src_share *t, uint32_t addr, uint64_t now_ms);
  * it holds fewer. Always true for a table without a bucket. */
 bool src_share_take(struct src_share *t, unsigned slot, uint64_t now_ms, uint32_t n);
 
+/* Whether the slot's bucket holds less than one token: a cheap test before
+ * the work whose result would be charged. */
+bool src_share_spent(struct src_share *t, unsigned slot, uint64_t now_ms);
+
 /* Counts one more thing held by the slot, unless it holds limit already
  * (returns false). */
 bool src_share_hold(struct src_share *t, unsigned slot, uint32_t limit);

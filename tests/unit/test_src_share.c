@@ -23,6 +23,8 @@ static void test_bucket_per_source(void **state)
 	for (int i = 0; i < 20; i++)
 		assert_true(src_share_take(&t, a, 0, 1));
 	assert_false(src_share_take(&t, a, 0, 1));
+	assert_true(src_share_spent(&t, a, 0));
+	assert_false(src_share_spent(&t, b, 0));
 	/* The other source's bucket is whole. */
 	assert_true(src_share_take(&t, b, 0, 20));
 	/* 10 a second: one back each 100 ms. */
