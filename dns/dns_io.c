@@ -27,7 +27,12 @@
  * us per answer, 500 us 3.6-4.2, 1 ms 3.2, reading on each datagram 6.5);
  * 8 rounds of 32 a tick read up to 512,000 a second. */
 #define IO_UDP_TICK_NS 500000
-#define IO_UDP_RCVBUF (1 << 20)
+/* A tick that comes late (the loop was busy, or the CPU elsewhere) reads
+ * for each tick it missed, up to this many: under a flood, a wake-up that
+ * read only one tick's worth would leave the backlog to the kernel, which
+ * drops from every guest alike when the receive buffer fills. */
+#define IO_UDP_LATE_TICKS 16
+#define IO_UDP_RCVBUF (4 << 20)
 
 struct dns_tcp_conn {
 	struct dns_service *s;
@@ -160,9 +165,9 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 		s->n.dropped += k - (unsigned)(sent < 0 ? 0 : sent);
 }
 
-/* Reads and answers up to IO_UDP_ROUNDS batches; returns how many
- * datagrams it read. */
-static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
+/* Reads and answers up to rounds batches; returns how many datagrams it
+ * read. */
+static unsigned io_udp_read(struct dns_listen *l, unsigned rounds, uint64_t now)
 {
 	struct dns_service *s = l->s;
 	struct mmsghdr in[DNS_UDP_BATCH];
@@ -170,7 +175,7 @@ static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
 	struct sockaddr_in from[DNS_UDP_BATCH];
 	unsigned total = 0;
 
-	for (int round = 0; round < IO_UDP_ROUNDS; round++) {
+	for (unsigned round = 0; round < rounds; round++) {
 		int n;
 
 		for (unsigned i = 0; i < DNS_UDP_BATCH; i++) {
@@ -189,7 +194,7 @@ static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
 			return total;
 	}
 	/* More waiting than a wake-up takes: the guests share from now on. */
-	if (total == IO_UDP_ROUNDS * DNS_UDP_BATCH)
+	if (total == rounds * DNS_UDP_BATCH)
 		s->io.udp_overload_until_ms = now + DNS_UDP_OVERLOAD_MS;
 	return total;
 }
@@ -234,20 +239,25 @@ static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (udp_pacing_note(&l->pace, io_udp_read(l, now), now))
+	if (udp_pacing_note(&l->pace, io_udp_read(l, IO_UDP_ROUNDS, now), now))
 		io_udp_coalesce(l, true);
 }
 
 static void io_on_udp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_listen *l = arg;
-	uint64_t ticks, now = boot_clock_ms();
+	uint64_t ticks = 1, now = boot_clock_ms();
 	unsigned n;
 
 	(void)what;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
-	n = io_udp_read(l, now);
+	if (read(fd, &ticks, sizeof(ticks)) < 0) {
+		if (errno != EAGAIN)
+			log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
+		ticks = 1;
+	}
+	if (ticks > IO_UDP_LATE_TICKS)
+		ticks = IO_UDP_LATE_TICKS;
+	n = io_udp_read(l, IO_UDP_ROUNDS * (unsigned)(ticks ? ticks : 1), now);
 	l->s->n.udp_coalesced += n;
 	if (!udp_pacing_note(&l->pace, n, now))
 		io_udp_coalesce(l, false);

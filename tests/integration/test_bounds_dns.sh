@@ -17,11 +17,7 @@ DN_NEEDS="dig"
 . "$DN_LIB_DIR/dns_lib.sh"
 dn_find_binaries
 DN_SERVICES=0 dn_topology
-dn_bg "$DN_UP" "$DN_DIR/upstream.out" "$DN_PYTHON" "$DN_LIB_DIR/upstream_dns.py" \
-	"$DN_UP0_PEER" "$DN_DIR/upstream.log" --silent slow
-printf 'nameserver %s\n' "$DN_UP0_PEER" >"$DN_DIR/resolv.conf"
-up_listening() { [ -n "$(dn_in "$DN_UP" ss -Hlnu "sport = :53")" ]; }
-dn_wait 5 up_listening || dn_fail "the scripted upstream did not start"
+dns_start_scripted_upstream --silent slow
 dn_start_defnetd
 dns_setup
 dns_static_guest g1 10
