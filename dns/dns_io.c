@@ -116,7 +116,7 @@ static bool io_udp_share_ok(struct dns_service *s, const struct sockaddr_in *fro
 		return true;
 	s->n.udp_refused_share++;
 	s->n.dropped++;
-	dns_log_limited(s, &s->rl_overload, now,
+	dns_log_limited(s, &s->rl_udp_share, now,
 			"UDP overload: queries beyond a guest's share dropped");
 	return false;
 }
@@ -439,7 +439,7 @@ static bool io_tcp_admit(struct dns_service *s, const struct sockaddr_in *sin, u
 	*share = src_share_find(s->io.tcp_share, ntohl(sin->sin_addr.s_addr), now);
 	if (src_share_held(s->io.tcp_share, *share) >= DNS_TCP_PER_SOURCE) {
 		s->n.tcp_refused_source++;
-		dns_log_limited(s, &s->rl_overload, now,
+		dns_log_limited(s, &s->rl_tcp_share, now,
 				"a guest has its share of TCP connections; closing its new ones");
 		return false;
 	}

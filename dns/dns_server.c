@@ -223,7 +223,7 @@ static int server_share(struct dns_service *s, const struct dns_client *cl, unsi
 	if (src_share_hold(s->pending_share, *share, DNS_PENDING_PER_SOURCE))
 		return 0;
 	s->n.pending_refused_source++;
-	dns_log_limited(s, &s->rl_overload, now_ms,
+	dns_log_limited(s, &s->rl_pending_share, now_ms,
 			"a guest has its share of queries in flight upstream; dropping its new ones");
 	return -EBUSY;
 }

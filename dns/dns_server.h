@@ -108,6 +108,8 @@ struct dns_service {
 	size_t rnd_left;
 	uint8_t scratch[DNS_MSG_MAX];    /* TCP answers, forwarded answers */
 	struct log_limit rl_source, rl_overload;
+	/* One per share, so that one guest's refusals hide no other line. */
+	struct log_limit rl_tcp_share, rl_pending_share, rl_udp_share;
 	struct log_sink log;
 };
 
