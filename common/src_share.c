@@ -48,6 +48,34 @@ static unsigned share_hash(const struct src_share *t, uint32_t addr)
 	return (h >> 16) % SRC_SHARE_SLOTS;
 }
 
+static void share_roll(struct src_share *t, uint64_t now_ms)
+{
+	uint64_t second = now_ms / 1000;
+
+	if (second == t->second)
+		return;
+	t->active_before = second == t->second + 1 ? t->active_now : 0;
+	t->active_now = 0;
+	t->second = second;
+}
+
+/* Counts the slot's source once in the current second. */
+static unsigned share_seen(struct src_share *t, unsigned k, uint64_t now_ms)
+{
+	share_roll(t, now_ms);
+	if (t->slot[k].seen != t->second + 1) {
+		t->slot[k].seen = t->second + 1;
+		t->active_now++;
+	}
+	return k;
+}
+
+uint32_t src_share_active(struct src_share *t, uint64_t now_ms)
+{
+	share_roll(t, now_ms);
+	return t->active_now > t->active_before ? t->active_now : t->active_before;
+}
+
 unsigned src_share_find(struct src_share *t, uint32_t addr, uint64_t now_ms)
 {
 	unsigned h = share_hash(t, addr), free_slot = SRC_SHARE_OVERFLOW;
@@ -57,7 +85,7 @@ unsigned src_share_find(struct src_share *t, uint32_t addr, uint64_t now_ms)
 		struct src_share_slot *s = &t->slot[k];
 
 		if (s->used && s->addr == addr)
-			return k;
+			return share_seen(t, k, now_ms);
 		if (free_slot == SRC_SHARE_OVERFLOW && share_reusable(t, s, now_ms))
 			free_slot = k;
 	}
@@ -69,7 +97,7 @@ unsigned src_share_find(struct src_share *t, uint32_t addr, uint64_t now_ms)
 			.milli = (uint64_t)t->burst * 1000,
 		};
 	}
-	return free_slot;
+	return share_seen(t, free_slot, now_ms);
 }
 
 bool src_share_take(struct src_share *t, unsigned slot, uint64_t now_ms, uint32_t n)

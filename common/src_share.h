@@ -23,6 +23,7 @@ struct src_share_slot {
 	uint32_t held;          /* connections, queries, ... held now */
 	uint64_t milli;         /* tokens, in thousandths */
 	uint64_t at_ms;         /* when milli was last refilled */
+	uint64_t seen;          /* 1 + the second it was last found in */
 	bool used;
 };
 
@@ -31,6 +32,8 @@ struct src_share {
 	uint32_t burst;         /* the bucket's size */
 	uint32_t seed;          /* hashes addresses: guests cannot aim at a slot */
 	uint32_t in_use;        /* slots used (overflow excluded) */
+	uint64_t second;        /* the current second, for active sources */
+	uint32_t active_now, active_before;   /* found in it, in the one before */
 	struct src_share_slot slot[SRC_SHARE_SLOTS + 1];
 };
 
@@ -39,6 +42,10 @@ void src_share_init(struct src_share *t, uint32_t rate, uint32_t burst, uint32_t
 /* The slot of addr at now_ms, found or claimed; SRC_SHARE_OVERFLOW when the
  * table has no room near its hash. Slot numbers stay valid while held > 0. */
 unsigned src_share_find(struct src_share *t, uint32_t addr, uint64_t now_ms);
+
+/* How many sources were found in the current second or the one before,
+ * whichever is more: whether a source is alone, and may have it all. */
+uint32_t src_share_active(struct src_share *t, uint64_t now_ms);
 
 /* Takes n tokens from the slot's bucket. Returns false, taking none, when
  * it holds fewer. Always true for a table without a bucket. */

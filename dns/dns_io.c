@@ -28,9 +28,10 @@
  * 8 rounds of 32 a tick read up to 512,000 a second. */
 #define IO_UDP_TICK_NS 500000
 /* A tick that comes late (the loop was busy, or the CPU elsewhere) reads
- * for each tick it missed, up to this many: under a flood, a wake-up that
- * read only one tick's worth would leave the backlog to the kernel, which
- * drops from every guest alike when the receive buffer fills. */
+ * for each tick it missed, up to this many, and so does every tick under
+ * overload, until the socket is empty: a wake-up that read only one tick's
+ * worth would leave the backlog to the kernel, which drops from every
+ * guest alike when the receive buffer fills. */
 #define IO_UDP_LATE_TICKS 16
 #define IO_UDP_RCVBUF (4 << 20)
 
@@ -105,14 +106,16 @@ uint32_t dns_io_client_addr(const struct dns_client *cl)
 	return ntohl(cl->conn ? cl->conn->peer.sin_addr.s_addr : cl->addr.sin_addr.s_addr);
 }
 
-/* Every query is counted against its guest's bucket; only under overload
- * does a spent bucket cost the query (dns_server.h). */
+/* Every query is counted against its guest's bucket; only under overload,
+ * and with other guests asking, does a spent bucket cost the query
+ * (dns_server.h): a guest alone may have the whole server. */
 static bool io_udp_share_ok(struct dns_service *s, const struct sockaddr_in *from, uint64_t now)
 {
 	struct src_share *t = s->io.udp_share;
 	unsigned k = src_share_find(t, ntohl(from->sin_addr.s_addr), now);
 
-	if (src_share_take(t, k, now, 1) || now >= s->io.udp_overload_until_ms)
+	if (src_share_take(t, k, now, 1) || now >= s->io.udp_overload_until_ms ||
+	    src_share_active(t, now) < 2)
 		return true;
 	s->n.udp_refused_share++;
 	s->n.dropped++;
@@ -255,7 +258,7 @@ static void io_on_udp_tick(evutil_socket_t fd, short what, void *arg)
 			log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
 		ticks = 1;
 	}
-	if (ticks > IO_UDP_LATE_TICKS)
+	if (ticks > IO_UDP_LATE_TICKS || now < l->s->io.udp_overload_until_ms)
 		ticks = IO_UDP_LATE_TICKS;
 	n = io_udp_read(l, IO_UDP_ROUNDS * (unsigned)(ticks ? ticks : 1), now);
 	l->s->n.udp_coalesced += n;

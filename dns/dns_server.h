@@ -33,9 +33,10 @@
 				  * one byte at a time keeps no slot */
 #define DNS_PENDING_PER_SOURCE (DNS_MAX_PENDING / 8)   /* one guest's misses */
 /* Under overload (a UDP read found more waiting than it takes in one
- * wake-up) each guest gets this many answers a second, the rest of its
- * queries dropped before any work; the others keep theirs. Not under
- * overload: one guest may have the whole server. */
+ * wake-up), and with more than one guest asking, each guest gets this many
+ * answers a second, the rest of its queries dropped before any work; the
+ * others keep theirs. Not under overload, or alone: one guest may have the
+ * whole server. */
 #define DNS_UDP_SOURCE_RATE 20000
 #define DNS_UDP_SOURCE_BURST 2000
 #define DNS_UDP_OVERLOAD_MS 1000 /* overload lasts this long after seen */

@@ -104,6 +104,27 @@ static void test_spent_not_reused(void **state)
 	assert_false(src_share_take(&t, a, 0, 1));
 }
 
+/* Sources found this second or the last: one alone may have it all. */
+static void test_active(void **state)
+{
+	(void)state;
+	src_share_init(&t, 10, 20, 0);
+	assert_int_equal(src_share_active(&t, 0), 0);
+	src_share_find(&t, 1, 100);
+	src_share_find(&t, 1, 200);
+	assert_int_equal(src_share_active(&t, 300), 1);
+	src_share_find(&t, 2, 400);
+	assert_int_equal(src_share_active(&t, 500), 2);
+	/* The next second remembers the last one's. */
+	src_share_find(&t, 1, 1100);
+	assert_int_equal(src_share_active(&t, 1200), 2);
+	/* Two seconds on, only source 1 was seen in the last one. */
+	src_share_find(&t, 1, 2100);
+	assert_int_equal(src_share_active(&t, 2200), 1);
+	/* A gap: nothing before. */
+	assert_int_equal(src_share_active(&t, 9000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_hold_limit),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_spent_not_reused),
+		cmocka_unit_test(test_active),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
