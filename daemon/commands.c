@@ -73,6 +73,12 @@ static void status_json_dns(struct daemon *d, struct json *j)
 	json_field_uint(j, "upstream_changes", c.upstream_changes);
 	json_field_uint(j, "pending", c.pending);
 	json_field_uint(j, "tcp_open", c.tcp_open);
+	json_field_uint(j, "tcp_refused_source", c.tcp_refused_source);
+	json_field_uint(j, "tcp_refused_full", c.tcp_refused_full);
+	json_field_uint(j, "tcp_idle_closed", c.tcp_idle_closed);
+	json_field_uint(j, "tcp_deadline_closed", c.tcp_deadline_closed);
+	json_field_uint(j, "pending_refused_source", c.pending_refused_source);
+	json_field_uint(j, "udp_refused_share", c.udp_refused_share);
 	json_field_uint(j, "cache_entries", c.cache_entries);
 	json_field_uint(j, "cache_bytes", c.cache_bytes);
 	json_field_uint(j, "names", name_table_count(d->names));
@@ -198,6 +204,22 @@ static size_t status_leases(const struct daemon *d)
 	return d->dhcp ? dhcp_service_live_leases(d->dhcp) : 0;
 }
 
+/* The DHCP policy's refusals: each limit that kept a new client out. */
+static void status_json_dhcp(const struct daemon *d, struct json *j)
+{
+	struct dhcp_server_stats st = { 0 };
+
+	if (d->dhcp)
+		dhcp_service_stats(d->dhcp, &st);
+	json_key(j, "dhcp");
+	json_object_begin(j);
+	json_field_bool(j, "running", d->dhcp != NULL);
+	json_field_uint(j, "leases_per_port", d->cfg.leases_per_port);
+	json_field_uint(j, "rate_limited", st.rate_limited);
+	json_field_uint(j, "port_full", st.port_full);
+	json_object_end(j);
+}
+
 static size_t status_reservations(const struct daemon *d)
 {
 	return d->dhcp ? dhcp_service_reservations(d->dhcp) : d->cfg.n_reservations;
@@ -223,6 +245,7 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	json_field_uint(&j, "leases", status_leases(d));
 	json_field_uint(&j, "reservations", status_reservations(d));
 	json_field_uint(&j, "uptime", s->uptime);
+	status_json_dhcp(d, &j);
 	status_json_dns(d, &j);
 	status_json_mdns(d, &j);
 	forward_glue_status_json(d, &j);

@@ -60,6 +60,7 @@ void config_init(struct config *c)
 	c->pool_auto = true;
 	c->rate_limit = CONFIG_RATE_LIMIT_DEFAULT;
 	c->rate_limit_port = CONFIG_RATE_LIMIT_PORT_DEFAULT;
+	c->leases_per_port = CONFIG_LEASES_PER_PORT_DEFAULT;
 	c->upstream_auto = true;
 	strcpy(c->resolv_conf, CONFIG_DEFAULT_RESOLV_CONF);
 	c->mdns_enable = true;
@@ -517,6 +518,26 @@ static int config_set_rate_limit_port(struct config_parser *p, const char *v, si
 	return config_set_rate(p, v, n, &p->c->rate_limit_port, CONFIG_RATE_LIMIT_PORT_DEFAULT);
 }
 
+/* Live leases per bridge port: a number, or off (no cap). */
+static int config_set_leases_per_port(struct config_parser *p, const char *v, size_t n)
+{
+	uint32_t cap;
+
+	if (n == 0) {
+		p->c->leases_per_port = CONFIG_LEASES_PER_PORT_DEFAULT;
+		return 0;
+	}
+	if (config_eq(v, n, "off")) {
+		p->c->leases_per_port = 0;
+		return 0;
+	}
+	if (config_parse_uint(v, n, CONFIG_LEASES_PER_PORT_MAX, &cap) < 0 || cap == 0)
+		return config_bad(p, "'%s' is not off or a number of leases (1 to %d)",
+				  p->quoted, CONFIG_LEASES_PER_PORT_MAX);
+	p->c->leases_per_port = cap;
+	return 0;
+}
+
 static bool config_is_unicast_mac(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -830,6 +851,7 @@ static const struct config_key config_keys[] = {
 	{ "DHCP", "Reservation", config_set_reservation },
 	{ "DHCP", "RateLimit", config_set_rate_limit },
 	{ "DHCP", "RateLimitPerPort", config_set_rate_limit_port },
+	{ "DHCP", "LeasesPerPort", config_set_leases_per_port },
 	{ "DNS", "Upstream", config_set_upstream },
 	{ "DNS", "ResolvConf", config_set_resolv_conf },
 	{ "MDNS", "Enable", config_set_mdns_enable },

@@ -24,6 +24,10 @@
 #define CONFIG_RATE_LIMIT_DEFAULT 200
 #define CONFIG_RATE_LIMIT_PORT_DEFAULT 20
 #define CONFIG_RATE_LIMIT_MAX 1000000
+/* Live leases per bridge port: a guest with many containers behind one
+ * link has room; one port cannot take a pool. */
+#define CONFIG_LEASES_PER_PORT_DEFAULT 64
+#define CONFIG_LEASES_PER_PORT_MAX 16777216
 
 struct config_reservation {
 	uint8_t mac[6];
@@ -53,6 +57,7 @@ struct config {
 	size_t n_reservations;
 	uint32_t rate_limit;                 /* new leases per second, 0: off */
 	uint32_t rate_limit_port;            /* the same per bridge port */
+	uint32_t leases_per_port;            /* live leases per port, 0: off */
 	/* [DNS] */
 	bool upstream_auto;
 	struct config_upstream upstreams[CONFIG_MAX_UPSTREAMS];

@@ -155,6 +155,11 @@ static void dhcp_glue_notice(const struct dhcp_event *ev)
 			    ev->reason, ev->port ? " on port " : "", ev->port ? port : "",
 			    (unsigned long long)ev->count, ev->count == 1 ? "" : "s");
 		break;
+	case DHCP_EV_PORT_FULL:
+		log_warning("DHCP: port %s holds its LeasesPerPort= leases: %llu new client%s "
+			    "refused (a flood of new MACs?)", port, (unsigned long long)ev->count,
+			    ev->count == 1 ? "" : "s");
+		break;
 	case DHCP_EV_POOL_EXHAUSTED:
 		log_warning("DHCP: the pool is exhausted: %llu new client%s without an address",
 			    (unsigned long long)ev->count, ev->count == 1 ? "" : "s");
@@ -263,6 +268,7 @@ static int dhcp_glue_opts(struct daemon *d, struct dhcp_service_opts *o,
 			.domain = cfg->domain, .host_name = host, .reservations = *res,
 			.n_reservations = cfg->n_reservations, .rate_limit = cfg->rate_limit,
 			.rate_limit_port = cfg->rate_limit_port,
+			.leases_per_port = cfg->leases_per_port,
 		},
 		.old_subnet_addr = sn->old_subnet.addr, .old_subnet_len = sn->old_subnet.len,
 		.log = { dhcp_glue_log, NULL },

@@ -16,6 +16,7 @@
 
 #include "dhcp_server.h"
 #include "log_limit.h"
+#include "port_leases.h"
 
 #define DHCP_ST_EXCLUDED 0x01   /* the gateway */
 #define DHCP_ST_PROBING 0x02
@@ -100,7 +101,9 @@ struct dhcp_server {
 	struct dhcp_offer_end *ends;
 	uint32_t ends_head, ends_len;
 
-	struct dhcp_bucket global, exhausted;
+	struct dhcp_bucket global, exhausted, port_full;
+	uint32_t leases_port;           /* cap per port, 0: none */
+	struct port_leases pl;
 	struct dhcp_port_bucket ports[DHCP_PORT_BUCKETS];
 
 	uint64_t next_expiry;
@@ -471,6 +474,30 @@ static struct dhcp_bucket *dhcp_port_bucket(struct dhcp_server *srv, unsigned po
 	return &lru->b;
 }
 
+/* Is the client's port at its cap, so that it may not have a new lease
+ * at ip (0: any)? A lease the port holds on ip already is no new one. */
+static bool dhcp_port_full(struct dhcp_server *srv, const struct dhcp_client *cl, uint32_t ip)
+{
+	unsigned port = cl->meta->port;
+
+	if (!srv->leases_port || !port ||
+	    port_leases_count(&srv->pl, port) < srv->leases_port ||
+	    (ip && dhcp_in_pool(srv, ip) &&
+	     port_leases_port_of(&srv->pl, ip - srv->pool_first) == port))
+		return false;
+	srv->stats.port_full++;
+	dhcp_bucket_refuse(srv, &srv->port_full, DHCP_EV_PORT_FULL, cl, port,
+			   "the port holds LeasesPerPort= leases");
+	return true;
+}
+
+/* Pool address ip is leased from port now (0: not, or a reservation). */
+static void dhcp_port_lease(struct dhcp_server *srv, uint32_t ip, unsigned port)
+{
+	if (dhcp_in_pool(srv, ip))
+		port_leases_set(&srv->pl, ip - srv->pool_first, port);
+}
+
 /* May this client get a new lease now? Takes nothing yet. */
 static bool dhcp_limit_allows(struct dhcp_server *srv, const struct dhcp_client *cl)
 {
@@ -478,6 +505,8 @@ static bool dhcp_limit_allows(struct dhcp_server *srv, const struct dhcp_client 
 	unsigned port = cl->meta->port;
 	struct dhcp_bucket *b;
 
+	if (dhcp_port_full(srv, cl, 0))
+		return false;
 	if (srv->rate) {
 		dhcp_bucket_refill(&srv->global, srv->rate, now);
 		if (srv->global.tokens < 1000) {
@@ -1166,6 +1195,7 @@ static enum dhcp_outcome dhcp_ack(struct dhcp_server *srv, struct dhcp_client *c
 	bool renew = cl->lease && cl->lease->ip == ip && lease_is_live(cl->lease, meta->now_ms);
 	struct dhcp_event ev = { .kind = renew ? DHCP_EV_ACK_RENEW : DHCP_EV_ACK_NEW,
 				 .ip = ip, .reason = "", .port = meta->port };
+	uint32_t old_ip = cl->lease && cl->lease->ip != ip ? cl->lease->ip : 0;
 
 	memset(&l, 0, sizeof(l));
 	dhcp_pick_name(srv, cl, ip, false, l.hostname);
@@ -1175,6 +1205,9 @@ static enum dhcp_outcome dhcp_ack(struct dhcp_server *srv, struct dhcp_client *c
 	l.ip = ip;
 	memcpy(l.mac, cl->mac, 6);
 	l.flags = (cl->has_res && cl->res_ip == ip) ? LEASE_F_STATIC : 0;
+	/* Renewals always go on; reservations are not the port's. */
+	if (!renew && !l.flags && dhcp_port_full(srv, cl, ip))
+		return DHCP_OUTCOME_IGNORE;
 	l.client_id_len = (uint8_t)cl->cid_len;
 	if (cl->cid_len)
 		memcpy(l.client_id, cl->cid, cl->cid_len);
@@ -1182,6 +1215,11 @@ static enum dhcp_outcome dhcp_ack(struct dhcp_server *srv, struct dhcp_client *c
 		return dhcp_ignore(srv, cl, "the lease store refused the lease");
 	cl->lease = NULL;   /* the store changed */
 	dhcp_offer_drop(srv, cl->key);
+	if (old_ip)
+		dhcp_port_lease(srv, old_ip, 0);
+	/* A renewal from an unknown port keeps the port it was counted on. */
+	if (l.flags || meta->port)
+		dhcp_port_lease(srv, ip, l.flags ? 0 : meta->port);
 	if (l.expires_boot_ms < srv->next_expiry)
 		srv->next_expiry = l.expires_boot_ms;
 	memcpy(ev.mac, l.mac, 6);
@@ -1213,8 +1251,10 @@ static enum dhcp_outcome dhcp_request_ip(struct dhcp_server *srv, struct dhcp_cl
 	why = dhcp_blocked(srv, cl, ip);
 	if (why) {
 		/* A reservation made since: the address goes to its owner. */
-		if (own && dhcp_res_of_ip(srv, ip))
+		if (own && dhcp_res_of_ip(srv, ip)) {
 			lease_store_forget(srv->store, ip);
+			dhcp_port_lease(srv, ip, 0);
+		}
 		return dhcp_nak(srv, cl, ip, why, reply);
 	}
 	if (own || (cl->has_res && cl->res_ip == ip) ||
@@ -1277,6 +1317,7 @@ static enum dhcp_outcome dhcp_decline(struct dhcp_server *srv, struct dhcp_clien
 				cl->meta->now_wall) < 0)
 		return dhcp_ignore(srv, cl, "the lease store refused the quarantine");
 	srv->stats.declines++;
+	dhcp_port_lease(srv, ip, 0);
 	dhcp_emit(srv, DHCP_EV_DECLINE, ip, cl->mac, name, "", cl->meta->port);
 	return DHCP_OUTCOME_DECLINED;
 }
@@ -1296,6 +1337,7 @@ static enum dhcp_outcome dhcp_release(struct dhcp_server *srv, struct dhcp_clien
 	if (lease_store_release(srv->store, ip, cl->meta->now_ms, cl->meta->now_wall) < 0)
 		return dhcp_ignore(srv, cl, "the lease store refused the release");
 	srv->stats.releases++;
+	dhcp_port_lease(srv, ip, 0);
 	dhcp_emit(srv, DHCP_EV_RELEASE, ip, cl->mac, name, "", cl->meta->port);
 	return DHCP_OUTCOME_RELEASED;
 }
@@ -1342,6 +1384,7 @@ static void dhcp_expired(const struct lease *l, void *ctx)
 {
 	struct dhcp_server *srv = ctx;
 
+	dhcp_port_lease(srv, l->ip, 0);
 	dhcp_emit(srv, DHCP_EV_EXPIRE, l->ip, l->mac, l->hostname, "", 0);
 }
 
@@ -1536,7 +1579,8 @@ static int dhcp_check_config(const struct dhcp_server_config *cfg, uint32_t *fir
 	return 0;
 }
 
-/* A new pool: probes and offers in progress are forgotten. */
+/* A new pool: probes and offers in progress are forgotten, and leases
+ * are counted on their ports again as they renew. */
 static int dhcp_set_pool(struct dhcp_server *srv, uint32_t first, uint32_t last)
 {
 	uint32_t size = last - first + 1;
@@ -1545,8 +1589,10 @@ static int dhcp_set_pool(struct dhcp_server *srv, uint32_t first, uint32_t last)
 	if (srv->st && first == srv->pool_first && last == srv->pool_last)
 		return 0;
 	st = calloc(size, 1);
-	if (!st)
+	if (!st || port_leases_reset(&srv->pl, size) < 0) {
+		free(st);
 		return -ENOMEM;
+	}
 	free(srv->st);
 	srv->st = st;
 	srv->pool_first = first;
@@ -1587,6 +1633,7 @@ int dhcp_server_configure(struct dhcp_server *srv, const struct dhcp_server_conf
 	srv->lease_time = cfg->lease_time;
 	srv->rate = cfg->rate_limit;
 	srv->rate_port = cfg->rate_limit_port;
+	srv->leases_port = cfg->leases_per_port;
 	snprintf(srv->domain, sizeof(srv->domain), "%s", cfg->domain ? cfg->domain : "");
 	snprintf(srv->host_name, sizeof(srv->host_name), "%.*s",
 		 cfg->host_name ? (int)strcspn(cfg->host_name, ".") : 0,
@@ -1645,6 +1692,7 @@ void dhcp_server_free(struct dhcp_server *srv)
 	if (!srv)
 		return;
 	free(srv->st);
+	port_leases_free(&srv->pl);
 	free(srv->probing.v);
 	free(srv->ready.v);
 	free(srv->in_use.v);

@@ -96,6 +96,8 @@ struct dhcp_server_config {
 	size_t n_reservations;
 	uint32_t rate_limit;      /* new leases per second, 0: unlimited */
 	uint32_t rate_limit_port; /* the same per bridge port */
+	uint32_t leases_per_port; /* live dynamic leases a bridge port may
+				   * hold (reservations aside), 0: no cap */
 };
 
 enum dhcp_event_kind {
@@ -109,6 +111,7 @@ enum dhcp_event_kind {
 	DHCP_EV_ADDR_IN_USE,      /* ip answered ARP from mac */
 	DHCP_EV_RATE_LIMITED,     /* port 0: the global limit; count refused */
 	DHCP_EV_POOL_EXHAUSTED,   /* count refused */
+	DHCP_EV_PORT_FULL,        /* port at leases_per_port; count refused */
 	DHCP_EV_IGNORED,          /* debug: a message left unanswered, why */
 };
 
@@ -228,6 +231,7 @@ int dhcp_hostname_label(const char *s, size_t n, char label[LEASE_HOSTNAME_MAX +
 struct dhcp_server_stats {
 	uint64_t offers, acks, naks, informs, releases, declines, ignored, deferred;
 	uint64_t probes, in_use, rate_limited;
+	uint64_t port_full;       /* new leases refused: the port at its cap */
 	size_t probes_ready;
 };
 void dhcp_server_stats(const struct dhcp_server *srv, struct dhcp_server_stats *st);

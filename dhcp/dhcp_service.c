@@ -272,14 +272,16 @@ static void dhcp_service_summary(const struct dhcp_service *svc)
 	dhcp_io_stats(svc->io, &io);
 	log_sink_printf(&svc->o.log, LOG_LEVEL_INFO, "%llu received (%llu malformed), "
 			"%llu offers, %llu acks, %llu naks, %llu ignored, %llu deferred (%llu "
-			"dropped waiting), %llu probes (%llu in use), %llu rate-limited; %llu "
+			"dropped waiting), %llu probes (%llu in use), %llu rate-limited, %llu "
+			"refused at LeasesPerPort=; %llu "
 			"flushes for %llu batches (largest %llu)",
 			(unsigned long long)io.received, (unsigned long long)io.malformed,
 			(unsigned long long)s.offers, (unsigned long long)s.acks,
 			(unsigned long long)s.naks, (unsigned long long)s.ignored,
 			(unsigned long long)s.deferred, (unsigned long long)io.park_dropped,
 			(unsigned long long)s.probes, (unsigned long long)s.in_use,
-			(unsigned long long)s.rate_limited, (unsigned long long)io.flushes,
+			(unsigned long long)s.rate_limited, (unsigned long long)s.port_full,
+			(unsigned long long)io.flushes,
 			(unsigned long long)io.batches, (unsigned long long)io.max_batch);
 }
 
@@ -306,6 +308,11 @@ void dhcp_service_stop(struct dhcp_service *svc)
 const struct lease_store *dhcp_service_store(const struct dhcp_service *svc)
 {
 	return svc->store;
+}
+
+void dhcp_service_stats(const struct dhcp_service *svc, struct dhcp_server_stats *st)
+{
+	dhcp_server_stats(svc->srv, st);
 }
 
 size_t dhcp_service_live_leases(const struct dhcp_service *svc)

@@ -68,6 +68,8 @@ const struct lease_store *dhcp_service_store(const struct dhcp_service *svc);
 
 /* Leases live now; reservations, configured and made by reserve. */
 size_t dhcp_service_live_leases(const struct dhcp_service *svc);
+/* The policy's counters (refusals among them). */
+void dhcp_service_stats(const struct dhcp_service *svc, struct dhcp_server_stats *st);
 size_t dhcp_service_reservations(const struct dhcp_service *svc);
 
 /* `defnetctl reserve` and `unreserve`: the change is on disk when they

@@ -27,13 +27,21 @@
  * us per answer, 500 us 3.6-4.2, 1 ms 3.2, reading on each datagram 6.5);
  * 8 rounds of 32 a tick read up to 512,000 a second. */
 #define IO_UDP_TICK_NS 500000
-#define IO_UDP_RCVBUF (1 << 20)
+/* A tick that comes late (the loop was busy, or the CPU elsewhere) reads
+ * for each tick it missed, up to this many, and so does every tick under
+ * overload, until the socket is empty: a wake-up that read only one tick's
+ * worth would leave the backlog to the kernel, which drops from every
+ * guest alike when the receive buffer fills. */
+#define IO_UDP_LATE_TICKS 16
+#define IO_UDP_RCVBUF (4 << 20)
 
 struct dns_tcp_conn {
 	struct dns_service *s;
 	struct dns_tcp_conn *prev, *next;
 	struct bufferevent *bev;         /* NULL once closed */
 	struct sockaddr_in peer;
+	unsigned share;                  /* its guest's slot in io.tcp_share */
+	struct event *deadline;          /* a message begun must end by then */
 	unsigned pending;                /* answers still owed */
 	bool paused;                     /* reading stopped: too much owed */
 	bool eof;                        /* the client sent all it will */
@@ -93,6 +101,29 @@ static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
 
 /* UDP ----------------------------------------------------------------------- */
 
+uint32_t dns_io_client_addr(const struct dns_client *cl)
+{
+	return ntohl(cl->conn ? cl->conn->peer.sin_addr.s_addr : cl->addr.sin_addr.s_addr);
+}
+
+/* Every query is counted against its guest's bucket; only under overload,
+ * and with other guests asking, does a spent bucket cost the query
+ * (dns_server.h): a guest alone may have the whole server. */
+static bool io_udp_share_ok(struct dns_service *s, const struct sockaddr_in *from, uint64_t now)
+{
+	struct src_share *t = s->io.udp_share;
+	unsigned k = src_share_find(t, ntohl(from->sin_addr.s_addr), now);
+
+	if (src_share_take(t, k, now, 1) || now >= s->io.udp_overload_until_ms ||
+	    src_share_active(t, now) < 2)
+		return true;
+	s->n.udp_refused_share++;
+	s->n.dropped++;
+	dns_log_limited(s, &s->rl_udp_share, now,
+			"UDP overload: queries beyond a guest's share dropped");
+	return false;
+}
+
 static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 			 struct sockaddr_in *from, uint64_t now)
 {
@@ -114,6 +145,8 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 			continue;
 		}
 		s->n.udp++;
+		if (!io_udp_share_ok(s, &from[i], now))
+			continue;
 		if (in[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			s->n.queries++;
 			s->n.dropped++;
@@ -135,9 +168,9 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 		s->n.dropped += k - (unsigned)(sent < 0 ? 0 : sent);
 }
 
-/* Reads and answers up to IO_UDP_ROUNDS batches; returns how many
- * datagrams it read. */
-static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
+/* Reads and answers up to rounds batches; returns how many datagrams it
+ * read. */
+static unsigned io_udp_read(struct dns_listen *l, unsigned rounds, uint64_t now)
 {
 	struct dns_service *s = l->s;
 	struct mmsghdr in[DNS_UDP_BATCH];
@@ -145,7 +178,7 @@ static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
 	struct sockaddr_in from[DNS_UDP_BATCH];
 	unsigned total = 0;
 
-	for (int round = 0; round < IO_UDP_ROUNDS; round++) {
+	for (unsigned round = 0; round < rounds; round++) {
 		int n;
 
 		for (unsigned i = 0; i < DNS_UDP_BATCH; i++) {
@@ -157,12 +190,15 @@ static unsigned io_udp_read(struct dns_listen *l, uint64_t now)
 		}
 		n = recvmmsg(l->udp_fd, in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			break;
+			return total;
 		io_udp_batch(l, in, (unsigned)n, from, now);
 		total += (unsigned)n;
 		if (n < DNS_UDP_BATCH)
-			break;
+			return total;
 	}
+	/* More waiting than a wake-up takes: the guests share from now on. */
+	if (total == rounds * DNS_UDP_BATCH)
+		s->io.udp_overload_until_ms = now + DNS_UDP_OVERLOAD_MS;
 	return total;
 }
 
@@ -206,20 +242,25 @@ static void io_on_udp(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (udp_pacing_note(&l->pace, io_udp_read(l, now), now))
+	if (udp_pacing_note(&l->pace, io_udp_read(l, IO_UDP_ROUNDS, now), now))
 		io_udp_coalesce(l, true);
 }
 
 static void io_on_udp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_listen *l = arg;
-	uint64_t ticks, now = boot_clock_ms();
+	uint64_t ticks = 1, now = boot_clock_ms();
 	unsigned n;
 
 	(void)what;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
-	n = io_udp_read(l, now);
+	if (read(fd, &ticks, sizeof(ticks)) < 0) {
+		if (errno != EAGAIN)
+			log_sink_printf(&l->s->log, LOG_LEVEL_ERROR, "dns: reading the UDP tick: %s", strerror(errno));
+		ticks = 1;
+	}
+	if (ticks > IO_UDP_LATE_TICKS || now < l->s->io.udp_overload_until_ms)
+		ticks = IO_UDP_LATE_TICKS;
+	n = io_udp_read(l, IO_UDP_ROUNDS * (unsigned)(ticks ? ticks : 1), now);
 	l->s->n.udp_coalesced += n;
 	if (!udp_pacing_note(&l->pace, n, now))
 		io_udp_coalesce(l, false);
@@ -244,6 +285,9 @@ static void io_tcp_close(struct dns_tcp_conn *c)
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 		c->s->io.tcp_open--;
+		src_share_release(c->s->io.tcp_share, c->share);
+		event_free(c->deadline);
+		c->deadline = NULL;
 	}
 	if (c->pending == 0)
 		io_tcp_free(c);
@@ -252,6 +296,30 @@ static void io_tcp_close(struct dns_tcp_conn *c)
 static size_t io_tcp_outlen(const struct dns_tcp_conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* A message begun (some of it in the input) must be whole within
+ * DNS_TCP_MSG_SECS; the clock starts at its first byte, and bytes that
+ * trickle in do not restart it (a slowloris keeps no slot). */
+static int io_tcp_deadline(struct dns_tcp_conn *c, bool begun)
+{
+	const struct timeval tv = { DNS_TCP_MSG_SECS, 0 };
+
+	if (!begun)
+		return event_del(c->deadline);
+	if (evtimer_pending(c->deadline, NULL))
+		return 0;
+	return evtimer_add(c->deadline, &tv);
+}
+
+static void io_tcp_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_tcp_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	c->s->n.tcp_deadline_closed++;
+	io_tcp_close(c);
 }
 
 /* Reads every complete query there is, as long as the connection owes
@@ -267,6 +335,8 @@ static bool io_tcp_process(struct dns_tcp_conn *c)
 		size_t mlen, len;
 
 		if (c->pending >= DNS_TCP_MAX_PENDING || io_tcp_outlen(c) > DNS_TCP_OUT_MAX) {
+			/* Not reading is our doing: no deadline meanwhile. */
+			event_del(c->deadline);
 			bufferevent_disable(c->bev, EV_READ);
 			c->paused = true;
 			return true;
@@ -282,12 +352,18 @@ static bool io_tcp_process(struct dns_tcp_conn *c)
 			break;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, s->io.tcp_in, mlen);
+		/* The next message has its own deadline, from its first byte. */
+		event_del(c->deadline);
 		s->n.tcp++;
 		if (dns_server_query(s, s->io.tcp_in, mlen, &cl, s->io.tcp_out + 2, DNS_MSG_MAX,
 				     &len, boot_clock_ms()) != 1)
 			continue;
 		be16_put(s->io.tcp_out, (uint16_t)len);
 		bufferevent_write(c->bev, s->io.tcp_out, len + 2);
+	}
+	if (c->bev && io_tcp_deadline(c, evbuffer_get_length(in) > 0) < 0) {
+		io_tcp_close(c);
+		return false;
 	}
 	return true;
 }
@@ -342,6 +418,63 @@ static void io_tcp_on_event(struct bufferevent *bev, short what, void *arg)
 	io_tcp_close(c);
 }
 
+/* The table is full: the oldest connection that owes nothing and has no
+ * message begun goes (RFC 7766 6.2.3 lets a server close idle ones). */
+static bool io_tcp_close_idle(struct dns_service *s)
+{
+	struct dns_tcp_conn *idle = NULL;
+
+	for (struct dns_tcp_conn *c = s->io.conns; c; c = c->next)
+		if (c->bev && c->pending == 0 && !c->eof && io_tcp_outlen(c) == 0 &&
+		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+			idle = c;   /* new ones first in the list: the last is the oldest */
+	if (!idle)
+		return false;
+	s->n.tcp_idle_closed++;
+	io_tcp_close(idle);
+	return true;
+}
+
+/* Whether a connection from sin may have a slot; *share is its guest's. */
+static bool io_tcp_admit(struct dns_service *s, const struct sockaddr_in *sin, unsigned *share,
+			 uint64_t now)
+{
+	*share = src_share_find(s->io.tcp_share, ntohl(sin->sin_addr.s_addr), now);
+	if (src_share_held(s->io.tcp_share, *share) >= DNS_TCP_PER_SOURCE) {
+		s->n.tcp_refused_source++;
+		dns_log_limited(s, &s->rl_tcp_share, now,
+				"a guest has its share of TCP connections; closing its new ones");
+		return false;
+	}
+	if (s->io.tcp_open >= DNS_TCP_MAX_CONNS && !io_tcp_close_idle(s)) {
+		s->n.tcp_refused_full++;
+		dns_log_limited(s, &s->rl_overload, now, "too many TCP connections; closing new ones");
+		return false;
+	}
+	return true;
+}
+
+static struct dns_tcp_conn *io_tcp_new(struct dns_service *s, evutil_socket_t fd)
+{
+	struct dns_tcp_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->deadline = evtimer_new(s->base, io_tcp_on_deadline, c);
+	if (!c->bev || !c->deadline) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->deadline)
+			event_free(c->deadline);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 			 int salen, void *arg)
 {
@@ -349,7 +482,10 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	struct dns_service *s = ((struct dns_listen *)arg)->s;
 	struct dns_tcp_conn *c;
 	uint64_t now = boot_clock_ms();
+	unsigned share;
 
+	(void)l;
+	(void)salen;
 	if (sa->sa_family != AF_INET || !dns_io_source_ok(s, (struct sockaddr_in *)sa)) {
 		s->n.dropped++;
 		dns_log_limited(s, &s->rl_source, now,
@@ -357,16 +493,18 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 		close(fd);
 		return;
 	}
-	c = s->io.tcp_open < DNS_TCP_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
-	if (c)
-		c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c || !c->bev) {
-		dns_log_limited(s, &s->rl_overload, now, "too many TCP connections; closing new ones");
-		free(c);
+	if (!io_tcp_admit(s, (struct sockaddr_in *)sa, &share, now)) {
 		close(fd);
 		return;
 	}
+	c = io_tcp_new(s, fd);
+	if (!c) {
+		dns_log_limited(s, &s->rl_overload, now, "out of memory for a TCP connection");
+		return;
+	}
 	c->s = s;
+	c->share = share;
+	src_share_hold(s->io.tcp_share, share, DNS_TCP_PER_SOURCE);
 	memcpy(&c->peer, sa, sizeof(c->peer));
 	c->next = s->io.conns;
 	if (s->io.conns)
@@ -443,6 +581,12 @@ static int io_open_error(struct dns_service *s, const char *proto, uint32_t addr
 
 int dns_io_open(struct dns_service *s)
 {
+	s->io.tcp_share = malloc(sizeof(*s->io.tcp_share));
+	s->io.udp_share = malloc(sizeof(*s->io.udp_share));
+	if (!s->io.tcp_share || !s->io.udp_share)
+		return -ENOMEM;
+	src_share_init(s->io.tcp_share, 0, 0, arc4random());
+	src_share_init(s->io.udp_share, DNS_UDP_SOURCE_RATE, DNS_UDP_SOURCE_BURST, arc4random());
 	s->io.udp_in = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_QUERY_MAX);
 	s->io.udp_out = malloc((size_t)DNS_UDP_BATCH * DNS_UDP_MAX);
 	s->io.tcp_in = malloc(DNS_MSG_MAX);
@@ -531,6 +675,7 @@ void dns_io_close(struct dns_service *s)
 
 		if (c->bev) {
 			bufferevent_free(c->bev);
+			event_free(c->deadline);
 			s->io.tcp_open--;
 		}
 		s->io.conns = c->next;
@@ -542,5 +687,7 @@ void dns_io_close(struct dns_service *s)
 	free(s->io.udp_out);
 	free(s->io.tcp_in);
 	free(s->io.tcp_out);
+	free(s->io.tcp_share);
+	free(s->io.udp_share);
 	memset(&s->io, 0, sizeof(s->io));
 }

@@ -17,6 +17,7 @@ struct dns_pending {
 	struct dns_client client;
 	struct dns_query q;
 	uint16_t up_id;                  /* what the upstream sees */
+	unsigned share;                  /* its guest's slot in pending_share */
 };
 
 void dns_log_limited(const struct dns_service *s, struct log_limit *rl, uint64_t now_ms,
@@ -70,6 +71,12 @@ static uint16_t server_new_id(struct dns_service *s, uint16_t guest_id)
 	for (int i = 0; i < DNS_ID_TRIES && (id == guest_id || pending_id_used(s, id)); i++)
 		id = server_rand16(s);
 	return id;
+}
+
+static void pending_free(struct dns_service *s, struct dns_pending *p)
+{
+	src_share_release(s->pending_share, p->share);
+	free(p);
 }
 
 static void pending_link(struct dns_service *s, struct dns_pending *p)
@@ -169,7 +176,7 @@ static void server_on_answer(void *arg, bool ok, const uint8_t *ans, size_t alen
 		if (!s->stopping)
 			s->n.dropped++;
 		dns_io_release(&p->client);
-		free(p);
+		pending_free(s, p);
 		return;
 	}
 	if (ok)
@@ -185,7 +192,7 @@ static void server_on_answer(void *arg, bool ok, const uint8_t *ans, size_t alen
 		dns_io_send_later(s, &p->client, s->scratch, len);
 	else
 		dns_io_release(&p->client);
-	free(p);
+	pending_free(s, p);
 }
 
 /* The query we send upstream: the guest's question, a fresh ID, RD, its
@@ -207,31 +214,54 @@ static int server_upstream_query(const struct dns_pending *p, uint8_t *buf, size
 	return r;
 }
 
+/* One guest's misses in flight are capped, so that its flood does not
+ * push the others' out (dns_forward_drop_oldest) or keep them out. */
+static int server_share(struct dns_service *s, const struct dns_client *cl, unsigned *share,
+			uint64_t now_ms)
+{
+	*share = src_share_find(s->pending_share, dns_io_client_addr(cl), now_ms);
+	if (src_share_hold(s->pending_share, *share, DNS_PENDING_PER_SOURCE))
+		return 0;
+	s->n.pending_refused_source++;
+	dns_log_limited(s, &s->rl_pending_share, now_ms,
+			"a guest has its share of queries in flight upstream; dropping its new ones");
+	return -EBUSY;
+}
+
 static int server_forward(struct dns_service *s, const struct dns_query *q,
 			  const struct dns_client *cl, uint64_t now_ms)
 {
 	uint8_t qbuf[DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11];
 	struct dns_pending *p;
+	unsigned share;
 	size_t qlen;
 	int r;
+
+	if (server_share(s, cl, &share, now_ms) < 0)
+		return -EBUSY;
 
 	if (s->n.pending >= DNS_MAX_PENDING) {
 		/* The oldest go, soon; meanwhile a little more is let in. */
 		dns_log_limited(s, &s->rl_overload, now_ms,
 				"too many queries in flight upstream; dropping the oldest");
-		if (dns_forward_drop_oldest(s->fwd) < 0 || s->n.pending >= DNS_PENDING_HARD_MAX)
+		if (dns_forward_drop_oldest(s->fwd) < 0 || s->n.pending >= DNS_PENDING_HARD_MAX) {
+			src_share_release(s->pending_share, share);
 			return -EBUSY;
+		}
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	if (!p) {
+		src_share_release(s->pending_share, share);
 		return -ENOMEM;
+	}
 	p->s = s;
+	p->share = share;
 	p->client = *cl;
 	p->q = *q;
 	p->up_id = server_new_id(s, q->h.id);
 	r = server_upstream_query(p, qbuf, sizeof(qbuf), &qlen);
 	if (r < 0) {
-		free(p);
+		pending_free(s, p);
 		return r;
 	}
 	dns_io_hold(&p->client);
@@ -241,7 +271,7 @@ static int server_forward(struct dns_service *s, const struct dns_query *q,
 	if (r < 0) {
 		pending_unlink(s, p);
 		dns_io_release(&p->client);
-		free(p);
+		pending_free(s, p);
 	}
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "dns_service.h"
 #include "log_limit.h"
 #include "resolv_watch.h"
+#include "src_share.h"
 #include "udp_pacing.h"
 
 #define DNS_MAX_PENDING 4096     /* upstream queries in flight; beyond, the
@@ -25,8 +26,20 @@
 #define DNS_UDP_BATCH 32         /* recvmmsg/sendmmsg */
 #define DNS_UDP_QUERY_MAX 4096   /* larger datagrams are not queries we take */
 #define DNS_TCP_MAX_CONNS 64
+#define DNS_TCP_PER_SOURCE 8     /* of them, one guest's: the rest for others */
 #define DNS_TCP_MAX_PENDING 16   /* per connection (RFC 7766 6.2.1.1) */
 #define DNS_TCP_IDLE_SECS 10     /* RFC 7766 6.2.3 */
+#define DNS_TCP_MSG_SECS 3       /* a whole message, from its first byte:
+				  * one byte at a time keeps no slot */
+#define DNS_PENDING_PER_SOURCE (DNS_MAX_PENDING / 8)   /* one guest's misses */
+/* Under overload (a UDP read found more waiting than it takes in one
+ * wake-up), and with more than one guest asking, each guest gets this many
+ * answers a second, the rest of its queries dropped before any work; the
+ * others keep theirs. Not under overload, or alone: one guest may have the
+ * whole server. */
+#define DNS_UDP_SOURCE_RATE 20000
+#define DNS_UDP_SOURCE_BURST 2000
+#define DNS_UDP_OVERLOAD_MS 1000 /* overload lasts this long after seen */
 #define DNS_TCP_OUT_MAX (256u << 10)
 #define DNS_PENDING_BUCKETS 1024
 #define DNS_LOG_INTERVAL_MS 60000
@@ -39,6 +52,9 @@ struct dns_client {
 	uint32_t local;                  /* UDP: the gateway address it asked */
 	struct dns_tcp_conn *conn;       /* TCP, or NULL */
 };
+
+/* The guest a query came from. */
+uint32_t dns_io_client_addr(const struct dns_client *cl);
 
 struct dns_pending;
 
@@ -61,6 +77,9 @@ struct dns_io {
 	struct dns_listen l[DNS_MAX_LISTEN];
 	struct dns_tcp_conn *conns;
 	unsigned tcp_open;
+	struct src_share *tcp_share;     /* connections per guest */
+	struct src_share *udp_share;     /* answers per guest, under overload */
+	uint64_t udp_overload_until_ms;
 	uint8_t *udp_in;                 /* DNS_UDP_BATCH * DNS_UDP_QUERY_MAX */
 	uint8_t *udp_out;                /* DNS_UDP_BATCH * DNS_UDP_MAX */
 	uint8_t *tcp_in, *tcp_out;       /* one TCP message; out has its length first */
@@ -79,6 +98,7 @@ struct dns_service {
 	uint32_t old_subnet_addr;        /* renumbering: guests there still asked */
 	uint8_t old_subnet_len;          /* 0: none */
 	struct dns_pending *pending[DNS_PENDING_BUCKETS];   /* by upstream ID */
+	struct src_share *pending_share; /* queries in flight per guest */
 	struct dns_counters n;
 	bool upstream_auto;
 	char resolv_conf[4096];
@@ -89,6 +109,8 @@ struct dns_service {
 	size_t rnd_left;
 	uint8_t scratch[DNS_MSG_MAX];    /* TCP answers, forwarded answers */
 	struct log_limit rl_source, rl_overload;
+	/* One per share, so that one guest's refusals hide no other line. */
+	struct log_limit rl_tcp_share, rl_pending_share, rl_udp_share;
 	struct log_sink log;
 };
 

@@ -186,6 +186,12 @@ int dns_service_start(struct event_base *base, const struct dns_service_opts *o,
 	strcpy(s->ifname, o->ifname);
 	s->port = o->port ? o->port : DNS_PORT;
 	arc4random_buf(&seed, sizeof(seed));
+	s->pending_share = malloc(sizeof(*s->pending_share));
+	if (!s->pending_share) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	src_share_init(s->pending_share, 0, 0, (uint32_t)seed);
 	r = server_local_ctx(s, o);
 	if (r < 0)
 		goto fail;
@@ -233,6 +239,7 @@ void dns_service_stop(struct dns_service *s)
 	resolv_watch_free(s->watch);
 	dns_io_close(s);
 	dns_cache_free(s->cache);
+	free(s->pending_share);
 	free(s);
 }
 

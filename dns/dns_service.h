@@ -64,6 +64,13 @@ struct dns_counters {
 	uint64_t mismatched;         /* upstream answers not matching their question */
 	uint64_t upstream_changes;   /* times the resolver set changed */
 	uint64_t tcp_connections;    /* accepted so far */
+	/* Refusals that keep one guest to its share (issue 18): */
+	uint64_t tcp_refused_source; /* connection: its guest has DNS_TCP_PER_SOURCE */
+	uint64_t tcp_refused_full;   /* connection: every slot busy, none idle */
+	uint64_t tcp_idle_closed;    /* idle connections closed for a new one */
+	uint64_t tcp_deadline_closed;/* a message not whole DNS_TCP_MSG_SECS after its start */
+	uint64_t pending_refused_source;  /* misses: its guest's share in flight */
+	uint64_t udp_refused_share;  /* UDP queries over their guest's share, overloaded */
 	unsigned tcp_open;           /* open now */
 	unsigned pending;            /* in flight upstream now */
 	size_t cache_entries, cache_bytes;

@@ -8,6 +8,7 @@
 #include "byteorder.h"
 #include "dns_codec.h"
 #include "mdns_responder.h"
+#include "src_share.h"
 
 #define MDNS_BUCKETS 1024
 #define MDNS_MAX_ANSWERS 64     /* records in one reply; more are asked again */
@@ -64,6 +65,7 @@ struct mdns_responder {
 	uint32_t gen;
 	uint64_t tokens_ms;     /* reply budget, in ms of MDNS_REPLY_RATE */
 	uint64_t tokens_at_ms;
+	struct src_share share;  /* the budget per source */
 	uint64_t last_drop_log_ms;
 	bool drop_logged;
 	struct mdns_counters n;
@@ -85,6 +87,7 @@ static const char *const mdns_outcome_names[MDNS_OUTCOME_COUNT] = {
 	[MDNS_DROP_OFF_SUBNET] = "drop-off-subnet",
 	[MDNS_DROP_OWN_LOOP] = "drop-own-loop",
 	[MDNS_DROP_RATE_LIMITED] = "drop-rate-limited",
+	[MDNS_DROP_SOURCE_LIMITED] = "drop-source-limited",
 	[MDNS_DROP_MALFORMED] = "drop-malformed",
 	[MDNS_DROP_IGNORED] = "drop-ignored",
 	[MDNS_DROP_NO_ANSWER] = "drop-no-answer",
@@ -737,8 +740,10 @@ static int mdns_pick_all(struct mdns_responder *r, const uint8_t *pkt, size_t le
 	return rc;
 }
 
-/* The reply budget: a token bucket, MDNS_REPLY_RATE a second. */
-static bool mdns_budget(struct mdns_responder *r, uint64_t now_ms, unsigned packets)
+/* The reply budget: a token bucket, MDNS_REPLY_RATE a second, and the
+ * source's own, MDNS_SOURCE_RATE. */
+static bool mdns_budget(struct mdns_responder *r, unsigned share, uint64_t now_ms,
+			unsigned packets)
 {
 	uint64_t cap = (uint64_t)MDNS_REPLY_BURST * 1000;
 
@@ -748,7 +753,8 @@ static bool mdns_budget(struct mdns_responder *r, uint64_t now_ms, unsigned pack
 			r->tokens_ms = cap;
 		r->tokens_at_ms = now_ms;
 	}
-	if (r->tokens_ms < (uint64_t)packets * 1000)
+	if (r->tokens_ms < (uint64_t)packets * 1000 ||
+	    !src_share_take(&r->share, share, now_ms, packets))
 		return false;
 	r->tokens_ms -= (uint64_t)packets * 1000;
 	return true;
@@ -798,8 +804,12 @@ static enum mdns_outcome mdns_handle_query(struct mdns_responder *r, const uint8
 					   struct mdns_out *out)
 {
 	struct mdns_query q = { .m = m, .legacy = m->sport != MDNS_PORT };
+	unsigned share = src_share_find(&r->share, m->src, m->now_ms);
 	size_t n_uni = 0, n_multi;
 
+	/* Before any parsing: a flood costs a lookup a packet. */
+	if (src_share_spent(&r->share, share, m->now_ms))
+		return MDNS_DROP_SOURCE_LIMITED;
 	r->gen++;
 	if (mdns_scan_records(r, pkt, len, &q.probe) < 0 || mdns_pick_all(r, pkt, len, &q) < 0)
 		return MDNS_DROP_MALFORMED;
@@ -808,7 +818,7 @@ static enum mdns_outcome mdns_handle_query(struct mdns_responder *r, const uint8
 	for (size_t i = 0; i < q.n_picks; i++)
 		n_uni += q.picks[i].unicast;
 	n_multi = q.n_picks - n_uni;
-	if (!mdns_budget(r, m->now_ms, (n_uni > 0) + (n_multi > 0)))
+	if (!mdns_budget(r, share, m->now_ms, (n_uni > 0) + (n_multi > 0)))
 		return MDNS_DROP_RATE_LIMITED;
 	out->ucast_len = out->mcast_len = 0;
 	if (n_uni)
@@ -905,6 +915,7 @@ int mdns_responder_new(struct mdns_responder **rp, const struct mdns_responder_o
 	r->o.subnet_addr &= o->subnet_len ? UINT32_MAX << (32 - o->subnet_len) : 0;
 	r->tokens_ms = (uint64_t)MDNS_REPLY_BURST * 1000;
 	r->tokens_at_ms = now_ms;
+	src_share_init(&r->share, MDNS_SOURCE_RATE, MDNS_SOURCE_BURST, arc4random());
 	while (name_table_next(o->names, &it, &name, &ip))
 		mdns_responder_name_event(r, name, ip, true, now_ms);
 	*rp = r;

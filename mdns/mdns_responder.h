@@ -40,6 +40,10 @@
 #define MDNS_RECORD_GAP_MS 1000         /* per-record multicast limit, RFC 6762 6 */
 #define MDNS_REPLY_RATE 100             /* replies per second, sustained */
 #define MDNS_REPLY_BURST 200
+/* Of that budget, one source's (legacy unicast answers included): a
+ * flooding guest spends its own share, not the others'. */
+#define MDNS_SOURCE_RATE 10
+#define MDNS_SOURCE_BURST 20
 #define MDNS_SENT_RING 16               /* own packets remembered for loop detection */
 #define MDNS_LOOP_WINDOW_MS 5000
 
@@ -60,6 +64,8 @@ enum mdns_outcome {
 	MDNS_DROP_NO_ANSWER,        /* nothing of ours asked, or all known (7.1) */
 	MDNS_RESPONSE_SEEN,         /* another responder's answer, checked (9) */
 	MDNS_CONFLICT_SILENCED,     /* the lease holder claims other data: silent */
+	MDNS_DROP_SOURCE_LIMITED,   /* a query from a source that spent its share:
+				     * dropped unread (issue 18) */
 	MDNS_OUTCOME_COUNT,
 };
 

@@ -14,6 +14,10 @@
 #include "mdns_service.h"
 
 #define MDNS_RECV_BATCH 32       /* packets read per wake-up */
+/* Room for a flood while its source's share drops it cheaply
+ * (mdns_responder.h): with the default buffer, a scheduling gap of a
+ * millisecond or two lets the kernel drop everyone's queries alike. */
+#define MDNS_RCVBUF (1 << 20)
 #define MDNS_DUE_BATCH 256       /* unsolicited packets sent per timer tick */
 #define MDNS_STOP_BATCH 1024     /* goodbye packets sent on stop */
 #define MDNS_RECV_MAX 9000       /* RFC 6762 17: jumbo frames at most */
@@ -279,7 +283,7 @@ static int mdns_setopt(int fd, int level, int opt, const void *v, socklen_t len,
 static int mdns_socket_options(struct mdns_service *s, int fd)
 {
 	struct ip_mreqn mif = { .imr_ifindex = (int)s->o.ifindex };
-	int one = 1, ttl = 255;
+	int one = 1, ttl = 255, size = MDNS_RCVBUF;
 	int r;
 
 	if ((r = mdns_setopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one), "SO_REUSEADDR", s)) ||
@@ -297,6 +301,8 @@ static int mdns_socket_options(struct mdns_service *s, int fd)
 	    (r = mdns_setopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mif, sizeof(mif),
 			     "IP_MULTICAST_IF", s)))
 		return r;
+	/* Best effort: the kernel caps it at rmem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	return 0;
 }
 

@@ -32,6 +32,18 @@ dns_start_upstream()
 		{ cat "$DN_DIR/dnsmasq.out" >&2; dn_fail "upstream DNS server did not answer"; }
 }
 
+# dns_start_scripted_upstream [ARGS...]: upstream_dns.py (its ARGS: which
+# names it answers, and how) as the only resolver, on DN_UP0_PEER.
+dns_start_scripted_upstream()
+{
+	dn_bg "$DN_UP" "$DN_DIR/upstream.out" "$DN_PYTHON" "$DN_LIB_DIR/upstream_dns.py" \
+		"$DN_UP0_PEER" "$DN_DIR/upstream.log" "$@"
+	printf 'nameserver %s\n' "$DN_UP0_PEER" >"$DN_DIR/resolv.conf"
+	dn_wait 5 dns_scripted_listening || dn_fail "the scripted upstream did not start"
+}
+
+dns_scripted_listening() { [ -n "$(dn_in "$DN_UP" ss -Hlnu "sport = :53")" ]; }
+
 # dns_setup: gateway and subnet from status (DNS_GW, DNS_SUBNET).
 dns_setup()
 {

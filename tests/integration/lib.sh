@@ -465,8 +465,9 @@ dn_static_guest()
 }
 
 # dn_perfdhcp_setup NET SEED N: what perfdhcp runs against. defnetd on
-# 10.NET.0.0/16 with the pool 10.NET.1.0-10.NET.255.254 and no rate
-# limits; a guest "p" at 10.NET.0.2 (DN_GUEST_NS), the relay agent address
+# 10.NET.0.0/16 with the pool 10.NET.1.0-10.NET.255.254, no rate limits and no
+# per-port lease cap (all of perfdhcp's clients come through one port);
+# a guest "p" at 10.NET.0.2 (DN_GUEST_NS), the relay agent address
 # perfdhcp sends from (-l), so answers come to it, port 67; and
 # DN_DIR/macs, N random MACs (Python's generator seeded with SEED) for
 # perfdhcp -M: its sequential ones cluster.
@@ -479,6 +480,7 @@ dn_perfdhcp_setup()
 	Pool=10.$1.1.0-10.$1.255.254
 	RateLimit=off
 	RateLimitPerPort=off
+	LeasesPerPort=off
 	EOF
 	dn_start_defnetd
 	dn_guest p

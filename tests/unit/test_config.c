@@ -563,6 +563,31 @@ static void test_rate_limit(void **state)
 	}
 }
 
+static void test_leases_per_port(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "1.5", "01", "16777217", "on", "x" };
+	char text[128];
+	struct config c;
+	size_t i;
+
+	expect_ok(&c, "[DHCP]\n");
+	assert_int_equal(c.leases_per_port, CONFIG_LEASES_PER_PORT_DEFAULT);
+	config_free(&c);
+	expect_ok(&c, "[DHCP]\nLeasesPerPort=off\n");
+	assert_int_equal(c.leases_per_port, 0);
+	config_free(&c);
+	expect_ok(&c, "[DHCP]\nLeasesPerPort=5\nLeasesPerPort=\n");
+	assert_int_equal(c.leases_per_port, CONFIG_LEASES_PER_PORT_DEFAULT);
+	config_free(&c);
+	expect_ok(&c, "[DHCP]\nLeasesPerPort=1000\n");
+	assert_int_equal(c.leases_per_port, 1000);
+	config_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[DHCP]\nLeaseTime=1h\nLeasesPerPort=%s\n", bad[i]);
+		expect_error(text, 3, "[DHCP] LeasesPerPort: '");
+	}
+}
+
 static void test_pool(void **state)
 {
 	struct config c;
@@ -1182,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_lease_time),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_leases_per_port),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_pool_combinations),
 		cmocka_unit_test(test_reservation),

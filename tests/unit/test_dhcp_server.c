@@ -1085,6 +1085,82 @@ static void test_rate_limits(void **state)
 	}
 }
 
+/* DORA on a port; returns the address, 0 when the DISCOVER is ignored. */
+static uint32_t dora_port(struct fixture *f, unsigned n, unsigned port)
+{
+	struct req q = { .type = DHCP_DISCOVER, .port = port };
+	uint32_t ip;
+
+	mac_n(q.mac, n);
+	if (send_req(f, &q) != DHCP_OUTCOME_OFFER)
+		return 0;
+	ip = f->got.hdr.yiaddr;
+	q = (struct req){ .type = DHCP_REQUEST, .requested = ip, .server_id = GW, .port = port };
+	mac_n(q.mac, n);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+	return ip;
+}
+
+/* LeasesPerPort=: a port at its cap gets no new lease; its leases renew,
+ * other ports and reservations are not held back. */
+static void test_leases_per_port(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_server_stats st;
+	uint32_t ip[3];
+	unsigned i;
+
+	f->cfg.leases_per_port = 3;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	for (i = 0; i < 3; i++) {
+		ip[i] = dora_port(f, 800 + i, 5);
+		assert_int_not_equal(ip[i], 0);
+	}
+	assert_int_equal(dora_port(f, 803, 5), 0);
+	assert_int_equal(dora_port(f, 804, 5), 0);
+	/* Logged once, counted each time. */
+	assert_int_equal(count_events(f, DHCP_EV_PORT_FULL), 1);
+	dhcp_server_stats(f->srv, &st);
+	assert_int_equal(st.port_full, 2);
+	/* A REQUEST for a free address straight away is no way round. */
+	{
+		struct req q = { .type = DHCP_REQUEST, .requested = POOL_LAST, .port = 5 };
+
+		mac_n(q.mac, 805);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+		dhcp_server_stats(f->srv, &st);
+		assert_int_equal(st.port_full, 3);
+	}
+	/* Another port is not held back, nor a reservation on this one. */
+	assert_int_not_equal(dora_port(f, 806, 6), 0);
+	{
+		struct req q = { .type = DHCP_DISCOVER, .port = 5 };
+
+		memcpy(q.mac, f->res[0].mac, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
+		q = (struct req){ .type = DHCP_REQUEST, .requested = RES_IP, .server_id = GW,
+				  .port = 5 };
+		memcpy(q.mac, f->res[0].mac, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+	}
+	/* Renewals go on. */
+	for (i = 0; i < 3; i++) {
+		struct req q = { .type = DHCP_REQUEST, .ciaddr = ip[i], .dst_ip = GW, .port = 5 };
+
+		mac_n(q.mac, 800 + i);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+	}
+	/* A release makes room. */
+	{
+		struct req q = { .type = DHCP_RELEASE, .ciaddr = ip[0], .server_id = GW, .port = 5 };
+
+		mac_n(q.mac, 800);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_RELEASED);
+	}
+	assert_int_not_equal(dora_port(f, 807, 5), 0);
+	assert_int_equal(dora_port(f, 808, 5), 0);
+}
+
 static void test_ignored_messages(void **state)
 {
 	struct fixture *f = *state;
@@ -1220,6 +1296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostname_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fqdn_option, setup, teardown),
 		cmocka_unit_test(test_hostname_label),
+		cmocka_unit_test_setup_teardown(test_leases_per_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignored_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_narrowed, setup, teardown),

@@ -434,6 +434,7 @@ static void test_probe_not_rate_limited(void **state)
 	assert_int_equal(handle(f, &p, 0xac143063u, MDNS_PORT, MDNS_GROUP), MDNS_ANSWER_MULTICAST);
 }
 
+/* The budget of all sources together: twenty, each within its share. */
 static void test_reply_budget(void **state)
 {
 	struct fixture *f = *state;
@@ -441,7 +442,7 @@ static void test_reply_budget(void **state)
 	unsigned answered = 0, limited = 0;
 
 	for (unsigned i = 0; i < MDNS_REPLY_BURST + 50; i++) {
-		enum mdns_outcome o = handle(f, p, GUEST, 40000, MDNS_GROUP);
+		enum mdns_outcome o = handle(f, p, GUEST + i % 20, 40000, MDNS_GROUP);
 
 		answered += o == MDNS_ANSWER_LEGACY;
 		limited += o == MDNS_DROP_RATE_LIMITED;
@@ -452,8 +453,34 @@ static void test_reply_budget(void **state)
 	f->now += 1000;
 	answered = 0;
 	for (unsigned i = 0; i < MDNS_REPLY_BURST; i++)
-		answered += handle(f, p, GUEST, 40000, MDNS_GROUP) == MDNS_ANSWER_LEGACY;
+		answered += handle(f, p, GUEST + i % 20, 40000, MDNS_GROUP) == MDNS_ANSWER_LEGACY;
 	assert_int_equal(answered, MDNS_REPLY_RATE);
+}
+
+/* One source's flood of legacy queries spends its share, not the
+ * others': they are still answered, and its excess is dropped unread. */
+static void test_source_share(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt *p = query("vm1.local", DNS_TYPE_A, false);
+	unsigned answered = 0, dropped = 0;
+
+	for (unsigned i = 0; i < 1000; i++) {
+		enum mdns_outcome o = handle(f, p, GUEST, 40000, MDNS_GROUP);
+
+		answered += o == MDNS_ANSWER_LEGACY;
+		dropped += o == MDNS_DROP_SOURCE_LIMITED;
+	}
+	assert_int_equal(answered, MDNS_SOURCE_BURST);
+	assert_int_equal(dropped, 1000 - MDNS_SOURCE_BURST);
+	for (unsigned i = 0; i < 20; i++)
+		assert_int_equal(handle(f, p, GUEST + 1, 40000, MDNS_GROUP), MDNS_ANSWER_LEGACY);
+	/* Its share comes back at MDNS_SOURCE_RATE a second. */
+	f->now += 1000;
+	answered = 0;
+	for (unsigned i = 0; i < 100; i++)
+		answered += handle(f, p, GUEST, 40000, MDNS_GROUP) == MDNS_ANSWER_LEGACY;
+	assert_int_equal(answered, MDNS_SOURCE_RATE);
 }
 
 /* RFC 6762 7.1. */
@@ -987,6 +1014,7 @@ int main(void)
 		T(test_record_rate_limit),
 		T(test_probe_not_rate_limited),
 		T(test_reply_budget),
+		T(test_source_share),
 		T(test_known_answer_suppression),
 		T(test_known_answer_ptr),
 		T(test_own_loop),
