@@ -17,6 +17,7 @@
 #include "coexist.h"
 #include "daemon.h"
 #include "dhcp_glue.h"
+#include "dhcp_service.h"
 #include "dns_service.h"
 #include "doctor.h"
 #include "doctor_dns.h"
@@ -229,12 +230,12 @@ static void doctor_dns(struct daemon *d, struct doctor_report *r)
 	struct dns_counters c = { 0 };
 
 	if (!d->dns) {
-		doctor_add(r, "dns", false, "systemctl restart defnet", "the DNS server is not running");
+		doctor_add(r, "dns query", false, "systemctl restart defnet", "the DNS server is not running");
 		return;
 	}
 	dns_service_counters(d->dns, &c);
 	if (c.n_upstreams == 0) {
-		doctor_add(r, "dns", false, "add a nameserver to /etc/resolv.conf or set Upstream= "
+		doctor_add(r, "dns query", false, "add a nameserver to /etc/resolv.conf or set Upstream= "
 			   "in [DNS]", "no upstream DNS server: guests resolve only local names");
 		return;
 	}
@@ -347,22 +348,81 @@ static void doctor_guest_neigh(struct daemon *d, const struct lease *l, struct d
 			   n.has_mac ? mac_format(n.mac, mac) : "?", doctor_nud_name(n.state));
 }
 
+/* Its last DHCP exchange: what it asked, what it was answered, when. An
+ * exchange that ended without an address is the problem to look at. */
+static void doctor_guest_dhcp(struct daemon *d, const uint8_t mac[6], struct doctor_report *r)
+{
+	const struct dhcp_exchange *e = d->dhcp ? dhcp_service_last_exchange(d->dhcp, mac) : NULL;
+	char m[MAC_STRLEN], a[IP4_STRLEN], asked[IP4_STRLEN + 8] = "", got[IP4_STRLEN + 1] = "";
+	char port[IF_NAMESIZE] = "?", fix[96];
+	bool ok;
+
+	mac_format(mac, m);
+	if (!e) {
+		doctor_add(r, "dhcp exchange", true, NULL, "%s: no DHCP message from it since defnetd "
+			   "started", m);
+		return;
+	}
+	ok = e->outcome != DHCP_OUTCOME_IGNORE && e->outcome != DHCP_OUTCOME_NAK;
+	if (e->asked_ip)
+		snprintf(asked, sizeof(asked), " for %s", ip4_format(e->asked_ip, a));
+	if (e->answered_ip)
+		snprintf(got, sizeof(got), " %s", ip4_format(e->answered_ip, a));
+	if (!if_indextoname(e->port, port))
+		snprintf(port, sizeof(port), "?");
+	snprintf(fix, sizeof(fix), "journalctl -u defnetd DEFNET_MAC=%s says why", m);
+	doctor_add(r, "dhcp exchange", ok, ok ? NULL : fix, "%s: %s%s on port %s, answered %s%s, %llu s ago",
+		   m, dhcp_history_asked_name(e->asked), asked, port,
+		   dhcp_history_outcome_name(e->outcome), got,
+		   (unsigned long long)((boot_clock_ms() - e->at_ms) / 1000));
+}
+
+/* Its last DNS query through the gateway. */
+static void doctor_guest_dns(struct daemon *d, uint32_t ip, struct doctor_report *r)
+{
+	const struct dns_last_query *q = dns_service_last_query(d->dns, ip);
+	char a[IP4_STRLEN], name[DNS_NAME_TEXT_MAX] = "?";
+
+	ip4_format(ip, a);
+	if (!q) {
+		doctor_add(r, "dns query", true, NULL, "%s: no DNS query to the gateway seen (or "
+			   "another guest's took its place)", a);
+		return;
+	}
+	if (q->name_len && dns_name_to_text(q->name, q->name_len, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	doctor_add(r, "dns query", q->fate != DNS_FATE_SERVFAIL && q->fate != DNS_FATE_DROPPED,
+		   q->fate == DNS_FATE_SERVFAIL ? "defnetctl doctor (the upstream DNS checks)" : NULL,
+		   "%s: %s (type %u), %s, %llu s ago", a, name, q->qtype,
+		   dns_history_fate_name(q->fate),
+		   (unsigned long long)((boot_clock_ms() - q->at_ms) / 1000));
+}
+
 static void doctor_guest(struct daemon *d, const char *guest, struct doctor_report *r)
 {
 	const struct lease *l = dhcp_glue_find_lease(d, guest);
 	char ip[IP4_STRLEN], mac[MAC_STRLEN];
 	uint64_t now = boot_clock_ms();
+	uint8_t m[6];
+	uint32_t a;
 
 	if (!l) {
 		doctor_add(r, "lease", false, "in the guest, ask for a lease again (dhclient, "
 			   "networkctl renew, nmcli device reapply)", "%s has no lease (by host "
 			   "name, MAC or address)", guest);
+		/* What it did ask, when its MAC or address is given. */
+		if (mac_parse(guest, strlen(guest), m) == 0)
+			doctor_guest_dhcp(d, m, r);
+		else if (ip4_parse(guest, strlen(guest), &a) == 0)
+			doctor_guest_dns(d, a, r);
 		return;
 	}
 	doctor_add(r, "lease", true, NULL, "%s: %s at %s, %llu s left", guest,
 		   ip4_format(l->ip, ip), mac_format(l->mac, mac),
 		   (unsigned long long)((l->expires_boot_ms - now) / 1000));
+	doctor_guest_dhcp(d, l->mac, r);
 	doctor_guest_neigh(d, l, r);
+	doctor_guest_dns(d, l->ip, r);
 }
 
 /* ------------------------------------------------------------ the command */

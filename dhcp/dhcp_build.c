@@ -52,7 +52,7 @@ static void dhcp_header_write(uint8_t *p, const struct dhcp_header *h)
 	be16_put(p + 8, h->secs);
 	be16_put(p + 10, h->flags);
 	be32_put(p + 12, h->ciaddr);
-	be32_put(p + 16, h->yiaddr);
+	be32_put(p + DHCP_YIADDR_OFF, h->yiaddr);
 	be32_put(p + 20, h->siaddr);
 	be32_put(p + 24, h->giaddr);
 	memcpy(p + 28, h->chaddr, DHCP_CHADDR_LEN);

@@ -91,6 +91,9 @@ enum dhcp_option {
 #define DHCP_FQDN_E 0x04   /* the name is in DNS wire format */
 #define DHCP_FQDN_N 0x08   /* the server should do no update */
 
+/* Where yiaddr sits in the fixed header (RFC 2131 2, figure 1). */
+#define DHCP_YIADDR_OFF 16
+
 /* The fixed header, integers in host byte order. */
 struct dhcp_header {
 	uint8_t op;

@@ -15,6 +15,7 @@
 
 #include "arp_build.h"
 #include "boot_clock.h"
+#include "byteorder.h"
 #include "dhcp_io.h"
 #include "log_limit.h"
 
@@ -100,6 +101,7 @@ struct dhcp_io {
 	int64_t now_wall;
 	struct log_limit flush_log, send_log;
 	struct dhcp_io_stats stats;
+	struct dhcp_history history;
 };
 
 static void dhcp_io_clock(struct dhcp_io *io)
@@ -346,6 +348,25 @@ static void dhcp_io_park(struct dhcp_io *io, const uint8_t *p, size_t len,
 	io->stats.parked++;
 }
 
+/* The client's last exchange, for doctor (dhcp_history.h). */
+static void dhcp_io_remember(struct dhcp_io *io, const struct dhcp_meta *meta,
+			     enum dhcp_outcome oc, const struct dhcp_reply *reply)
+{
+	const struct dhcp_msg *m = &io->msg;
+	struct dhcp_exchange e = {
+		.asked = m->type, .port = meta->port, .outcome = oc,
+		.asked_ip = m->has_requested_ip ? m->requested_ip : m->hdr.ciaddr,
+		.at_ms = meta->now_ms, .at_wall = meta->now_wall,
+	};
+
+	memcpy(e.mac, m->hdr.chaddr, 6);
+	/* The address offered or acknowledged: the reply's yiaddr (RFC 2131 2). */
+	if (reply->len >= DHCP_YIADDR_OFF + 4 &&
+	    (reply->type == DHCP_OFFER || reply->type == DHCP_ACK))
+		e.answered_ip = be32_get(dhcp_reply_payload(reply) + DHCP_YIADDR_OFF);
+	dhcp_history_record(&io->history, &e);
+}
+
 /* Runs one DHCP message through the policy; its reply joins the batch. */
 static enum dhcp_outcome dhcp_io_handle(struct dhcp_io *io, const uint8_t *p, size_t len, unsigned port,
 			   uint32_t dst_ip, bool park)
@@ -365,6 +386,7 @@ static enum dhcp_outcome dhcp_io_handle(struct dhcp_io *io, const uint8_t *p, si
 		return DHCP_OUTCOME_IGNORE;
 	}
 	oc = dhcp_server_handle(io->srv, &io->msg, &meta, &reply);
+	dhcp_io_remember(io, &meta, oc, &reply);
 	if (oc == DHCP_OUTCOME_DEFER && park)
 		dhcp_io_park(io, p, len, &meta);
 	if (!reply.len)
@@ -663,6 +685,11 @@ void dhcp_io_stats(const struct dhcp_io *io, struct dhcp_io_stats *st)
 {
 	if (io && st)
 		*st = io->stats;
+}
+
+const struct dhcp_exchange *dhcp_io_last_exchange(const struct dhcp_io *io, const uint8_t mac[6])
+{
+	return io ? dhcp_history_find(&io->history, mac) : NULL;
 }
 
 static int dhcp_io_events(struct dhcp_io *io)

@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "dhcp_history.h"
 #include "dhcp_server.h"
 #include "lease_store.h"
 #include "log_sink.h"
@@ -79,5 +80,8 @@ struct dhcp_io_stats {
 	uint64_t parked, park_dropped, batches, max_batch;
 };
 void dhcp_io_stats(const struct dhcp_io *io, struct dhcp_io_stats *st);
+
+/* The last exchange of the client with this MAC, or NULL. */
+const struct dhcp_exchange *dhcp_io_last_exchange(const struct dhcp_io *io, const uint8_t mac[6]);
 
 #endif

@@ -128,7 +128,7 @@ static int dhcp_header_parse(const uint8_t *buf, size_t len,
 	h->secs = be16_get(buf + 8);
 	h->flags = be16_get(buf + 10);
 	h->ciaddr = be32_get(buf + 12);
-	h->yiaddr = be32_get(buf + 16);
+	h->yiaddr = be32_get(buf + DHCP_YIADDR_OFF);
 	h->siaddr = be32_get(buf + 20);
 	h->giaddr = be32_get(buf + 24);
 	memcpy(h->chaddr, buf + 28, DHCP_CHADDR_LEN);

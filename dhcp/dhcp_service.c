@@ -315,6 +315,12 @@ void dhcp_service_stats(const struct dhcp_service *svc, struct dhcp_server_stats
 	dhcp_server_stats(svc->srv, st);
 }
 
+const struct dhcp_exchange *dhcp_service_last_exchange(const struct dhcp_service *svc,
+							const uint8_t mac[6])
+{
+	return dhcp_io_last_exchange(svc->io, mac);
+}
+
 size_t dhcp_service_live_leases(const struct dhcp_service *svc)
 {
 	uint64_t now = boot_clock_ms();

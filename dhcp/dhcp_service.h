@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "dhcp_history.h"
 #include "dhcp_server.h"
 #include "lease_store.h"
 #include "log_sink.h"
@@ -65,6 +66,10 @@ void dhcp_service_stop(struct dhcp_service *svc);
 /* The store, to read leases and reservations (lease_store_next(),
  * lease_store_reservation_next()); changes go through the calls below. */
 const struct lease_store *dhcp_service_store(const struct dhcp_service *svc);
+
+/* The last exchange of the client with this MAC (doctor), or NULL. */
+const struct dhcp_exchange *dhcp_service_last_exchange(const struct dhcp_service *svc,
+							const uint8_t mac[6]);
 
 /* Leases live now; reservations, configured and made by reserve. */
 size_t dhcp_service_live_leases(const struct dhcp_service *svc);

@@ -299,6 +299,7 @@ int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
 		     const struct dns_client *cl, uint8_t *out, size_t size,
 		     size_t *out_len, uint64_t now_ms)
 {
+	uint32_t src = dns_io_client_addr(cl);
 	struct dns_query q;
 	int r;
 
@@ -306,6 +307,7 @@ int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
 	r = dns_local_handle(&s->local, buf, len, &q, out, size, out_len);
 	if (r < 0 || r == DNS_LOCAL_DROP) {
 		s->n.dropped++;
+		dns_history_record(&s->history, src, NULL, DNS_FATE_DROPPED, now_ms);
 		return 0;
 	}
 	if (r == DNS_LOCAL_ANSWER) {
@@ -313,20 +315,26 @@ int dns_server_query(struct dns_service *s, const uint8_t *buf, size_t len,
 			s->n.formerr++;
 		else
 			s->n.local++;
+		dns_history_record(&s->history, src, &q.q, DNS_FATE_LOCAL, now_ms);
 		return 1;
 	}
 	r = server_from_cache(s, &q, !cl->conn, out, size, out_len, now_ms);
-	if (r >= 0)
+	if (r >= 0) {
+		dns_history_record(&s->history, src, &q.q, DNS_FATE_CACHE, now_ms);
 		return r;
+	}
 	s->n.cache_misses++;
 	r = server_forward(s, &q, cl, now_ms);
 	if (r == -EBUSY) {
 		s->n.dropped++;
+		dns_history_record(&s->history, src, &q.q, DNS_FATE_DROPPED, now_ms);
 		return 0;
 	}
 	if (r < 0) {
 		s->n.servfail++;
+		dns_history_record(&s->history, src, &q.q, DNS_FATE_SERVFAIL, now_ms);
 		return dns_local_error(&q, DNS_RCODE_SERVFAIL, false, out, size, out_len) == 0;
 	}
+	dns_history_record(&s->history, src, &q.q, DNS_FATE_FORWARDED, now_ms);
 	return 0;
 }

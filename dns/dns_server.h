@@ -13,6 +13,7 @@
 
 #include "dns_cache.h"
 #include "dns_forward.h"
+#include "dns_history.h"
 #include "dns_local.h"
 #include "dns_service.h"
 #include "log_limit.h"
@@ -112,6 +113,7 @@ struct dns_service {
 	/* One per share, so that one guest's refusals hide no other line. */
 	struct log_limit rl_tcp_share, rl_pending_share, rl_udp_share;
 	struct log_sink log;
+	struct dns_history history;      /* each guest's last query (doctor) */
 };
 
 /* Logs at most once per DNS_LOG_INTERVAL_MS, with the count held back. */

@@ -257,3 +257,8 @@ void dns_service_counters(const struct dns_service *s, struct dns_counters *c)
 	c->n_upstreams = s->n_servers;
 	memcpy(c->upstreams, s->servers, sizeof(c->upstreams));
 }
+
+const struct dns_last_query *dns_service_last_query(const struct dns_service *s, uint32_t src)
+{
+	return s ? dns_history_find(&s->history, src) : NULL;
+}

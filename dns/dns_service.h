@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "dns_history.h"
 #include "log_sink.h"
 #include "name_table.h"
 #include "resolv_conf.h"
@@ -94,5 +95,8 @@ int dns_service_reload(struct dns_service *svc, const struct dns_service_opts *o
 void dns_service_stop(struct dns_service *svc);
 
 void dns_service_counters(const struct dns_service *svc, struct dns_counters *c);
+
+/* The last query from the guest at src (doctor), or NULL. */
+const struct dns_last_query *dns_service_last_query(const struct dns_service *svc, uint32_t src);
 
 #endif

@@ -53,9 +53,21 @@ dn_assert_eq "$(dn_json "$OUT" '[c for c in d["checks"] if c["name"] == "bridge"
 	"healthy: JSON has the bridge check"
 
 # ------------------------------------------------------------ a guest
+VM1_NS=$(dn_guest_ns vm1)
+GW=$(dn_h ip -4 -o addr show dev "$DN_BRIDGE" | awk '{sub("/.*", "", $4); print $4; exit}')
+dn_assert_eq "$(dn_in "$VM1_NS" dig +short +time=2 +tries=1 "@$GW" "www.$DN_ZONE" A)" "$DN_ZONE_WWW" \
+	"vm1 asks the gateway for www.$DN_ZONE"
 dn_assert_eq "$(doctor_rc vm1)" 0 "doctor vm1 exits 0"
 dn_assert_grep "^ok   lease: vm1: $VM1_IP at " "$OUT" "doctor vm1 shows its lease"
 dn_assert_grep "^ok   neighbour: " "$OUT" "doctor vm1 shows its neighbour entry"
+dn_assert_grep "^ok   dhcp exchange: [0-9a-f:]*: REQUEST for $VM1_IP on port v-vm1, answered ACK $VM1_IP, [0-9]+ s ago" \
+	"$OUT" "doctor vm1 shows its last DHCP exchange"
+dn_assert_grep "^ok   dns query: $VM1_IP: www.$DN_ZONE \(type 1\), forwarded to the host's resolvers, [0-9]+ s ago" \
+	"$OUT" "doctor vm1 shows its last DNS query"
+# A MAC that never asked, and one that asked and got nothing.
+dn_assert_eq "$(doctor_rc 52:54:00:99:99:99)" 1 "doctor MAC without a lease: exit 1"
+dn_assert_grep "^ok   dhcp exchange: 52:54:00:99:99:99: no DHCP message from it" "$OUT" \
+	"... and it says no DHCP message came from it"
 dn_assert_eq "$(doctor_rc "$VM1_IP" --json)" 0 "doctor by address --json exits 0"
 dn_assert "doctor by address: JSON parses" json_ok
 dn_assert_eq "$(doctor_rc nosuchguest)" 1 "an unknown guest: exit 1"
