@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -235,6 +236,7 @@ int bridge_set_up(struct nl *nl, unsigned ifindex)
 struct bridge_ports {
 	unsigned master;
 	unsigned count;
+	unsigned flags;         /* ifi_flags of the last port counted */
 };
 
 static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
@@ -252,10 +254,19 @@ static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
 
 static int bridge_port_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct bridge_ports *ports = data;
+	const struct ifinfomsg *ifi;
+	unsigned before = ports->count;
+	int r;
+
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
 		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	r = mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
+	if (ports->count > before)
+		ports->flags = ifi->ifi_flags;
+	return r;
 }
 
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
@@ -278,22 +289,43 @@ int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
 	return 0;
 }
 
-int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
+static int bridge_port_query(struct nl *nl, unsigned bridge, unsigned port,
+			     struct bridge_ports *ports)
 {
-	struct bridge_ports ports = { .master = bridge };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	int ret;
 
 	if (bridge == 0 || port == 0)
 		return -EINVAL;
 	ifi = bridge_link_msg(nl, &nlh, RTM_GETLINK, 0);
 	ifi->ifi_index = (int)port;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
+	return nl_query(nl, nlh, bridge_port_cb, ports);
+}
+
+int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
+{
+	struct bridge_ports ports = { .master = bridge };
+	int ret = bridge_port_query(nl, bridge, port, &ports);
+
 	if (ret < 0)
 		return ret;
 	*is_port = ports.count > 0;
+	return 0;
+}
+
+int bridge_port_up(struct nl *nl, unsigned bridge, unsigned port, bool *up)
+{
+	struct bridge_ports ports = { .master = bridge };
+	int ret = bridge_port_query(nl, bridge, port, &ports);
+
+	if (ret == -ENODEV) {
+		*up = false;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	*up = ports.count > 0 && (ports.flags & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP);
 	return 0;
 }
 

@@ -31,6 +31,9 @@ int bridge_set_up(struct nl *nl, unsigned ifindex);
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count);
 /* Is the link port a port of the bridge now? -ENODEV: no such link. */
 int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port);
+/* Is port a port of bridge, administratively up and with carrier? A port
+ * gone is not (no error). */
+int bridge_port_up(struct nl *nl, unsigned bridge, unsigned port, bool *up);
 
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward. Returns 0 or -errno. */
 int ip_forwarding_enable(void);

@@ -128,6 +128,22 @@ static void dhcp_glue_lease_event(const struct dhcp_event *ev)
 		  ev->reason[0] ? ": " : "", ev->reason);
 }
 
+/* The server already limits these to one per interval. */
+static void dhcp_glue_wrong_port(const struct dhcp_event *ev, const char *port)
+{
+	char mac[MAC_STRLEN], ip[IP4_STRLEN], lease_port[IF_NAMESIZE] = "?";
+	struct log_field f[2] = { { "DEFNET_MAC", mac }, { "DEFNET_EVENT", "wrong-port" } };
+
+	mac_format(ev->mac, mac);
+	ip4_format(ev->ip, ip);
+	if_indextoname(ev->lease_port, lease_port);
+	log_event(LOG_LEVEL_WARNING, NULL, f, 2, "DHCP: message from %s about the lease of "
+		  "%s%s%s ignored: it came in on port %s, the lease belongs to port %s, "
+		  "still up (%llu more since the last report)", mac, ip,
+		  ev->hostname[0] ? " " : "", ev->hostname, port, lease_port,
+		  (unsigned long long)ev->count);
+}
+
 static void dhcp_glue_notice(const struct dhcp_event *ev)
 {
 	char mac[MAC_STRLEN], ip[IP4_STRLEN], port[IF_NAMESIZE] = "?";
@@ -152,6 +168,9 @@ static void dhcp_glue_notice(const struct dhcp_event *ev)
 		log_warning("DHCP: %s reached%s%s: %llu new client%s refused (a flood of new MACs?)",
 			    ev->reason, ev->port ? " on port " : "", ev->port ? port : "",
 			    (unsigned long long)ev->count, ev->count == 1 ? "" : "s");
+		break;
+	case DHCP_EV_WRONG_PORT:
+		dhcp_glue_wrong_port(ev, port);
 		break;
 	case DHCP_EV_POOL_EXHAUSTED:
 		log_warning("DHCP: the pool is exhausted: %llu new client%s without an address",
@@ -208,6 +227,16 @@ static bool dhcp_glue_is_port(void *ctx, unsigned ifindex)
 	return bridge_is_port(&d->nl, d->ifindex, ifindex, &is_port) == 0 && is_port;
 }
 
+/* A lease stays bound to its port while the port is the bridge's and up
+ * (dhcp_server.h); a netlink error keeps the binding (fail closed). */
+static bool dhcp_glue_port_up(void *ctx, unsigned ifindex)
+{
+	struct daemon *d = ctx;
+	bool up = false;
+
+	return bridge_port_up(&d->nl, d->ifindex, ifindex, &up) < 0 || up;
+}
+
 static void dhcp_glue_old_subnet_empty(void *ctx)
 {
 	struct daemon *d = ctx;
@@ -230,6 +259,7 @@ static int dhcp_glue_opts(struct daemon *d, struct dhcp_service_opts *o,
 	static const struct dhcp_service_ops ops = {
 		.event = dhcp_glue_event, .name_owner = dhcp_glue_name_owner,
 		.is_port = dhcp_glue_is_port, .old_subnet_empty = dhcp_glue_old_subnet_empty,
+		.port_up = dhcp_glue_port_up,
 	};
 	const struct config *cfg = &d->cfg;
 	const struct subnet_owner *sn = &d->subnet;
