@@ -8,6 +8,7 @@ library only. Runs inside a guest namespace on a packet socket, sends from
         -> "ACK 172.20.48.7" | "NAK" | "TIMEOUT"
     dhcp_client.py IFACE MAC reboot IP      (REQUEST, option 50, no server id)
     dhcp_client.py IFACE MAC release IP SERVER
+    --timeout S: seconds to wait for each of the three tries (3)
 
 A host name longer than 255 bytes goes as several option 12 parts
 (RFC 3396), the way a hostile guest may send it.
@@ -115,6 +116,7 @@ def main():
     ap.add_argument("args", nargs="*")
     ap.add_argument("--hostname")
     ap.add_argument("--hostname-hex")
+    ap.add_argument("--timeout", type=float, default=3.0, help="seconds per try (3 tries)")
     a = ap.parse_args()
     c = Client(a.iface, a.mac)
     xid = random.getrandbits(32)
@@ -131,14 +133,14 @@ def main():
     if a.op == "reboot":
         req = a.args[0]
     else:
-        r = c.exchange(message(c.mac, xid, 1, name), xid, (2,))
+        r = c.exchange(message(c.mac, xid, 1, name), xid, (2,), a.timeout)
         if not r:
             print("TIMEOUT")
             return
         req = r[1]
         name += option(54, r[2][54])
     r = c.exchange(message(c.mac, xid, 3, option(50, socket.inet_aton(req)) + name), xid,
-                   (5, 6))
+                   (5, 6), a.timeout)
     print("TIMEOUT" if not r else ("ACK %s" % r[1] if r[0] == 5 else "NAK"))
 
 
