@@ -1326,6 +1326,15 @@ static enum dhcp_outcome dhcp_wrong_port(struct dhcp_server *srv, const struct d
 	return DHCP_OUTCOME_IGNORE;
 }
 
+/* RFC 2131 4.1 answers a relay at giaddr, port 67. No guest relays on a
+ * default network: a giaddr inside the subnet is a guest aiming our reply
+ * at another guest's port 67. One outside it is a real relay; the reply
+ * socket is bound to the bridge, so it can only reach one through it. */
+static bool dhcp_relay_ok(const struct dhcp_server *srv, const struct dhcp_msg *m)
+{
+	return !m->hdr.giaddr || !dhcp_in_subnet(srv, m->hdr.giaddr);
+}
+
 enum dhcp_outcome dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *msg,
 				     const struct dhcp_meta *meta, struct dhcp_reply *reply)
 {
@@ -1338,6 +1347,8 @@ enum dhcp_outcome dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_
 	reply->len = 0;
 	if (!dhcp_client_init(srv, msg, meta, &cl))
 		return dhcp_ignore(srv, &cl, "not a request from an Ethernet client");
+	if (!dhcp_relay_ok(srv, msg))
+		return dhcp_ignore(srv, &cl, "giaddr is a guest's address, not a relay's");
 	held = dhcp_held_elsewhere(srv, &cl);
 	if (held)
 		return dhcp_wrong_port(srv, &cl, held);

@@ -28,7 +28,12 @@
  * a port of the bridge and up (ops.port_up), a message about the lease (its
  * client key, or its address as ciaddr) coming in on another port changes
  * nothing and gets no answer. A guest that moved (old port gone or down)
- * gets its lease back at once, bound to the new port. */
+ * gets its lease back at once, bound to the new port.
+ *
+ * Relays: a message whose giaddr is inside the guest subnet is not
+ * answered (no guest relays on a default network; answering would send
+ * an OFFER to another guest's port 67). A giaddr outside it is a relay,
+ * answered as RFC 2131 4.1 says; dhcp_io.c sends through the bridge only. */
 #ifndef DEFNET_DHCP_SERVER_H
 #define DEFNET_DHCP_SERVER_H
 

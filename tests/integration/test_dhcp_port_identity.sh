@@ -5,7 +5,9 @@
 # address, a DISCOVER with vm1's MAC (a clone on another port), a lease of
 # the name vm1: none gets an answer or changes anything, vm1 keeps its
 # lease, its name and vm1.local, and the log names both ports. Once vm1's
-# port is deleted, the clone gets vm1's lease back at once.
+# port is deleted, the clone gets vm1's lease back at once. A DISCOVER with
+# giaddr set to vm1's address (a reflection that hides its sender) sends
+# nothing to vm1's port 67.
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2119,SC2317
 DN_NEEDS="dhclient"
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +65,25 @@ dn_assert_grep "lease of $VIP vm1 ignored: it came in on port $(dn_guest_port ev
 n=$(grep -c "the lease belongs to port" "$DN_LOG")
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] || dn_fail "seven forged messages logged $n times"
 dn_ok "seven forged messages, logged once per interval ($n)"
+
+# giaddr = vm1's address: no OFFER reaches vm1's port 67.
+dn_bg "$VNS" "$DN_DIR/port67.out" "$DN_PYTHON" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 67))
+print("listening", flush=True)
+s.settimeout(8)
+try:
+    while s.recv(2048)[:1] != b"\x02":  # the DISCOVERs, broadcast, come here too
+        pass
+    print("GOT a BOOTREPLY", flush=True)
+except socket.timeout:
+    print("NOTHING", flush=True)'
+p67=$DN_BG_PID
+dn_wait 5 grep -q listening "$DN_DIR/port67.out" || dn_fail "no listener on vm1's port 67"
+dn_assert_eq "$(client "$EMAC" dora --giaddr "$VIP")" TIMEOUT "a DISCOVER with giaddr = vm1's address is not answered"
+dn_wait 10 grep -qE "GOT|NOTHING" "$DN_DIR/port67.out"
+dn_kill "$p67" 2
+dn_assert_eq "$(tail -n 1 "$DN_DIR/port67.out")" NOTHING "nothing reached vm1's port 67"
 
 # vm1 still renews from its own port.
 dn_assert "vm1 renews (dhclient)" dn_dhcp_guest vm1 vm1

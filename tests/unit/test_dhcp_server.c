@@ -506,14 +506,14 @@ static void test_init_reboot(void **state)
 static void test_relay_destinations(void **state)
 {
 	struct fixture *f = *state;
-	struct req q = { .type = DHCP_DISCOVER, .giaddr = 0x0a000005u };
+	struct req q = { .type = DHCP_DISCOVER, .giaddr = FOREIGN };
 
 	mac_n(q.mac, 9);
 	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
 	assert_int_equal(f->reply.dest, DHCP_DEST_RELAY);
-	assert_int_equal(f->reply.dst_ip, 0x0a000005u);
+	assert_int_equal(f->reply.dst_ip, FOREIGN);
 	assert_int_equal(f->reply.dst_port, DHCP_SERVER_PORT);
-	assert_int_equal(f->got.hdr.giaddr, 0x0a000005u);
+	assert_int_equal(f->got.hdr.giaddr, FOREIGN);
 	/* A NAK through a relay: to the relay, broadcast bit set (4.3.2). */
 	q.type = DHCP_REQUEST;
 	q.requested = FOREIGN;
@@ -1290,6 +1290,22 @@ static void test_port_moved(void **state)
 	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
 }
 
+/* A giaddr inside the subnet is a guest, not a relay: no OFFER to its
+ * port 67 (the reflection that hides a sender). */
+static void test_relay_guest_giaddr(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = { .type = DHCP_DISCOVER, .giaddr = 0x0a000005u, .port = ATTACKER_PORT };
+
+	mac_n(q.mac, 920);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	q.type = DHCP_REQUEST;
+	q.requested = POOL_FIRST;
+	q.server_id = GW;
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	assert_null(lease_store_find_ip(f->store, POOL_FIRST));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1325,6 +1341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_id_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_identity_attacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_guest_giaddr, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
