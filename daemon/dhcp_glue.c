@@ -14,6 +14,7 @@
 #include "dhcp_service.h"
 #include "json.h"
 #include "log.h"
+#include "mdns_service.h"
 #include "name_table.h"
 #include "subnet.h"
 
@@ -190,6 +191,8 @@ static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 	case DHCP_EV_ACK_NEW:
 	case DHCP_EV_ACK_RENEW:
 		dhcp_glue_name(d, ev->hostname, ev->ip);
+		if (ev->kind == DHCP_EV_ACK_RENEW && ev->hostname[0])
+			mdns_service_renewed(d->mdns, ev->hostname, ev->ip);
 		dhcp_glue_lease_event(ev);
 		break;
 	case DHCP_EV_RELEASE:

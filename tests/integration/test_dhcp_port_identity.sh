@@ -7,7 +7,9 @@
 # lease, its name and vm1.local, and the log names both ports. Once vm1's
 # port is deleted, the clone gets vm1's lease back at once. A DISCOVER with
 # giaddr set to vm1's address (a reflection that hides its sender) sends
-# nothing to vm1's port 67.
+# nothing to vm1's port 67. mDNS: "vm1.local is 6.6.6.6" from vm1's address
+# but another port changes nothing; from vm1's own port it silences
+# defnetd on vm1.local until vm1 renews its lease.
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2119,SC2317
 DN_NEEDS="dhclient"
 . "$(dirname "$0")/lib.sh"
@@ -85,9 +87,22 @@ dn_wait 10 grep -qE "GOT|NOTHING" "$DN_DIR/port67.out"
 dn_kill "$p67" 2
 dn_assert_eq "$(tail -n 1 "$DN_DIR/port67.out")" NOTHING "nothing reached vm1's port 67"
 
-# vm1 still renews from its own port.
+# mDNS: a forged announcement with vm1's address as source.
+announce() { dn_in "$1" "$DN_PYTHON" "$DN_LIB_DIR/mdns_client.py" announce vm1.local 6.6.6.6 eth0 "${@:2}"; }
+dn_assert "evil sends 'vm1.local is 6.6.6.6' from $VIP" announce "$ENS" --spoof-src "$VIP"
+sleep 1
+dn_assert_eq "$(mdns_vm1)" "$VIP" "a forged announcement from another port silences nothing: vm1.local answers $VIP"
+dn_assert_no_grep "no longer answering" "$DN_LOG" "nothing silenced"
+# The real holder, from its own port: defnetd falls silent.
+dn_assert "vm1 announces 6.6.6.6 itself" announce "$VNS"
+vm1_silent() { [ -z "$(mdns_vm1)" ]; }
+dn_assert_wait 5 "vm1's own announcement silences defnetd on vm1.local" vm1_silent
+dn_assert_grep "vm1.local: the lease holder $VIP announces the address 6.6.6.6" "$DN_LOG" "the silence is logged"
+
+# vm1 renews from its own port: the silence ends.
 dn_assert "vm1 renews (dhclient)" dn_dhcp_guest vm1 vm1
 dn_assert_eq "$(dn_lease_value vm1 new_ip_address)" "$VIP" "vm1 keeps $VIP"
+dn_assert_eq "$(mdns_vm1)" "$VIP" "after the renewal vm1.local answers $VIP again"
 
 # The guest moved: its old port is gone, the clone gets the lease at once.
 ip -n "$DN_HOST" link del "$(dn_guest_port vm1)" || dn_fail "delete vm1's port"
