@@ -237,6 +237,8 @@ struct bridge_ports {
 	unsigned master;
 	unsigned count;
 	unsigned flags;         /* ifi_flags of the last port counted */
+	uint32_t *list;         /* when set: the ports' ifindexes, up to max */
+	size_t max;
 };
 
 static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
@@ -266,23 +268,43 @@ static int bridge_port_cb(const struct nlmsghdr *nlh, void *data)
 	r = mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
 	if (ports->count > before)
 		ports->flags = ifi->ifi_flags;
+	if (ports->count > before && ports->list && before < ports->max)
+		ports->list[before] = (uint32_t)ifi->ifi_index;
 	return r;
+}
+
+static int bridge_port_dump(struct nl *nl, struct bridge_ports *ports)
+{
+	struct nlmsghdr *nlh;
+
+	if (ports->master == 0)
+		return -EINVAL;
+	bridge_link_msg(nl, &nlh, RTM_GETLINK, NLM_F_DUMP);
+	/* The kernel filters on IFLA_MASTER (4.15+); the callback checks
+	 * again for older ones. */
+	mnl_attr_put_u32(nlh, IFLA_MASTER, ports->master);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_query(nl, nlh, bridge_port_cb, ports);
+}
+
+int bridge_port_list(struct nl *nl, unsigned ifindex, uint32_t *list, size_t max, size_t *n)
+{
+	struct bridge_ports ports = { .master = ifindex, .list = list, .max = max };
+	int ret = bridge_port_dump(nl, &ports);
+
+	if (ret < 0)
+		return ret;
+	if (ports.count > max)
+		return -ENOSPC;
+	*n = ports.count;
+	return 0;
 }
 
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
 {
 	struct bridge_ports ports = { .master = ifindex };
-	struct nlmsghdr *nlh;
-	int ret;
+	int ret = bridge_port_dump(nl, &ports);
 
-	if (ifindex == 0)
-		return -EINVAL;
-	bridge_link_msg(nl, &nlh, RTM_GETLINK, NLM_F_DUMP);
-	/* The kernel filters on IFLA_MASTER (4.15+); the callback checks
-	 * again for older ones. */
-	mnl_attr_put_u32(nlh, IFLA_MASTER, ifindex);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
 	if (ret < 0)
 		return ret;
 	*count = ports.count;

@@ -62,6 +62,9 @@ struct config {
 	/* [NAT] */
 	bool masquerade;
 	bool docker_compat;
+	/* [Guard]: true drops (deny), the default. */
+	bool guard_dhcp_servers;
+	bool guard_router_ads;
 };
 
 struct config_error {

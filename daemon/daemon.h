@@ -37,6 +37,9 @@ struct daemon {
 	struct control *control;
 	struct nl nl;
 	struct nat_conn nat;  /* nftables, open for the daemon's life */
+	/* The bridge's ports as the guards' set last got them, sorted. */
+	uint32_t guard_ports[NAT_MAX_PORTS];
+	size_t n_guard_ports;
 
 	unsigned ifindex;
 	bool bridge_created;

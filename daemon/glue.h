@@ -13,6 +13,9 @@ struct daemon;
  * the old subnet while renumbering) in one batch. Returns 0 or -errno
  * after logging why. */
 int nat_glue_apply(struct daemon *d);
+/* The bridge's ports changed, maybe: the guards' set of ports follows
+ * (table bridge defnet, nat_ruleset.h). */
+void nat_glue_ports(struct daemon *d);
 
 /* dns_glue.c: the DNS server on the gateway. start returns 0 or -errno
  * after logging why; reload follows d->cfg and the subnet owner. */

@@ -5,8 +5,13 @@
  *   BEGIN, NEWTABLE inet defnet (creates it when absent, so that the delete
  *   cannot fail), DELTABLE inet defnet, NEWTABLE, NEWCHAIN..., NEWRULE...,
  *   END
- * A remove batch is BEGIN, NEWTABLE, DELTABLE, END. No other table is
- * named. Every message but BEGIN and END asks for an ACK, and the batch
+ * then the same for the guards' table bridge defnet (nat_ruleset.h):
+ *   NEWTABLE bridge defnet, DELTABLE, and while a guard is on NEWTABLE,
+ *   NEWSET ports, NEWSETELEM..., NEWOBJ (a counter per guard), NEWCHAIN
+ *   guard, NEWRULE...
+ * in the same transaction: both tables change together or neither does.
+ * A remove batch is BEGIN, NEWTABLE, DELTABLE for each table, END. No other
+ * table is named. Every message but BEGIN and END asks for an ACK, and the batch
  * remembers what each sequence number stands for, so that an error from
  * the kernel names the object that failed. */
 #ifndef DEFNET_NAT_BATCH_H
@@ -21,9 +26,13 @@
  * under 1 KiB; libnftnl writes without bounds checks, so each message
  * starts only when this much room is left. */
 #define NAT_MSG_MAX 2048
-#define NAT_BATCH_BUF_SIZE 32768
-/* BEGIN, 3 table messages, 3 chains, NAT_MAX_RULES rules, END. */
-#define NAT_BATCH_MAX_MSGS 32
+#define NAT_BATCH_BUF_SIZE 65536
+/* Ports per set element message: each takes some 20 bytes. */
+#define NAT_PORTS_PER_MSG 64
+/* BEGIN, 3 table messages, 3 chains, NAT_MAX_RULES rules, then the bridge
+ * table: 3 table messages, the ports set and its elements, a chain, a
+ * counter and a rule per guard; END. */
+#define NAT_BATCH_MAX_MSGS (48 + NAT_MAX_PORTS / NAT_PORTS_PER_MSG)
 #define NAT_WHAT_SIZE 48
 
 enum nat_batch_mode {
@@ -52,6 +61,12 @@ struct nat_batch {
  * (bad ruleset), -ENOMEM, or -EMSGSIZE (cannot happen with the limits
  * above). */
 int nat_batch_build_apply(struct nat_batch *b, const struct nat_ruleset *rs,
+			  uint32_t seq, enum nat_batch_mode mode);
+
+/* Builds the batch that replaces the bridge table's set of ports by
+ * rs->ports (flush, then add): counters and rules stay. Only for a ruleset
+ * with guards on, whose table is in place. */
+int nat_batch_build_ports(struct nat_batch *b, const struct nat_ruleset *rs,
 			  uint32_t seq, enum nat_batch_mode mode);
 
 /* Builds the batch that deletes our table; an absent table is fine. */
