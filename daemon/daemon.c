@@ -338,6 +338,7 @@ void daemon_stop(struct daemon *d)
 		event_free(d->sig_hup);
 	d->sig_term = d->sig_int = d->sig_hup = NULL;
 	nl_close(&d->nl);
+	nat_glue_stop(d);
 	nat_conn_close(&d->nat);
 	if (d->base)
 		event_base_free(d->base);

@@ -40,6 +40,9 @@ struct daemon {
 	/* The bridge's ports as the guards' set last got them, sorted. */
 	uint32_t guard_ports[NAT_MAX_PORTS];
 	size_t n_guard_ports;
+	/* Every NAT_GLUE_GUARD_LOG_S: what the guards dropped since. */
+	struct event *guard_timer;
+	uint64_t guard_logged[NAT_GUARD_COUNT];
 
 	unsigned ifindex;
 	bool bridge_created;

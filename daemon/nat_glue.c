@@ -5,8 +5,12 @@
 
 #include "bridge.h"
 #include "daemon.h"
+#include "nat_counters.h"
 #include "glue.h"
 #include "log.h"
+
+/* What the guards dropped is logged at most once per this interval. */
+#define NAT_GLUE_GUARD_LOG_S 10
 
 static int nat_glue_cmp_port(const void *a, const void *b)
 {
@@ -78,6 +82,54 @@ void nat_glue_ports(struct daemon *d)
 		log_error("guards: the set of bridge ports was not updated: %s", err);
 }
 
+static const char *const nat_glue_guard_what[NAT_GUARD_COUNT] = {
+	[NAT_GUARD_DHCP4] = "DHCPv4 server message",
+	[NAT_GUARD_DHCP6] = "DHCPv6 server message",
+	[NAT_GUARD_RA] = "router advertisement",
+};
+
+/* The counters only say how many, not from which port: the journal line
+ * points at the guest with a DHCP server or router, nft does not. */
+static void nat_glue_on_guard_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct nat_guard_counts c;
+	uint64_t n;
+
+	if (nat_counters_read(&c) < 0)
+		return;
+	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
+		if (!c.present[g] || c.packets[g] <= d->guard_logged[g])
+			continue;
+		n = c.packets[g] - d->guard_logged[g];
+		d->guard_logged[g] = c.packets[g];
+		log_warning("guards: %llu %s%s from guest ports dropped at the bridge in the last "
+			    "%d s (a guest running its own %s?)", (unsigned long long)n,
+			    nat_glue_guard_what[g], n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S,
+			    g == NAT_GUARD_RA ? "router" : "DHCP server");
+	}
+}
+
+/* The table was rebuilt: its counters start from zero. */
+static void nat_glue_guard_report(struct daemon *d, const struct nat_ruleset *rs)
+{
+	struct timeval tv = { NAT_GLUE_GUARD_LOG_S, 0 };
+
+	memset(d->guard_logged, 0, sizeof(d->guard_logged));
+	if (!nat_ruleset_has_guards(rs) || d->guard_timer || !d->base)
+		return;
+	d->guard_timer = event_new(d->base, -1, EV_PERSIST, nat_glue_on_guard_timer, d);
+	if (!d->guard_timer || event_add(d->guard_timer, &tv) < 0)
+		log_warning("guards: no periodic report of what they drop (out of memory)");
+}
+
+void nat_glue_stop(struct daemon *d)
+{
+	if (d->guard_timer)
+		event_free(d->guard_timer);
+	d->guard_timer = NULL;
+}
+
 int nat_glue_apply(struct daemon *d)
 {
 	struct nat_ruleset rs;
@@ -99,6 +151,7 @@ int nat_glue_apply(struct daemon *d)
 		log_error("%s", err);
 		return r;
 	}
+	nat_glue_guard_report(d, &rs);
 	log_info("nftables table inet defnet in place (%s); guards: DHCP servers %s, "
 		 "router advertisements %s", d->cfg.masquerade ? "masquerade" : "routed, no masquerade",
 		 rs.guard_dhcp_servers ? "denied" : "allowed",

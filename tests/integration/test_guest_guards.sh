@@ -74,6 +74,21 @@ dn_assert_not "the rogue RA configured no address in g6" slaac
 n=$(counter router-advert)
 dn_assert "the rogue RAs are counted at the bridge ($n)" test "${n:-0}" -ge 3
 
+# Status and the journal say so.
+st="$DN_DIR/status.json"
+dn_status_json "$st"
+dn_assert_eq "$(dn_json "$st" '(d["guards"]["dhcp_servers"], d["guards"]["router_advertisements"])')" \
+	'["deny", "deny"]' "status --json: both guards deny"
+dn_assert "status --json: the DHCPv4 drops are counted" \
+	test "$(dn_json "$st" 'd["guards"]["dropped"]["dhcp4-server"]')" -ge 1
+dn_assert "status --json: the RA drops are counted" \
+	test "$(dn_json "$st" 'd["guards"]["dropped"]["router-advert"]')" -ge 3
+dn_ctl status >"$DN_DIR/status.txt" || dn_fail "status"
+dn_assert_grep "^guards: .*router advertisements deny" "$DN_DIR/status.txt" "status (text) shows the guards"
+dn_assert_wait 12 "the journal reports the DHCP drops once per interval" \
+	grep -q "guards: [0-9]* DHCPv4 server messages\{0,1\} from guest ports dropped" "$DN_LOG"
+dn_assert_wait 12 "... and the RA drops" grep -q "guards: [0-9]* router advertisements\{0,1\} from guest ports dropped" "$DN_LOG"
+
 # allow: the guards are off, the bridge table goes, the rogues get through.
 guards allow allow | dn_config
 dn_ctl reload >/dev/null || dn_fail "reload with allow"

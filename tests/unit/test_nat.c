@@ -31,6 +31,7 @@
 
 #include "nat_apply.h"
 #include "nat_batch.h"
+#include "nat_counters.h"
 #include "nat_ruleset.h"
 
 #define SEQ0 1000u
@@ -906,6 +907,56 @@ static void test_batch_guard_ports(void **state)
 	free(b);
 }
 
+/* A counter object as the kernel dumps it. */
+static size_t counter_msg(char *buf, const char *table, const char *name, uint64_t pkts)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	assert_non_null(o);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, pkts);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, pkts * 300);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWOBJ, NFPROTO_BRIDGE, NLM_F_MULTI, 7);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	return NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void test_counters_feed(void **state)
+{
+	_Alignas(uint32_t) char buf[2048] = { 0 };
+	struct nat_guard_counts c = { 0 };
+	struct nlmsghdr *done, *err;
+	size_t len = 0;
+
+	len += counter_msg(buf + len, "defnet", "dhcp4-server", 6);
+	len += counter_msg(buf + len, "defnet", "router-advert", 3);
+	len += counter_msg(buf + len, "defnet", "someone-else", 9);
+	assert_int_equal(nat_counters_feed(&c, buf, len, 7), 0);
+	assert_true(c.present[NAT_GUARD_DHCP4] && c.present[NAT_GUARD_RA]);
+	assert_false(c.present[NAT_GUARD_DHCP6]);
+	assert_int_equal(c.packets[NAT_GUARD_DHCP4], 6);
+	assert_int_equal(c.bytes[NAT_GUARD_DHCP4], 1800);
+	assert_int_equal(c.packets[NAT_GUARD_RA], 3);
+	/* The end of the dump. */
+	done = mnl_nlmsg_put_header(buf);
+	done->nlmsg_type = NLMSG_DONE;
+	done->nlmsg_seq = 7;
+	done->nlmsg_flags = NLM_F_MULTI;
+	mnl_nlmsg_put_extra_header(done, sizeof(int));
+	assert_int_equal(nat_counters_feed(&c, buf, done->nlmsg_len, 7), 1);
+	/* No table: the kernel's ENOENT. */
+	memset(buf, 0, sizeof(buf));
+	err = mnl_nlmsg_put_header(buf);
+	err->nlmsg_type = NLMSG_ERROR;
+	err->nlmsg_seq = 7;
+	((struct nlmsgerr *)mnl_nlmsg_put_extra_header(err, sizeof(struct nlmsgerr)))->error = -ENOENT;
+	assert_int_equal(nat_counters_feed(&c, buf, err->nlmsg_len, 7), -ENOENT);
+}
+
 /* Each guard alone; none at all leaves no bridge table. */
 static void test_batch_guards_allow(void **state)
 {
@@ -1083,6 +1134,7 @@ int main(void)
 		cmocka_unit_test(test_batch_guards),
 		cmocka_unit_test(test_batch_guards_allow),
 		cmocka_unit_test(test_batch_guard_ports),
+		cmocka_unit_test(test_counters_feed),
 		cmocka_unit_test(test_ruleset_bridge_names),
 		cmocka_unit_test(test_ruleset_subnets),
 		cmocka_unit_test(test_chain_specs),
