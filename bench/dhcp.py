@@ -9,8 +9,10 @@ Run as root from the repository after building (ninja -C build):
 Topology, built inside two network namespaces this script creates and
 deletes: a server namespace with a bridge (defnet0, 10.77.0.1/16, a /16
 guest subnet: a /20 holds only 4,093 guests) and a client namespace on a
-veth port of it, 10.77.0.2/16, where perfdhcp runs as a relay agent (it
-sets giaddr, so every server answers it on port 67, RFC 2131 4.1). The
+veth port of it, 10.77.0.2/16, where perfdhcp runs as a relay agent at
+198.18.77.2 (it sets giaddr, so every server answers it on port 67, RFC
+2131 4.1; the relay sits outside the guest subnet, since defnetd answers no
+giaddr inside it: that would be a guest, not a relay). The
 server is pinned to CPU 0, perfdhcp to CPU 1. MACs come from a random
 list (-M): perfdhcp's sequential ones cluster.
 
@@ -54,6 +56,7 @@ SRV = NS + "-srv"
 CLI = NS + "-cli"
 SERVER_IP = "10.77.0.1"
 CLIENT_IP = "10.77.0.2"
+RELAY_IP = "198.18.77.2"
 POOL = ("10.77.1.0", "10.77.255.254")
 SEQ_CLIENTS = 1000000
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,6 +82,8 @@ def topology():
     run("ip", "-n", SRV, "link", "set", "v-cli", "master", "defnet0")
     run("ip", "-n", SRV, "link", "set", "v-cli", "up")
     run("ip", "-n", CLI, "addr", "add", CLIENT_IP + "/16", "dev", "eth0")
+    run("ip", "-n", CLI, "addr", "add", RELAY_IP + "/24", "dev", "eth0")
+    run("ip", "-n", SRV, "route", "add", RELAY_IP + "/32", "dev", "defnet0")
     run("ip", "-n", CLI, "link", "set", "eth0", "up")
 
 
@@ -160,6 +165,7 @@ Masquerade=no
             return ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
                     "--interface=defnet0", "--bind-interfaces", "--no-ping",
                     "--dhcp-authoritative", f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h",
+                    f"--shared-network={RELAY_IP},10.77.0.0",
                     "--dhcp-lease-max=200000", f"--dhcp-leasefile={d}/dnsmasq.leases",
                     f"--log-facility={d}/dnsmasq.log", "--log-dhcp", "--user=root",
                     "--group=root", f"--pid-file={d}/dnsmasq.pid"]
@@ -170,6 +176,7 @@ Masquerade=no
             "valid-lifetime": 3600,
             "subnet4": [{"subnet": "10.77.0.0/16", "id": 1,
                          "pools": [{"pool": f"{POOL[0]} - {POOL[1]}"}],
+                         "relay": {"ip-addresses": [RELAY_IP]},
                          "option-data": [{"name": "routers", "data": SERVER_IP}]}],
             "loggers": [{"name": "kea-dhcp4", "severity": "INFO",
                          "output_options": [{"output": f"{d}/kea.log"}]}],
@@ -218,7 +225,7 @@ def perfdhcp(macs, rate, secs=None, num=None, timers=False):
     """macs: a file of MACs (-M), or None for perfdhcp's own: a base MAC plus
     an offset below SEQ_CLIENTS (-R), clustered in one range."""
     cmd = ["timeout", "120", "taskset", "-c", "1", "perfdhcp", "-4", "-W", "1000000",
-           "-l", CLIENT_IP]
+           "-l", RELAY_IP]
     cmd += ["-M", macs] if macs else ["-R", str(SEQ_CLIENTS)]
     if rate:
         cmd += ["-r", str(rate)]

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -260,6 +261,9 @@ int bridge_set_up(struct nl *nl, unsigned ifindex)
 struct bridge_ports {
 	unsigned master;
 	unsigned count;
+	unsigned flags;         /* ifi_flags of the last port counted */
+	uint32_t *list;         /* when set: the ports' ifindexes, up to max */
+	size_t max;
 };
 
 static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
@@ -277,48 +281,98 @@ static int bridge_port_attr_cb(const struct nlattr *attr, void *data)
 
 static int bridge_port_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct bridge_ports *ports = data;
+	const struct ifinfomsg *ifi;
+	unsigned before = ports->count;
+	int r;
+
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
 		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	r = mnl_attr_parse(nlh, sizeof(struct ifinfomsg), bridge_port_attr_cb, data);
+	if (ports->count > before)
+		ports->flags = ifi->ifi_flags;
+	if (ports->count > before && ports->list && before < ports->max)
+		ports->list[before] = (uint32_t)ifi->ifi_index;
+	return r;
+}
+
+static int bridge_port_dump(struct nl *nl, struct bridge_ports *ports)
+{
+	struct nlmsghdr *nlh;
+
+	if (ports->master == 0)
+		return -EINVAL;
+	bridge_link_msg(nl, &nlh, RTM_GETLINK, NLM_F_DUMP);
+	/* The kernel filters on IFLA_MASTER (4.15+); the callback checks
+	 * again for older ones. */
+	mnl_attr_put_u32(nlh, IFLA_MASTER, ports->master);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_query(nl, nlh, bridge_port_cb, ports);
+}
+
+int bridge_port_list(struct nl *nl, unsigned ifindex, uint32_t *list, size_t max, size_t *n)
+{
+	struct bridge_ports ports = { .master = ifindex, .list = list, .max = max };
+	int ret = bridge_port_dump(nl, &ports);
+
+	if (ret < 0)
+		return ret;
+	if (ports.count > max)
+		return -ENOSPC;
+	*n = ports.count;
+	return 0;
 }
 
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)
 {
 	struct bridge_ports ports = { .master = ifindex };
-	struct nlmsghdr *nlh;
-	int ret;
+	int ret = bridge_port_dump(nl, &ports);
 
-	if (ifindex == 0)
-		return -EINVAL;
-	bridge_link_msg(nl, &nlh, RTM_GETLINK, NLM_F_DUMP);
-	/* The kernel filters on IFLA_MASTER (4.15+); the callback checks
-	 * again for older ones. */
-	mnl_attr_put_u32(nlh, IFLA_MASTER, ifindex);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
 	if (ret < 0)
 		return ret;
 	*count = ports.count;
 	return 0;
 }
 
-int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
+static int bridge_port_query(struct nl *nl, unsigned bridge, unsigned port,
+			     struct bridge_ports *ports)
 {
-	struct bridge_ports ports = { .master = bridge };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	int ret;
 
 	if (bridge == 0 || port == 0)
 		return -EINVAL;
 	ifi = bridge_link_msg(nl, &nlh, RTM_GETLINK, 0);
 	ifi->ifi_index = (int)port;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nl_query(nl, nlh, bridge_port_cb, &ports);
+	return nl_query(nl, nlh, bridge_port_cb, ports);
+}
+
+int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
+{
+	struct bridge_ports ports = { .master = bridge };
+	int ret = bridge_port_query(nl, bridge, port, &ports);
+
 	if (ret < 0)
 		return ret;
 	*is_port = ports.count > 0;
+	return 0;
+}
+
+int bridge_port_up(struct nl *nl, unsigned bridge, unsigned port, bool *up)
+{
+	struct bridge_ports ports = { .master = bridge };
+	int ret = bridge_port_query(nl, bridge, port, &ports);
+
+	if (ret == -ENODEV) {
+		*up = false;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	*up = ports.count > 0 && (ports.flags & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP);
 	return 0;
 }
 

@@ -35,8 +35,14 @@ int bridge_set_up(struct nl *nl, unsigned ifindex);
 
 /* Counts the links enslaved to the bridge. Returns 0 or -errno. */
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count);
+/* The ifindexes of the links enslaved to the bridge, in dump order:
+ * 0, -ENOSPC (more than max) or -errno. */
+int bridge_port_list(struct nl *nl, unsigned ifindex, uint32_t *list, size_t max, size_t *n);
 /* Is the link port a port of the bridge now? -ENODEV: no such link. */
 int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port);
+/* Is port a port of bridge, administratively up and with carrier? A port
+ * gone is not (no error). */
+int bridge_port_up(struct nl *nl, unsigned bridge, unsigned port, bool *up);
 
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward. Returns 0 or -errno. */
 int ip_forwarding_enable(void);

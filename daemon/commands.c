@@ -18,6 +18,7 @@
 #include "json.h"
 #include "mdns_resolved.h"
 #include "mdns_service.h"
+#include "nat_counters.h"
 #include "routes.h"
 #include "uplink.h"
 
@@ -225,6 +226,45 @@ static size_t status_reservations(const struct daemon *d)
 	return d->dhcp ? dhcp_service_reservations(d->dhcp) : d->cfg.n_reservations;
 }
 
+/* The guards' configuration and what their counters dropped (null: the
+ * counter is not there, its guard being off or the table missing). */
+static void status_json_guards(struct daemon *d, struct json *j)
+{
+	struct nat_guard_counts c;
+
+	if (nat_counters_read(&c) < 0)
+		memset(&c, 0, sizeof(c));
+	json_key(j, "guards");
+	json_object_begin(j);
+	json_field_string(j, "dhcp_servers", d->cfg.guard_dhcp_servers ? "deny" : "allow");
+	json_field_string(j, "router_advertisements", d->cfg.guard_router_ads ? "deny" : "allow");
+	json_key(j, "dropped");
+	json_object_begin(j);
+	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
+		json_key(j, nat_guard_spec((enum nat_guard)g)->counter);
+		if (c.present[g])
+			json_uint(j, c.packets[g]);
+		else
+			json_null(j);
+	}
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void status_text_guards(struct daemon *d, FILE *out)
+{
+	struct nat_guard_counts c;
+
+	if (nat_counters_read(&c) < 0)
+		memset(&c, 0, sizeof(c));
+	fprintf(out, "guards:       DHCP servers %s (%llu+%llu dropped), router advertisements %s "
+		"(%llu dropped)\n", d->cfg.guard_dhcp_servers ? "deny" : "allow",
+		(unsigned long long)c.packets[NAT_GUARD_DHCP4],
+		(unsigned long long)c.packets[NAT_GUARD_DHCP6],
+		d->cfg.guard_router_ads ? "deny" : "allow",
+		(unsigned long long)c.packets[NAT_GUARD_RA]);
+}
+
 static void status_json(struct daemon *d, const struct status *s, FILE *out)
 {
 	struct json j;
@@ -249,6 +289,7 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	status_json_dns(d, &j);
 	status_json_mdns(d, &j);
 	forward_glue_status_json(d, &j);
+	status_json_guards(d, &j);
 	json_object_end(&j);
 	fputc('\n', out);
 }
@@ -276,6 +317,7 @@ static void status_text(struct daemon *d, const struct status *s, FILE *out)
 	}
 	status_text_mdns(d, out);
 	forward_glue_status_text(d, out);
+	status_text_guards(d, out);
 }
 
 static int cmd_status(struct daemon *d, const struct control_request *req, FILE *out,

@@ -66,6 +66,8 @@ void config_init(struct config *c)
 	c->mdns_enable = true;
 	c->masquerade = true;
 	c->docker_compat = false;
+	c->guard_dhcp_servers = true;
+	c->guard_router_ads = true;
 }
 
 void config_free(struct config *c)
@@ -841,6 +843,30 @@ static int config_set_forward(struct config_parser *p, const char *v, size_t n)
 	return 0;
 }
 
+/* ---- [Guard] ---- */
+
+/* deny|allow: deny drops what the guard names (the default). */
+static int config_set_guard(struct config_parser *p, const char *v, size_t n, bool *deny)
+{
+	if (n == 0 || config_eq(v, n, "deny"))
+		*deny = true;
+	else if (config_eq(v, n, "allow"))
+		*deny = false;
+	else
+		return config_bad(p, "'%s' is neither deny nor allow", p->quoted);
+	return 0;
+}
+
+static int config_set_guard_dhcp(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_guard(p, v, n, &p->c->guard_dhcp_servers);
+}
+
+static int config_set_guard_ra(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_guard(p, v, n, &p->c->guard_router_ads);
+}
+
 static const struct config_key config_keys[] = {
 	{ "Daemon", "LogLevel", config_set_log_level },
 	{ "Network", "Bridge", config_set_bridge },
@@ -858,6 +884,8 @@ static const struct config_key config_keys[] = {
 	{ "NAT", "Masquerade", config_set_masquerade },
 	{ "NAT", "DockerCompat", config_set_docker_compat },
 	{ "Forward", "Port", config_set_forward },
+	{ "Guard", "DHCPServers", config_set_guard_dhcp },
+	{ "Guard", "RouterAdvertisements", config_set_guard_ra },
 };
 
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -70,6 +70,9 @@ struct config {
 	bool docker_compat;
 	/* [Forward] */
 	struct forward_table forwards;       /* each from_config */
+	/* [Guard]: true drops (deny), the default. */
+	bool guard_dhcp_servers;
+	bool guard_router_ads;
 };
 
 struct config_error {

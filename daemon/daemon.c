@@ -164,6 +164,8 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 		nat_glue_heal(d);
 		daemon_check_firewall(d);
 	}
+	if (events & (UPLINK_EV_LINK | UPLINK_EV_OVERRUN))
+		nat_glue_ports(d);
 }
 
 static void daemon_on_first_scan(evutil_socket_t fd, short what, void *arg)
@@ -339,7 +341,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		notify_send("READY=1");
 		return r;
 	}
-	nat_changed = d->cfg.masquerade != next.masquerade;
+	nat_changed = d->cfg.masquerade != next.masquerade ||
+		      d->cfg.guard_dhcp_servers != next.guard_dhcp_servers ||
+		      d->cfg.guard_router_ads != next.guard_router_ads;
 	old = d->cfg;
 	daemon_warn_restart_keys(&d->cfg, &next);
 	d->cfg = next;

@@ -50,6 +50,12 @@ struct daemon {
 	struct nat_conn nat;  /* nftables, open for the daemon's life */
 	struct nat_heal nat_heal;
 	struct heal_gate bridge_heal; /* the bridge deleted, made again */
+	/* The bridge's ports as the guards' set last got them, sorted. */
+	uint32_t guard_ports[NAT_MAX_PORTS];
+	size_t n_guard_ports;
+	/* Every NAT_GLUE_GUARD_LOG_S: what the guards dropped since. */
+	struct event *guard_timer;
+	uint64_t guard_logged[NAT_GUARD_COUNT];
 
 	unsigned ifindex;
 	bool bridge_created;

@@ -16,6 +16,7 @@
 #include "forward_glue.h"
 #include "json.h"
 #include "log.h"
+#include "mdns_service.h"
 #include "name_table.h"
 #include "subnet.h"
 
@@ -130,6 +131,22 @@ static void dhcp_glue_lease_event(const struct dhcp_event *ev)
 		  ev->reason[0] ? ": " : "", ev->reason);
 }
 
+/* The server already limits these to one per interval. */
+static void dhcp_glue_wrong_port(const struct dhcp_event *ev, const char *port)
+{
+	char mac[MAC_STRLEN], ip[IP4_STRLEN], lease_port[IF_NAMESIZE] = "?";
+	struct log_field f[2] = { { "DEFNET_MAC", mac }, { "DEFNET_EVENT", "wrong-port" } };
+
+	mac_format(ev->mac, mac);
+	ip4_format(ev->ip, ip);
+	if_indextoname(ev->lease_port, lease_port);
+	log_event(LOG_LEVEL_WARNING, NULL, f, 2, "DHCP: message from %s about the lease of "
+		  "%s%s%s ignored: it came in on port %s, the lease belongs to port %s, "
+		  "still up (%llu more since the last report)", mac, ip,
+		  ev->hostname[0] ? " " : "", ev->hostname, port, lease_port,
+		  (unsigned long long)ev->count);
+}
+
 static void dhcp_glue_notice(const struct dhcp_event *ev)
 {
 	char mac[MAC_STRLEN], ip[IP4_STRLEN], port[IF_NAMESIZE] = "?";
@@ -160,6 +177,9 @@ static void dhcp_glue_notice(const struct dhcp_event *ev)
 			    "refused (a flood of new MACs?)", port, (unsigned long long)ev->count,
 			    ev->count == 1 ? "" : "s");
 		break;
+	case DHCP_EV_WRONG_PORT:
+		dhcp_glue_wrong_port(ev, port);
+		break;
 	case DHCP_EV_POOL_EXHAUSTED:
 		log_warning("DHCP: the pool is exhausted: %llu new client%s without an address",
 			    (unsigned long long)ev->count, ev->count == 1 ? "" : "s");
@@ -178,6 +198,8 @@ static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 	case DHCP_EV_ACK_NEW:
 	case DHCP_EV_ACK_RENEW:
 		dhcp_glue_name(d, ev->hostname, ev->ip);
+		if (ev->kind == DHCP_EV_ACK_RENEW && ev->hostname[0])
+			mdns_service_renewed(d->mdns, ev->hostname, ev->ip);
 		dhcp_glue_lease_event(ev);
 		forward_glue_lease(d, ev->mac, ev->ip);
 		break;
@@ -217,6 +239,16 @@ static bool dhcp_glue_is_port(void *ctx, unsigned ifindex)
 	return bridge_is_port(&d->nl, d->ifindex, ifindex, &is_port) == 0 && is_port;
 }
 
+/* A lease stays bound to its port while the port is the bridge's and up
+ * (dhcp_server.h); a netlink error keeps the binding (fail closed). */
+static bool dhcp_glue_port_up(void *ctx, unsigned ifindex)
+{
+	struct daemon *d = ctx;
+	bool up = false;
+
+	return bridge_port_up(&d->nl, d->ifindex, ifindex, &up) < 0 || up;
+}
+
 static void dhcp_glue_old_subnet_empty(void *ctx)
 {
 	struct daemon *d = ctx;
@@ -239,6 +271,7 @@ static int dhcp_glue_opts(struct daemon *d, struct dhcp_service_opts *o,
 	static const struct dhcp_service_ops ops = {
 		.event = dhcp_glue_event, .name_owner = dhcp_glue_name_owner,
 		.is_port = dhcp_glue_is_port, .old_subnet_empty = dhcp_glue_old_subnet_empty,
+		.port_up = dhcp_glue_port_up,
 	};
 	const struct config *cfg = &d->cfg;
 	const struct subnet_owner *sn = &d->subnet;

@@ -9,17 +9,21 @@
 
 struct daemon;
 
-/* nat_glue.c: replaces the nftables table inet defnet (the subnet, and
- * the old subnet while renumbering) in one batch. Returns 0 or -errno
- * after logging why. */
+/* nat_glue.c: replaces the nftables tables inet defnet (the subnet, and
+ * the old subnet while renumbering) and bridge defnet (the guards) in one
+ * batch, and reports what the guards drop once per interval. Returns 0 or
+ * -errno after logging why. */
 int nat_glue_apply(struct daemon *d);
-
+/* The bridge's ports changed, maybe: the guards' set of ports follows
+ * (table bridge defnet, nat_ruleset.h). */
+void nat_glue_ports(struct daemon *d);
 /* nftables changed: when the table is gone or differs from what
  * nat_glue_apply() last made, applies it again, within the repair budget
  * (heal_budget.h); a repair the budget puts off runs when it allows. Our
  * own batches leave the table as remembered, so they never loop. */
 void nat_glue_heal(struct daemon *d);
 void nat_glue_init(struct daemon *d);
+/* Stops the repairs put off and the guards' periodic report. */
 void nat_glue_stop(struct daemon *d);
 
 /* dns_glue.c: the DNS server on the gateway. start returns 0 or -errno

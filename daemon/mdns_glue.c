@@ -1,20 +1,40 @@
 /* The mDNS responder in the daemon: see glue.h. */
+#include <string.h>
+
+#include "boot_clock.h"
 #include "daemon.h"
+#include "dhcp_service.h"
 #include "glue.h"
 #include "log.h"
 #include "mdns_service.h"
+#include "name_table.h"
 
 static void mdns_glue_log(void *ctx, enum log_level level, const char *msg)
 {
 	log_msg(level, "%s", msg);
 }
 
-static void mdns_glue_opts(const struct daemon *d, struct mdns_service_opts *o)
+/* The port of the live DHCP lease that holds the name: a name from a
+ * reservation alone has none. */
+static unsigned mdns_glue_holder_port(void *ctx, const char *name)
+{
+	const struct daemon *d = ctx;
+	const struct lease *l;
+	uint32_t ip;
+
+	if (!d->dhcp || name_table_lookup(d->names, name, strlen(name), &ip) < 0)
+		return 0;
+	l = lease_store_find_ip(dhcp_service_store(d->dhcp), ip);
+	return l && lease_is_live(l, boot_clock_ms()) ? l->port : 0;
+}
+
+static void mdns_glue_opts(struct daemon *d, struct mdns_service_opts *o)
 {
 	*o = (struct mdns_service_opts){
 		.ifname = d->cfg.bridge, .ifindex = d->ifindex, .gateway = d->subnet.gateway,
 		.subnet_addr = d->subnet.subnet.addr, .subnet_len = d->subnet.subnet.len,
 		.names = d->names, .log = { mdns_glue_log, NULL },
+		.holder_port = mdns_glue_holder_port, .ctx = d,
 	};
 }
 

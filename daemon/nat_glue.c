@@ -1,11 +1,142 @@
-/* The nftables table inet defnet from the daemon's state: see glue.h. */
+/* The nftables tables inet defnet and bridge defnet from the daemon's
+ * state: see glue.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bridge.h"
 #include "daemon.h"
 #include "glue.h"
 #include "log.h"
+#include "nat_counters.h"
+
+/* What the guards dropped is logged at most once per this interval. */
+#define NAT_GLUE_GUARD_LOG_S 10
+
+static int nat_glue_cmp_port(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The bridge's ports now, sorted, into ports (NAT_MAX_PORTS). */
+static size_t nat_glue_list_ports(struct daemon *d, uint32_t *ports)
+{
+	size_t n = 0;
+	int r = bridge_port_list(&d->nl, d->ifindex, ports, NAT_MAX_PORTS, &n);
+
+	if (r == -ENOSPC) {
+		log_warning("guards: more than %d bridge ports; the others are not guarded",
+			    NAT_MAX_PORTS);
+		n = NAT_MAX_PORTS;
+	} else if (r < 0) {
+		log_warning("guards: cannot list the bridge's ports: %s", strerror(-r));
+		n = 0;
+	}
+	qsort(ports, n, sizeof(*ports), nat_glue_cmp_port);
+	return n;
+}
+
+/* The whole ruleset: subnets, forwards, the trace, the guards. */
+static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
+{
+	const struct subnet_owner *sn = &d->subnet;
+	int r = nat_ruleset_init(rs, d->cfg.bridge, d->cfg.masquerade);
+
+	rs->trace_addr = d->trace_addr;
+	rs->guard_dhcp_servers = d->cfg.guard_dhcp_servers;
+	rs->guard_router_ads = d->cfg.guard_router_ads;
+	rs->ports = d->guard_ports;
+	rs->n_ports = d->n_guard_ports;
+	if (r == 0)
+		r = nat_ruleset_add_subnet(rs, sn->subnet.addr, sn->subnet.len);
+	if (r == 0 && sn->old_subnet.len)
+		r = nat_ruleset_add_subnet(rs, sn->old_subnet.addr, sn->old_subnet.len);
+	for (size_t i = 0; r == 0 && i < d->forwards.n; i++) {
+		const struct forward *f = &d->forwards.v[i];
+		const struct nat_forward nf = {
+			.proto = f->proto, .port = f->port, .addr = f->addr,
+			.to_port = f->guest_port,
+		};
+
+		/* A forward whose guest has no lease has no rule. */
+		if (f->addr)
+			r = nat_ruleset_add_forward(rs, &nf);
+	}
+	return r;
+}
+
+void nat_glue_ports(struct daemon *d)
+{
+	uint32_t ports[NAT_MAX_PORTS];
+	struct nat_ruleset rs;
+	struct nat_batch *b;
+	char err[NAT_ERR_SIZE];
+	size_t n = nat_glue_list_ports(d, ports);
+	int r;
+
+	if (!d->nat.sock || (n == d->n_guard_ports &&
+			     memcmp(ports, d->guard_ports, n * sizeof(*ports)) == 0))
+		return;
+	memcpy(d->guard_ports, ports, n * sizeof(*ports));
+	d->n_guard_ports = n;
+	if (nat_glue_ruleset(d, &rs) < 0 || !nat_ruleset_has_guards(&rs))
+		return;
+	b = malloc(sizeof(*b));
+	r = b ? nat_batch_build_ports(b, &rs, d->nat.seq, NAT_BATCH_COMMIT) : -ENOMEM;
+	if (r == 0) {
+		d->nat.seq += (uint32_t)b->n_msgs + 2;
+		r = nat_conn_send(&d->nat, b, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	}
+	free(b);
+	if (r < 0)
+		log_error("guards: the set of bridge ports was not updated: %s", err);
+}
+
+static const char *const nat_glue_guard_what[NAT_GUARD_COUNT] = {
+	[NAT_GUARD_DHCP4] = "DHCPv4 server message",
+	[NAT_GUARD_DHCP6] = "DHCPv6 server message",
+	[NAT_GUARD_RA] = "router advertisement",
+};
+
+/* The counters only say how many, not from which port: the journal line
+ * points at the guest with a DHCP server or router, nft does not. */
+static void nat_glue_on_guard_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct nat_guard_counts c;
+	uint64_t n;
+
+	if (nat_counters_read(&c) < 0)
+		return;
+	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
+		if (!c.present[g] || c.packets[g] <= d->guard_logged[g])
+			continue;
+		n = c.packets[g] - d->guard_logged[g];
+		d->guard_logged[g] = c.packets[g];
+		log_warning("guards: %llu %s%s from guest ports dropped at the bridge in the last "
+			    "%d s (a guest running its own %s?)", (unsigned long long)n,
+			    nat_glue_guard_what[g], n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S,
+			    g == NAT_GUARD_RA ? "router" : "DHCP server");
+	}
+}
+
+/* The table was rebuilt: its counters start from zero. */
+static void nat_glue_guard_report(struct daemon *d, const struct nat_ruleset *rs)
+{
+	struct timeval tv = { NAT_GLUE_GUARD_LOG_S, 0 };
+
+	memset(d->guard_logged, 0, sizeof(d->guard_logged));
+	if (!nat_ruleset_has_guards(rs) || d->guard_timer || !d->base)
+		return;
+	d->guard_timer = event_new(d->base, -1, EV_PERSIST, nat_glue_on_guard_timer, d);
+	if (!d->guard_timer || event_add(d->guard_timer, &tv) < 0)
+		log_warning("guards: no periodic report of what they drop (out of memory)");
+}
 
 /* The host's own localhost:HOSTPORT leaves on the bridge after the DNAT of
  * the output chain; the kernel routes a 127.0.0.0/8 source off the
@@ -43,28 +174,12 @@ static void nat_glue_remember(struct daemon *d)
 
 int nat_glue_apply(struct daemon *d)
 {
-	const struct subnet_owner *sn = &d->subnet;
 	struct nat_ruleset rs;
 	char err[NAT_ERR_SIZE];
 	int r;
 
-	r = nat_ruleset_init(&rs, d->cfg.bridge, d->cfg.masquerade);
-	rs.trace_addr = d->trace_addr;
-	if (r == 0)
-		r = nat_ruleset_add_subnet(&rs, sn->subnet.addr, sn->subnet.len);
-	if (r == 0 && sn->old_subnet.len)
-		r = nat_ruleset_add_subnet(&rs, sn->old_subnet.addr, sn->old_subnet.len);
-	for (size_t i = 0; r == 0 && i < d->forwards.n; i++) {
-		const struct forward *f = &d->forwards.v[i];
-		const struct nat_forward nf = {
-			.proto = f->proto, .port = f->port, .addr = f->addr,
-			.to_port = f->guest_port,
-		};
-
-		/* A forward whose guest has no lease has no rule. */
-		if (f->addr)
-			r = nat_ruleset_add_forward(&rs, &nf);
-	}
+	d->n_guard_ports = nat_glue_list_ports(d, d->guard_ports);
+	r = nat_glue_ruleset(d, &rs);
 	if (r < 0) {
 		log_error("nftables: cannot describe the ruleset: %s", strerror(-r));
 		return r;
@@ -81,9 +196,12 @@ int nat_glue_apply(struct daemon *d)
 		return r;
 	}
 	nat_glue_remember(d);
-	log_info("nftables table inet defnet in place (%s, %zu port forward%s)",
+	nat_glue_guard_report(d, &rs);
+	log_info("nftables table inet defnet in place (%s, %zu port forward%s); guards: DHCP "
+		 "servers %s, router advertisements %s",
 		 d->cfg.masquerade ? "masquerade" : "routed, no masquerade", rs.n_forwards,
-		 rs.n_forwards == 1 ? "" : "s");
+		 rs.n_forwards == 1 ? "" : "s", rs.guard_dhcp_servers ? "denied" : "allowed",
+		 rs.guard_router_ads ? "denied" : "allowed");
 	return 0;
 }
 
@@ -119,4 +237,7 @@ void nat_glue_init(struct daemon *d)
 void nat_glue_stop(struct daemon *d)
 {
 	heal_gate_stop(&d->nat_heal.gate);
+	if (d->guard_timer)
+		event_free(d->guard_timer);
+	d->guard_timer = NULL;
 }

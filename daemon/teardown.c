@@ -38,11 +38,12 @@ static int teardown_nat(const char *bridge, FILE *out)
 	int r = nat_remove(err, sizeof(err));
 
 	if (r < 0) {
-		fprintf(out, "nftables table inet defnet: not removed: %s\n",
+		fprintf(out, "nftables tables inet defnet and bridge defnet: not removed: %s\n",
 			err[0] ? err : strerror(-r));
 		return r;
 	}
-	fprintf(out, "nftables table inet defnet: removed (or was not there)\n");
+	fprintf(out, "nftables table inet defnet: removed (or was not there)\n"
+		"nftables table bridge defnet: removed (or was not there)\n");
 	return 0;
 }
 

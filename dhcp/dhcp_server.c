@@ -105,6 +105,7 @@ struct dhcp_server {
 	uint32_t leases_port;           /* cap per port, 0: none */
 	struct port_leases pl;
 	struct dhcp_port_bucket ports[DHCP_PORT_BUCKETS];
+	struct log_limit wrong_port;
 
 	uint64_t next_expiry;
 	struct dhcp_server_stats stats;
@@ -1203,6 +1204,7 @@ static enum dhcp_outcome dhcp_ack(struct dhcp_server *srv, struct dhcp_client *c
 	l.expires_wall = meta->now_wall + srv->lease_time;
 	l.last_used_boot_ms = meta->now_ms;
 	l.ip = ip;
+	l.port = meta->port;
 	memcpy(l.mac, cl->mac, 6);
 	l.flags = (cl->has_res && cl->res_ip == ip) ? LEASE_F_STATIC : 0;
 	/* Renewals always go on; reservations are not the port's. */
@@ -1351,9 +1353,66 @@ static enum dhcp_outcome dhcp_inform(struct dhcp_server *srv, struct dhcp_client
 	return dhcp_send(srv, cl, DHCP_ACK, 0, "", NULL, reply);
 }
 
+/* ---------------------------------------------------------- guest guards */
+
+/* Is l bound to a port other than the message's, one still up on the
+ * bridge? Unknown ports (0) bind nothing. */
+static bool dhcp_bound_elsewhere(const struct dhcp_server *srv, const struct lease *l,
+				 const struct dhcp_meta *meta)
+{
+	return l && l->port && meta->port && l->port != meta->port &&
+	       lease_is_live(l, meta->now_ms) && srv->ops.port_up &&
+	       srv->ops.port_up(srv->ctx, l->port);
+}
+
+/* The live lease this message is about (by client key or ciaddr) when it
+ * is bound to another port that is still up, or NULL. */
+static const struct lease *dhcp_held_elsewhere(const struct dhcp_server *srv,
+					       const struct dhcp_client *cl)
+{
+	const struct lease *by_ip = NULL;
+
+	if (dhcp_bound_elsewhere(srv, cl->lease, cl->meta))
+		return cl->lease;
+	if (cl->msg->hdr.ciaddr)
+		by_ip = lease_store_find_ip(srv->store, cl->msg->hdr.ciaddr);
+	return dhcp_bound_elsewhere(srv, by_ip, cl->meta) ? by_ip : NULL;
+}
+
+/* Another port speaks for a guest: nothing changes, nobody is answered,
+ * and the warning is rate-limited (a flood must not flood the journal). */
+static enum dhcp_outcome dhcp_wrong_port(struct dhcp_server *srv, const struct dhcp_client *cl,
+					 const struct lease *l)
+{
+	struct dhcp_event ev = {
+		.kind = DHCP_EV_WRONG_PORT, .ip = l->ip, .hostname = l->hostname,
+		.reason = "", .port = cl->meta->port, .lease_port = l->port,
+	};
+
+	srv->stats.ignored++;
+	srv->stats.wrong_port++;
+	if (!log_limit_due(&srv->wrong_port, cl->meta->now_ms, DHCP_LIMIT_LOG_MS, &ev.count))
+		return DHCP_OUTCOME_IGNORE;
+	memcpy(ev.mac, cl->mac, 6);
+	if (srv->ops.event)
+		srv->ops.event(srv->ctx, &ev);
+	return DHCP_OUTCOME_IGNORE;
+}
+
+/* RFC 2131 4.1 answers a relay at giaddr, port 67. No guest relays on a
+ * default network: a giaddr inside the subnet is a guest aiming our reply
+ * at another guest's port 67. One outside it is a real relay; the reply
+ * socket is bound to the bridge, so it can only reach one through it. */
+static bool dhcp_relay_ok(const struct dhcp_server *srv, const struct dhcp_msg *m)
+{
+	return !m->hdr.giaddr || !dhcp_in_subnet(srv, m->hdr.giaddr);
+}
+
 enum dhcp_outcome dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *msg,
 				     const struct dhcp_meta *meta, struct dhcp_reply *reply)
 {
+	const struct lease *held;
+
 	struct dhcp_client cl;
 
 	if (!srv || !msg || !meta || !reply)
@@ -1361,6 +1420,11 @@ enum dhcp_outcome dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_
 	reply->len = 0;
 	if (!dhcp_client_init(srv, msg, meta, &cl))
 		return dhcp_ignore(srv, &cl, "not a request from an Ethernet client");
+	if (!dhcp_relay_ok(srv, msg))
+		return dhcp_ignore(srv, &cl, "giaddr is a guest's address, not a relay's");
+	held = dhcp_held_elsewhere(srv, &cl);
+	if (held)
+		return dhcp_wrong_port(srv, &cl, held);
 	switch (msg->type) {
 	case DHCP_DISCOVER:
 		return dhcp_discover(srv, &cl, reply);

@@ -22,7 +22,19 @@
  * it and hands it in again once dhcp_server_tick() reports probes done.
  *
  * New leases (a client without any lease) are rate-limited by token
- * buckets, globally and per bridge port; renewals never are. */
+ * buckets, globally and per bridge port; renewals never are.
+ *
+ * A guest's identity is its bridge port, which it cannot forge: a live
+ * lease is bound to the port of its last ACK, and while that port is still
+ * a port of the bridge and up (ops.port_up), a message about the lease (its
+ * client key, or its address as ciaddr) coming in on another port changes
+ * nothing and gets no answer. A guest that moved (old port gone or down)
+ * gets its lease back at once, bound to the new port.
+ *
+ * Relays: a message whose giaddr is inside the guest subnet is not
+ * answered (no guest relays on a default network; answering would send
+ * an OFFER to another guest's port 67). A giaddr outside it is a relay,
+ * answered as RFC 2131 4.1 says; dhcp_io.c sends through the bridge only. */
 #ifndef DEFNET_DHCP_SERVER_H
 #define DEFNET_DHCP_SERVER_H
 
@@ -113,6 +125,9 @@ enum dhcp_event_kind {
 	DHCP_EV_POOL_EXHAUSTED,   /* count refused */
 	DHCP_EV_PORT_FULL,        /* port at leases_per_port; count refused */
 	DHCP_EV_IGNORED,          /* debug: a message left unanswered, why */
+	DHCP_EV_WRONG_PORT,       /* a message about the lease of ip (bound to
+				   * lease_port) came in on port; count: held
+				   * back since the last report */
 };
 
 struct dhcp_event {
@@ -122,6 +137,7 @@ struct dhcp_event {
 	const char *hostname;     /* never NULL; "" when none */
 	const char *reason;       /* static text; "" when none */
 	unsigned port;            /* bridge port ifindex, 0 unknown */
+	unsigned lease_port;      /* WRONG_PORT: the port the lease is bound to */
 	uint64_t count;           /* limits: refusals since the last report */
 	bool static_lease;        /* the lease comes from a reservation */
 };
@@ -132,6 +148,9 @@ struct dhcp_server_ops {
 	/* The address the guest name (lowercase) is bound to, 0 if none. */
 	uint32_t (*name_owner)(void *ctx, const char *name);
 	void (*event)(void *ctx, const struct dhcp_event *ev);
+	/* Is ifindex still a port of the bridge, and up? NULL: leases are
+	 * not bound to ports. */
+	bool (*port_up)(void *ctx, unsigned ifindex);
 };
 
 /* Where a message came from. */
@@ -230,7 +249,7 @@ int dhcp_hostname_label(const char *s, size_t n, char label[LEASE_HOSTNAME_MAX +
 /* Counters, for status and tests. */
 struct dhcp_server_stats {
 	uint64_t offers, acks, naks, informs, releases, declines, ignored, deferred;
-	uint64_t probes, in_use, rate_limited;
+	uint64_t probes, in_use, rate_limited, wrong_port;
 	uint64_t port_full;       /* new leases refused: the port at its cap */
 	size_t probes_ready;
 };

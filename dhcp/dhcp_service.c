@@ -126,6 +126,13 @@ static bool dhcp_service_is_port(void *ctx, unsigned ifindex)
 	return svc->o.ops->is_port(svc->o.ctx, ifindex);
 }
 
+static bool dhcp_service_port_up(void *ctx, unsigned ifindex)
+{
+	struct dhcp_service *svc = ctx;
+
+	return svc->o.ops->port_up && svc->o.ops->port_up(svc->o.ctx, ifindex);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static int dhcp_service_open_store(struct dhcp_service *svc, const struct dhcp_service_opts *o)
@@ -163,7 +170,7 @@ static int dhcp_service_start_server(struct dhcp_service *svc, struct event_base
 {
 	static const struct dhcp_server_ops ops = {
 		.probe = dhcp_service_probe, .name_owner = dhcp_service_name_owner,
-		.event = dhcp_service_event,
+		.event = dhcp_service_event, .port_up = dhcp_service_port_up,
 	};
 	static const struct dhcp_io_ops io_ops = {
 		.mtu = dhcp_service_mtu, .is_port = dhcp_service_is_port,

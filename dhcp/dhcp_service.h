@@ -31,6 +31,10 @@ struct dhcp_service_ops {
 	uint32_t (*name_owner)(void *ctx, const char *name);
 	/* Is ifindex a port of the bridge now? Without it nothing is served. */
 	bool (*is_port)(void *ctx, unsigned ifindex);
+	/* Is ifindex still a port of the bridge, and up? A live lease is
+	 * bound to its port while this says yes (dhcp_server.h). May be
+	 * NULL: leases are then not bound to ports. */
+	bool (*port_up)(void *ctx, unsigned ifindex);
 	/* Renumbering: no live lease is left in old_subnet (called from the
 	 * event loop, once the batch that emptied it is done). May be NULL. */
 	void (*old_subnet_empty)(void *ctx);

@@ -48,6 +48,11 @@ struct lease {
 	uint8_t client_id_len;  /* 0: no client identifier, the MAC is the key */
 	uint8_t client_id[LEASE_CLIENT_ID_MAX];
 	char hostname[LEASE_HOSTNAME_MAX + 1];  /* NUL-terminated, may be empty */
+	/* The bridge port (ifindex) of the last ACK, 0: unknown. In memory
+	 * only, never in the file: ifindexes mean nothing after a reboot,
+	 * and version 1 files stay readable both ways. After a restart the
+	 * next ACK binds the lease again. */
+	unsigned port;
 };
 
 /* The client still holds the address: not released, not yet expired. */

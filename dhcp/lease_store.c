@@ -1085,6 +1085,7 @@ int lease_store_commit(struct lease_store *s, const struct lease *l)
 	c->client_id_len = l->client_id_len;
 	memcpy(c->client_id, l->client_id, l->client_id_len);
 	memcpy(c->hostname, l->hostname, n);
+	c->port = l->port;
 	return lease_change(s, &rec);
 }
 

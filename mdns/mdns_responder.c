@@ -33,6 +33,7 @@ struct mdns_entry {
 	uint64_t next_announce_ms;
 	bool announced;         /* peers may have it cached */
 	bool silenced;          /* the lease holder claims other data */
+	uint64_t silent_until_ms;
 	bool holder_claims;     /* the lease holder announces the same data */
 	bool stranger_logged;
 	uint32_t gen;           /* the query that ka_mask and ans_mask are for */
@@ -68,6 +69,7 @@ struct mdns_responder {
 	struct src_share share;  /* the budget per source */
 	uint64_t last_drop_log_ms;
 	bool drop_logged;
+	uint64_t silence_end;   /* the first silence to end; UINT64_MAX: none */
 	struct mdns_counters n;
 };
 
@@ -363,6 +365,37 @@ void mdns_responder_goodbye_all(struct mdns_responder *r)
 			mdns_entry_retire(r, e);
 }
 
+static void mdns_silence_end(struct mdns_entry *e, uint64_t now_ms)
+{
+	e->silenced = false;
+	/* Peers dropped our record when the holder's replaced it. */
+	e->announce_left = MDNS_ANNOUNCE_COUNT;
+	e->next_announce_ms = now_ms;
+}
+
+/* Ends the silences whose time has come: a walk only when one has. */
+static void mdns_silences_expire(struct mdns_responder *r, uint64_t now_ms)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (now_ms < r->silence_end)
+		return;
+	for (size_t b = 0; b < MDNS_BUCKETS; b++) {
+		for (struct mdns_entry *e = r->buckets[b]; e; e = e->next) {
+			if (!e->silenced)
+				continue;
+			if (e->silent_until_ms > now_ms) {
+				next = e->silent_until_ms < next ? e->silent_until_ms : next;
+				continue;
+			}
+			mdns_silence_end(e, now_ms);
+			log_sink_printf(&r->o.log, LOG_LEVEL_INFO, "mdns: %s.local: the lease holder's record "
+					"expired; answering for it again", e->name);
+		}
+	}
+	r->silence_end = next;
+}
+
 static bool mdns_announce_due(const struct mdns_entry *e, uint64_t now_ms)
 {
 	return e->announce_left && !e->silenced && e->next_announce_ms <= now_ms;
@@ -375,6 +408,10 @@ bool mdns_responder_next(const struct mdns_responder *r, uint64_t *when_ms)
 	if (r->n_goodbyes) {
 		*when_ms = 0;
 		return true;
+	}
+	if (r->silence_end != UINT64_MAX) {
+		*when_ms = r->silence_end;
+		any = true;
 	}
 	for (size_t b = 0; b < MDNS_BUCKETS; b++) {
 		for (const struct mdns_entry *e = r->buckets[b]; e; e = e->next) {
@@ -483,6 +520,7 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 	size_t done = 0;
 	int rc;
 
+	mdns_silences_expire(r, now_ms);
 	rc = dns_builder_init(&b, buf, size, 0, DNS_FLAG_QR | DNS_FLAG_AA);
 	if (rc < 0)
 		return rc;
@@ -535,48 +573,81 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 
 /* Responses from others: conflicts (RFC 6762 9) ---------------------------- */
 
-static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *pkt, size_t len,
-				      const struct dns_rr *rr, uint32_t src)
+/* Our entry named by an A record that is not a goodbye, and its address. */
+static struct mdns_entry *mdns_rr_entry(struct mdns_responder *r, const uint8_t *pkt, size_t len,
+					const struct dns_rr *rr, uint32_t *ip)
 {
 	uint8_t name[DNS_NAME_MAX];
-	char a[16], b[16], c[16];
-	struct mdns_entry *e;
 	const char *label;
 	size_t name_len, next, label_len;
-	uint32_t ip;
 
 	if (rr->type != DNS_TYPE_A || dns_rr_class(rr) != DNS_CLASS_IN || rr->rdlength != 4 ||
 	    rr->ttl == 0)
-		return MDNS_RESPONSE_SEEN;
+		return NULL;
 	if (dns_name_read(pkt, len, rr->name_off, name, &name_len, &next) < 0 ||
 	    !mdns_parse_host(name, name_len, &label, &label_len))
-		return MDNS_RESPONSE_SEEN;
-	e = mdns_entry_find(r, label, label_len);
+		return NULL;
+	*ip = be32_get(pkt + rr->rdata_off);
+	return mdns_entry_find(r, label, label_len);
+}
+
+/* From the UDP socket: who speaks for our names. A source address proves
+ * nothing, so nothing here silences a name. */
+static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *pkt, size_t len,
+				      const struct dns_rr *rr, const struct mdns_meta *m)
+{
+	char a[16], b[16], c[16];
+	struct mdns_entry *e;
+	uint32_t ip;
+
+	e = mdns_rr_entry(r, pkt, len, rr, &ip);
 	if (!e)
 		return MDNS_RESPONSE_SEEN;
-	ip = be32_get(pkt + rr->rdata_off);
-	mdns_ip_text(ip, a);
-	mdns_ip_text(e->ip, b);
-	if (src == e->ip && ip == e->ip) {
+	if (m->src == e->ip && ip == e->ip) {
 		e->holder_claims = true;
-	} else if (src == e->ip) {
-		if (e->silenced)
-			return MDNS_RESPONSE_SEEN;
-		e->silenced = true;
-		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: %s.local: the lease holder %s announces the address %s; "
-			 "no longer answering for it", e->name, b, a);
-		return MDNS_CONFLICT_SILENCED;
-	} else if (ip != e->ip && !e->stranger_logged) {
+	} else if (m->src != e->ip && ip != e->ip && !e->stranger_logged) {
 		e->stranger_logged = true;
-		mdns_ip_text(src, c);
+		mdns_ip_text(ip, a);
+		mdns_ip_text(e->ip, b);
+		mdns_ip_text(m->src, c);
 		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: %s claims %s.local with the address %s, which the lease "
 			 "gives %s; still answering for the lease holder", c, e->name, a, b);
 	}
 	return MDNS_RESPONSE_SEEN;
 }
 
-static enum mdns_outcome mdns_handle_response(struct mdns_responder *r, const uint8_t *pkt,
-					      size_t len, const struct mdns_meta *m)
+/* From the holder's own bridge port, the holder's address, other data:
+ * silent for the record's TTL (bounded), or until the lease is renewed. */
+static enum mdns_outcome mdns_check_holder(struct mdns_responder *r, const uint8_t *pkt,
+					   size_t len, const struct dns_rr *rr,
+					   const struct mdns_meta *m)
+{
+	uint32_t ip, ttl = rr->ttl < MDNS_SILENCE_MAX_S ? rr->ttl : MDNS_SILENCE_MAX_S;
+	struct mdns_entry *e = mdns_rr_entry(r, pkt, len, rr, &ip);
+	char a[16], b[16];
+
+	if (!e || e->silenced || m->src != e->ip || ip == e->ip || !r->o.holder_port ||
+	    r->o.holder_port(r->o.ctx, e->name) != m->port)
+		return MDNS_RESPONSE_SEEN;
+	e->silenced = true;
+	e->silent_until_ms = m->now_ms + (uint64_t)ttl * 1000;
+	if (e->silent_until_ms < r->silence_end)
+		r->silence_end = e->silent_until_ms;
+	mdns_ip_text(ip, a);
+	mdns_ip_text(e->ip, b);
+	log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: %s.local: the lease holder %s announces the address %s; "
+		 "no longer answering for it for %u s or until its lease is renewed", e->name, b, a, ttl);
+	return MDNS_CONFLICT_SILENCED;
+}
+
+typedef enum mdns_outcome (*mdns_rr_check)(struct mdns_responder *r, const uint8_t *pkt,
+					   size_t len, const struct dns_rr *rr,
+					   const struct mdns_meta *m);
+
+/* Every answer and additional record of a response through check. */
+static enum mdns_outcome mdns_walk_response(struct mdns_responder *r, const uint8_t *pkt,
+					    size_t len, const struct mdns_meta *m,
+					    mdns_rr_check check)
 {
 	enum mdns_outcome out = MDNS_RESPONSE_SEEN;
 	struct dns_iter it;
@@ -590,10 +661,44 @@ static enum mdns_outcome mdns_handle_response(struct mdns_responder *r, const ui
 		return MDNS_DROP_MALFORMED;
 	while ((rc = dns_iter_rr(&it, &rr)) == 1) {
 		if (rr.section != DNS_SECTION_AUTHORITY &&
-		    mdns_check_a(r, pkt, len, &rr, m->src) == MDNS_CONFLICT_SILENCED)
+		    check(r, pkt, len, &rr, m) == MDNS_CONFLICT_SILENCED)
 			out = MDNS_CONFLICT_SILENCED;
 	}
 	return rc < 0 ? MDNS_DROP_MALFORMED : out;
+}
+
+enum mdns_outcome mdns_handle_port_response(struct mdns_responder *r, const uint8_t *pkt,
+					    size_t len, const struct mdns_meta *m)
+{
+	struct dns_header h;
+	enum mdns_outcome o;
+
+	if (!r || !pkt || !m)
+		return MDNS_DROP_MALFORMED;
+	mdns_silences_expire(r, m->now_ms);
+	if (dns_msg_parse_header(pkt, len, &h) < 0)
+		return MDNS_DROP_MALFORMED;
+	/* RFC 6762 18.3, 18.11. */
+	if (!m->port || !(h.flags & DNS_FLAG_QR) || dns_header_opcode(&h) != DNS_OPCODE_QUERY ||
+	    dns_header_rcode(&h) != 0)
+		return MDNS_DROP_IGNORED;
+	o = mdns_walk_response(r, pkt, len, m, mdns_check_holder);
+	/* The UDP socket counts the rest of this packet's fate. */
+	if (o == MDNS_CONFLICT_SILENCED)
+		r->n.outcome[o]++;
+	return o;
+}
+
+void mdns_responder_renewed(struct mdns_responder *r, const char *name, uint32_t ip,
+			    uint64_t now_ms)
+{
+	struct mdns_entry *e = r && name ? mdns_entry_find(r, name, strlen(name)) : NULL;
+
+	if (!e || !e->silenced || e->ip != ip)
+		return;
+	mdns_silence_end(e, now_ms);
+	log_sink_printf(&r->o.log, LOG_LEVEL_INFO, "mdns: %s.local: the lease was renewed; answering for it again",
+			e->name);
 }
 
 /* Queries ---------------------------------------------------------------- */
@@ -879,7 +984,7 @@ static enum mdns_outcome mdns_classify(struct mdns_responder *r, const uint8_t *
 	if (dns_header_opcode(&h) != DNS_OPCODE_QUERY || dns_header_rcode(&h) != 0)
 		return MDNS_DROP_IGNORED;
 	if (h.flags & DNS_FLAG_QR)
-		return mdns_handle_response(r, pkt, len, m);
+		return mdns_walk_response(r, pkt, len, m, mdns_check_a);
 	return mdns_handle_query(r, pkt, len, m, out);
 }
 
@@ -890,6 +995,7 @@ enum mdns_outcome mdns_handle(struct mdns_responder *r, const uint8_t *pkt, size
 
 	if (!r || !pkt || !m || !out)
 		return MDNS_DROP_MALFORMED;
+	mdns_silences_expire(r, m->now_ms);
 	o = mdns_classify(r, pkt, len, m, out);
 	r->n.outcome[o]++;
 	mdns_log_drop(r, m, o);
@@ -914,6 +1020,7 @@ int mdns_responder_new(struct mdns_responder **rp, const struct mdns_responder_o
 	r->o = *o;
 	r->o.subnet_addr &= o->subnet_len ? UINT32_MAX << (32 - o->subnet_len) : 0;
 	r->tokens_ms = (uint64_t)MDNS_REPLY_BURST * 1000;
+	r->silence_end = UINT64_MAX;
 	r->tokens_at_ms = now_ms;
 	src_share_init(&r->share, MDNS_SOURCE_RATE, MDNS_SOURCE_BURST, arc4random());
 	while (name_table_next(o->names, &it, &name, &ip))

@@ -18,7 +18,12 @@
  * and the DHCP name rules already settled who that is. When the lease
  * holder itself announces the same record (a guest running avahi) all is
  * well; when it announces other data for its name, defnet falls silent on
- * that name until the name table changes it. */
+ * that name until the name table changes it, the lease is renewed
+ * (mdns_responder_renewed()) or the announced record's TTL runs out,
+ * whichever comes first. A source address is easy to forge, so only an
+ * announcement that came in on the holder's own bridge port counts
+ * (mdns_handle_port_response(), fed from a packet socket on the ports;
+ * opts.holder_port says which port holds each name). */
 #ifndef DEFNET_MDNS_RESPONDER_H
 #define DEFNET_MDNS_RESPONDER_H
 
@@ -46,6 +51,7 @@
 #define MDNS_SOURCE_BURST 20
 #define MDNS_SENT_RING 16               /* own packets remembered for loop detection */
 #define MDNS_LOOP_WINDOW_MS 5000
+#define MDNS_SILENCE_MAX_S 4500         /* RFC 6762 10: the longest usual TTL */
 
 
 /* What mdns_handle() did with a packet. */
@@ -77,6 +83,7 @@ struct mdns_meta {
 	uint16_t sport;
 	uint32_t dst;               /* MDNS_GROUP or a unicast address */
 	unsigned ifindex;           /* arrival interface */
+	unsigned port;              /* the bridge port it came in on, 0 unknown */
 	int ttl;                    /* IP TTL, -1 when unknown; logged only:
 				     * RFC 6762 11 lets receivers not check it */
 	uint64_t now_ms;            /* monotonic */
@@ -96,6 +103,10 @@ struct mdns_responder_opts {
 	uint8_t subnet_len;
 	const struct name_table *names;
 	struct log_sink log;        /* fn may be NULL */
+	/* The bridge port of the live lease holding name, 0 if unknown. NULL:
+	 * no announcement silences a name. */
+	unsigned (*holder_port)(void *ctx, const char *name);
+	void *ctx;
 };
 
 struct mdns_counters {
@@ -129,6 +140,16 @@ void mdns_responder_goodbye_all(struct mdns_responder *r);
  * the answer outcomes. */
 enum mdns_outcome mdns_handle(struct mdns_responder *r, const uint8_t *pkt, size_t len,
 			      const struct mdns_meta *m, struct mdns_out *out);
+
+/* A response as a bridge port received it (m->port set; the UDP socket
+ * cannot tell ports apart): the only way a name falls silent. Returns
+ * MDNS_CONFLICT_SILENCED, MDNS_RESPONSE_SEEN or a drop. */
+enum mdns_outcome mdns_handle_port_response(struct mdns_responder *r, const uint8_t *pkt,
+					    size_t len, const struct mdns_meta *m);
+
+/* The lease of name, at ip, was renewed: a silence on it ends. */
+void mdns_responder_renewed(struct mdns_responder *r, const char *name, uint32_t ip,
+			    uint64_t now_ms);
 
 /* Unsolicited packets due at now_ms: writes one (announcements and
  * goodbyes) into buf and returns its length, 0 when nothing is due, or

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot_clock.h"
+#include "mdns_ports.h"
 #include "mdns_service.h"
 
 #define MDNS_RECV_BATCH 32       /* packets read per wake-up */
@@ -26,6 +27,7 @@
 struct mdns_service {
 	struct mdns_service_opts o;
 	struct mdns_responder *resp;
+	struct mdns_ports *ports;
 	int fd;
 	struct event *read_ev, *timer_ev;
 	uint64_t last_err_log_ms;
@@ -268,6 +270,26 @@ static void mdns_on_name(void *ctx, const char *name, uint32_t ip, bool added)
 	mdns_schedule(s);
 }
 
+static void mdns_on_port_response(void *ctx, const uint8_t *dns, size_t len,
+				  const struct mdns_meta *m)
+{
+	struct mdns_service *s = ctx;
+
+	if (mdns_handle_port_response(s->resp, dns, len, m) == MDNS_CONFLICT_SILENCED)
+		mdns_schedule(s);
+}
+
+/* Without the ports' socket no announcement can silence a name: the
+ * responder goes on answering, which is the safe side. */
+static void mdns_open_ports(struct mdns_service *s, struct event_base *base)
+{
+	int r = mdns_ports_open(base, s->o.ifindex, s->o.log, mdns_on_port_response, s, &s->ports);
+
+	if (r < 0)
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot watch the bridge ports (%s): "
+				"a guest's own announcements will not silence its name", strerror(-r));
+}
+
 static int mdns_setopt(int fd, int level, int opt, const void *v, socklen_t len,
 		       const char *what, const struct mdns_service *s)
 {
@@ -346,6 +368,7 @@ static int mdns_new_responder(const struct mdns_service_opts *o, struct mdns_res
 	const struct mdns_responder_opts ro = {
 		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
 		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
+		.holder_port = o->holder_port, .ctx = o->ctx,
 	};
 
 	return mdns_responder_new(out, &ro, boot_clock_ms());
@@ -379,6 +402,7 @@ int mdns_service_start(struct event_base *base, const struct mdns_service_opts *
 	r = name_table_add_listener(o->names, mdns_on_name, s);
 	if (r < 0)
 		goto fail;
+	mdns_open_ports(s, base);
 	mdns_schedule(s);
 	log_sink_printf(&s->o.log, LOG_LEVEL_INFO, "mdns: responder on %s, %zu name%s", o->ifname,
 		     name_table_count(o->names), name_table_count(o->names) == 1 ? "" : "s");
@@ -427,6 +451,7 @@ void mdns_service_stop(struct mdns_service *s)
 		mdns_responder_goodbye_all(s->resp);
 		mdns_flush(s, MDNS_STOP_BATCH);
 	}
+	mdns_ports_close(s->ports);
 	if (s->read_ev)
 		event_free(s->read_ev);
 	if (s->timer_ev)
@@ -435,6 +460,14 @@ void mdns_service_stop(struct mdns_service *s)
 		close(s->fd);
 	mdns_responder_free(s->resp);
 	free(s);
+}
+
+void mdns_service_renewed(struct mdns_service *s, const char *name, uint32_t ip)
+{
+	if (!s)
+		return;
+	mdns_responder_renewed(s->resp, name, ip, boot_clock_ms());
+	mdns_schedule(s);
 }
 
 void mdns_service_counters(const struct mdns_service *s, struct mdns_counters *c)

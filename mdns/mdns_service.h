@@ -27,6 +27,10 @@ struct mdns_service_opts {
 	uint8_t subnet_len;
 	struct name_table *names;    /* the caller owns it; it must outlive the service */
 	struct log_sink log;
+	/* The bridge port of the live lease holding name, 0 if unknown: only
+	 * an announcement from there silences the name (mdns_responder.h). */
+	unsigned (*holder_port)(void *ctx, const char *name);
+	void *ctx;
 };
 
 /* Opens the socket, listens to the name table and announces the names
@@ -41,6 +45,9 @@ int mdns_service_reload(struct mdns_service *svc, const struct mdns_service_opts
 
 /* Says goodbye for every name (RFC 6762 10.1), then closes. NULL is fine. */
 void mdns_service_stop(struct mdns_service *svc);
+
+/* The lease of name, at ip, was renewed: a silence on the name ends. */
+void mdns_service_renewed(struct mdns_service *svc, const char *name, uint32_t ip);
 
 void mdns_service_counters(const struct mdns_service *svc, struct mdns_counters *c);
 

@@ -34,8 +34,8 @@ struct nat_conn {
 int nat_conn_open(struct nat_conn *c);
 void nat_conn_close(struct nat_conn *c);
 
-/* Replaces the table inet defnet by the one rs describes, in one
- * transaction; no other table is touched. NAT_BATCH_CHECK has the kernel
+/* Replaces the tables inet defnet and bridge defnet by what rs describes,
+ * in one transaction; no other table is touched. NAT_BATCH_CHECK has the kernel
  * check the batch and keep nothing. Returns 0 or -errno; on failure err
  * (errlen bytes; may be NULL) says what failed. */
 int nat_conn_apply(struct nat_conn *c, const struct nat_ruleset *rs,
@@ -57,7 +57,8 @@ int nat_dump_receive(struct mnl_socket *sock, char *buf, size_t buflen, uint32_t
 int nat_apply(const struct nat_ruleset *rs, enum nat_batch_mode mode,
 	      char *err, size_t errlen);
 
-/* Deletes the table inet defnet; an absent table is not an error. */
+/* Deletes the tables inet defnet and bridge defnet; an absent table is
+ * not an error. */
 int nat_remove(char *err, size_t errlen);
 
 /* Sends a built batch and reads its answers: over c, or (nat_send) over a

@@ -16,7 +16,9 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
 #include "nat_batch.h"
@@ -31,6 +33,19 @@
  * last two bytes. */
 #define NAT_TCPOPT_MSS_VALUE_OFF 2
 #define NAT_TCPOPT_MSS_VALUE_LEN 2
+/* RFC 768: the source port leads the UDP header; RFC 4443 2.1: the type
+ * leads the ICMPv6 header. */
+#define NAT_L4_SPORT_OFF 0
+#define NAT_ICMP6_TYPE_OFF 0
+/* NAT_BR_HOOK_PREROUTING and NF_BR_PRI_FILTER_BRIDGED (which nft calls filter
+ * in the bridge family), from linux/netfilter_bridge.h, whose linux/if.h
+ * clashes with net/if.h. */
+#define NAT_BR_HOOK_PREROUTING 0
+#define NAT_BR_PRIO_FILTER (-200)
+/* nft's datatype number for iface_index (TYPE_IFINDEX): `nft list` shows
+ * the set's elements as interface indexes. */
+#define NAT_TYPE_IFINDEX 20
+#define NAT_PORTS_SET_ID 1
 
 struct nat_builder {
 	struct nat_batch *b;
@@ -92,8 +107,8 @@ static int nat_msg_end(struct nat_builder *nb)
 	return nat_msg_done(nb, nftnl_batch_end(buf, nb->seq), NULL);
 }
 
-static int nat_msg_table(struct nat_builder *nb, uint16_t cmd, uint16_t flags,
-			 const char *what)
+static int nat_msg_table_of(struct nat_builder *nb, uint16_t family, uint16_t cmd,
+			    uint16_t flags, const char *what)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
@@ -107,9 +122,8 @@ static int nat_msg_table(struct nat_builder *nb, uint16_t cmd, uint16_t flags,
 		return -ENOMEM;
 	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, NAT_TABLE_NAME) < 0)
 		goto out;
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	nlh = nftnl_table_nlmsg_build_hdr(buf, cmd, NFPROTO_INET,
-					  flags | NLM_F_ACK, nb->seq);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+	nlh = nftnl_table_nlmsg_build_hdr(buf, cmd, family, flags | NLM_F_ACK, nb->seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	ret = nat_msg_done(nb, nlh, what);
 out:
@@ -117,12 +131,17 @@ out:
 	return ret;
 }
 
-static int nat_msg_chain(struct nat_builder *nb, enum nat_chain chain)
+static int nat_msg_table(struct nat_builder *nb, uint16_t cmd, uint16_t flags,
+			 const char *what)
 {
-	const struct nat_chain_spec *spec = nat_chain_spec(chain);
+	return nat_msg_table_of(nb, NFPROTO_INET, cmd, flags, what);
+}
+
+static int nat_msg_chain_of(struct nat_builder *nb, uint16_t family,
+			    const struct nat_chain_spec *spec, const char *what)
+{
 	struct nftnl_chain *c;
 	struct nlmsghdr *nlh;
-	char what[NAT_WHAT_SIZE];
 	char *buf = nat_msg_room(nb);
 	int ret = -ENOMEM;
 
@@ -136,18 +155,26 @@ static int nat_msg_chain(struct nat_builder *nb, enum nat_chain chain)
 	    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE,
 				nat_chain_type_names[spec->type]) < 0)
 		goto out;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, family);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, spec->hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, spec->priority);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, spec->policy);
-	nlh = nftnl_chain_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, NFPROTO_INET,
+	nlh = nftnl_chain_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, family,
 					  NLM_F_CREATE | NLM_F_ACK, nb->seq);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
-	snprintf(what, sizeof(what), "chain %s", spec->name);
 	ret = nat_msg_done(nb, nlh, what);
 out:
 	nftnl_chain_free(c);
 	return ret;
+}
+
+static int nat_msg_chain(struct nat_builder *nb, enum nat_chain chain)
+{
+	const struct nat_chain_spec *spec = nat_chain_spec(chain);
+	char what[NAT_WHAT_SIZE];
+
+	snprintf(what, sizeof(what), "chain %s", spec->name);
+	return nat_msg_chain_of(nb, NFPROTO_INET, spec, what);
 }
 
 /* ------------------------------------------------------------ expressions
@@ -494,12 +521,69 @@ static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 	return ret;
 }
 
+/* A rule for chain of our table in family, or NULL. */
+static struct nftnl_rule *nat_rule_new(uint16_t family, const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		return NULL;
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NAT_TABLE_NAME) < 0 ||
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
+	return r;
+}
+
+/* r, appended to its chain; r is freed. */
+static int nat_msg_rule_put(struct nat_builder *nb, struct nftnl_rule *r, uint16_t family,
+			    const char *what)
+{
+	struct nlmsghdr *nlh;
+	char *buf = nat_msg_room(nb);
+	int ret = -EMSGSIZE;
+
+	if (buf) {
+		nlh = nftnl_rule_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, family,
+						 NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
+						 nb->seq);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		ret = nat_msg_done(nb, nlh, what);
+	}
+	nftnl_rule_free(r);
+	return ret;
+}
+
 /* index: the rule's place in its chain, from 1, for error reports. */
 static int nat_msg_rule(struct nat_builder *nb, const struct nat_ruleset *rs,
 			const struct nat_rule *rule, unsigned int index)
 {
 	const struct nat_chain_spec *spec = nat_chain_spec(rule->chain);
 	struct nftnl_rule *r;
+	char what[NAT_WHAT_SIZE];
+	int ret;
+
+	if (!spec)
+		return -EINVAL;
+	r = nat_rule_new(NFPROTO_INET, spec->name);
+	if (!r)
+		return -ENOMEM;
+	ret = nat_rule_exprs(r, rs, rule);
+	if (ret < 0) {
+		nftnl_rule_free(r);
+		return ret;
+	}
+	snprintf(what, sizeof(what), "rule %u in chain %s", index, spec->name);
+	return nat_msg_rule_put(nb, r, NFPROTO_INET, what);
+}
+
+/* ---------------------------------------------------- the bridge table */
+
+static int nat_msg_guard_counter(struct nat_builder *nb, const struct nat_guard_spec *g)
+{
+	struct nftnl_obj *o;
 	struct nlmsghdr *nlh;
 	char what[NAT_WHAT_SIZE];
 	char *buf = nat_msg_room(nb);
@@ -507,26 +591,238 @@ static int nat_msg_rule(struct nat_builder *nb, const struct nat_ruleset *rs,
 
 	if (!buf)
 		return -EMSGSIZE;
-	if (!spec)
-		return -EINVAL;
-	r = nftnl_rule_alloc();
-	if (!r)
+	o = nftnl_obj_alloc();
+	if (!o)
 		return -ENOMEM;
-	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NAT_TABLE_NAME) < 0 ||
-	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, spec->name) < 0)
+	/* These setters return nothing: a failed copy shows as an unset
+	 * attribute. */
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NAT_TABLE_NAME);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, g->counter);
+	if (!nftnl_obj_is_set(o, NFTNL_OBJ_TABLE) || !nftnl_obj_is_set(o, NFTNL_OBJ_NAME))
 		goto out;
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	ret = nat_rule_exprs(r, rs, rule);
-	if (ret < 0)
-		goto out;
-	nlh = nftnl_rule_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_INET,
-					 NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-					 nb->seq);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	snprintf(what, sizeof(what), "rule %u in chain %s", index, spec->name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWOBJ, NFPROTO_BRIDGE,
+				    NLM_F_CREATE | NLM_F_ACK, nb->seq);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	snprintf(what, sizeof(what), "counter %s", g->counter);
 	ret = nat_msg_done(nb, nlh, what);
 out:
-	nftnl_rule_free(r);
+	nftnl_obj_free(o);
+	return ret;
+}
+
+static int nat_msg_guard_chain(struct nat_builder *nb)
+{
+	static const struct nat_chain_spec guard = {
+		.name = NAT_GUARD_CHAIN, .type = NAT_TYPE_FILTER,
+		.hook = NAT_BR_HOOK_PREROUTING, .priority = NAT_BR_PRIO_FILTER,
+		.policy = NF_ACCEPT,
+	};
+
+	return nat_msg_chain_of(nb, NFPROTO_BRIDGE, &guard, "chain bridge " NAT_GUARD_CHAIN);
+}
+
+static struct nftnl_set *nat_ports_set(void)
+{
+	struct nftnl_set *set = nftnl_set_alloc();
+
+	if (!set)
+		return NULL;
+	if (nftnl_set_set_str(set, NFTNL_SET_TABLE, NAT_TABLE_NAME) < 0 ||
+	    nftnl_set_set_str(set, NFTNL_SET_NAME, NAT_PORTS_SET) < 0) {
+		nftnl_set_free(set);
+		return NULL;
+	}
+	nftnl_set_set_u32(set, NFTNL_SET_FAMILY, NFPROTO_BRIDGE);
+	nftnl_set_set_u32(set, NFTNL_SET_ID, NAT_PORTS_SET_ID);
+	return set;
+}
+
+static int nat_msg_ports_set(struct nat_builder *nb)
+{
+	struct nftnl_set *set;
+	struct nlmsghdr *nlh;
+	char *buf = nat_msg_room(nb);
+
+	if (!buf)
+		return -EMSGSIZE;
+	set = nat_ports_set();
+	if (!set)
+		return -ENOMEM;
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, NAT_TYPE_IFINDEX);
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, sizeof(uint32_t));
+	nlh = nftnl_set_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, NFPROTO_BRIDGE,
+					NLM_F_CREATE | NLM_F_ACK, nb->seq);
+	nftnl_set_nlmsg_build_payload(nlh, set);
+	nftnl_set_free(set);
+	return nat_msg_done(nb, nlh, "set bridge " NAT_PORTS_SET);
+}
+
+/* cmd NEWSETELEM with ports[0..n), or DELSETELEM without elements: the
+ * kernel then flushes the set. */
+static int nat_msg_ports_elems(struct nat_builder *nb, uint16_t cmd, const uint32_t *ports,
+			       size_t n)
+{
+	struct nftnl_set_elem *e;
+	struct nftnl_set *set;
+	struct nlmsghdr *nlh;
+	char *buf = nat_msg_room(nb);
+	size_t i;
+
+	if (!buf)
+		return -EMSGSIZE;
+	set = nat_ports_set();
+	if (!set)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		e = nftnl_set_elem_alloc();
+		if (!e) {
+			nftnl_set_free(set);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_KEY, ports[i]);
+		nftnl_set_elem_add(set, e);
+	}
+	nlh = nftnl_set_nlmsg_build_hdr(buf, cmd, NFPROTO_BRIDGE,
+					(cmd == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) | NLM_F_ACK,
+					nb->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, set);
+	nftnl_set_free(set);
+	return nat_msg_done(nb, nlh, cmd == NFT_MSG_NEWSETELEM ? "set bridge ports: elements" :
+			    "set bridge ports: flush");
+}
+
+static int nat_msgs_ports(struct nat_builder *nb, const struct nat_ruleset *rs)
+{
+	size_t i, n;
+	int ret = 0;
+
+	for (i = 0; ret == 0 && i < rs->n_ports; i += n) {
+		n = rs->n_ports - i < NAT_PORTS_PER_MSG ? rs->n_ports - i : NAT_PORTS_PER_MSG;
+		ret = nat_msg_ports_elems(nb, NFT_MSG_NEWSETELEM, rs->ports + i, n);
+	}
+	return ret;
+}
+
+/* meta iif @ports. */
+static int nat_match_port(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e;
+	int ret = nat_expr_meta(r, NFT_META_IIF);
+
+	if (ret < 0)
+		return ret;
+	e = nat_expr_add(r, "lookup");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NAT_PORTS_SET_ID);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NAT_PORTS_SET) < 0 ? -ENOMEM : 0;
+}
+
+/* A header field at the transport header equals value (1 or 2 bytes). */
+static int nat_match_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t value,
+			      uint32_t len)
+{
+	uint16_t v16 = htons((uint16_t)value);
+	uint8_t v8 = (uint8_t)value;
+	int ret = nat_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, offset, len);
+
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, len == 1 ? (const void *)&v8 :
+				   (const void *)&v16, len);
+	return ret;
+}
+
+/* meta iif @ports, ether type, l4 protocol, ports or ICMPv6 type, then
+ * the named counter and drop. */
+static int nat_guard_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
+			   const struct nat_guard_spec *g)
+{
+	uint16_t ethertype = htons(g->ethertype);
+	struct nftnl_expr *e;
+	int ret;
+
+	ret = nat_match_port(r);
+	if (ret == 0)
+		ret = nat_expr_meta(r, NFT_META_PROTOCOL);
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &ethertype, sizeof(ethertype));
+	if (ret == 0)
+		ret = nat_expr_meta(r, NFT_META_L4PROTO);
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, &g->l4proto, sizeof(g->l4proto));
+	if (ret == 0 && g->sport)
+		ret = nat_match_l4_field(r, NAT_L4_SPORT_OFF, g->sport, 2);
+	if (ret == 0 && g->dport)
+		ret = nat_match_l4_field(r, NAT_L4_DPORT_OFF, g->dport, 2);
+	if (ret == 0 && g->icmp6_type)
+		ret = nat_match_l4_field(r, NAT_ICMP6_TYPE_OFF, g->icmp6_type, 1);
+	if (ret < 0)
+		return ret;
+	e = nat_expr_add(r, "objref");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, g->counter) < 0)
+		return -ENOMEM;
+	return nat_action_verdict(r, NF_DROP);
+}
+
+static int nat_msg_guard_rule(struct nat_builder *nb, const struct nat_ruleset *rs,
+			      const struct nat_guard_spec *g)
+{
+	struct nftnl_rule *r = nat_rule_new(NFPROTO_BRIDGE, NAT_GUARD_CHAIN);
+	char what[NAT_WHAT_SIZE];
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = nat_guard_exprs(r, rs, g);
+	if (ret < 0) {
+		nftnl_rule_free(r);
+		return ret;
+	}
+	snprintf(what, sizeof(what), "bridge rule %s", g->counter);
+	return nat_msg_rule_put(nb, r, NFPROTO_BRIDGE, what);
+}
+
+static int nat_msgs_drop_bridge_table(struct nat_builder *nb)
+{
+	int ret;
+
+	ret = nat_msg_table_of(nb, NFPROTO_BRIDGE, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+			       "table bridge " NAT_TABLE_NAME " (ensure)");
+	if (ret < 0)
+		return ret;
+	return nat_msg_table_of(nb, NFPROTO_BRIDGE, NFT_MSG_DELTABLE, 0,
+				"table bridge " NAT_TABLE_NAME " (delete)");
+}
+
+/* The bridge table afresh (counters start at zero), or none when every
+ * guard is off. */
+static int nat_msgs_guards(struct nat_builder *nb, const struct nat_ruleset *rs)
+{
+	int ret, g;
+
+	ret = nat_msgs_drop_bridge_table(nb);
+	if (ret < 0 || !nat_ruleset_has_guards(rs))
+		return ret;
+	ret = nat_msg_table_of(nb, NFPROTO_BRIDGE, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+			       "table bridge " NAT_TABLE_NAME);
+	if (ret == 0)
+		ret = nat_msg_ports_set(nb);
+	if (ret == 0)
+		ret = nat_msgs_ports(nb, rs);
+	for (g = 0; ret == 0 && g < NAT_GUARD_COUNT; g++)
+		if (nat_ruleset_guard_on(rs, (enum nat_guard)g))
+			ret = nat_msg_guard_counter(nb, nat_guard_spec((enum nat_guard)g));
+	if (ret == 0)
+		ret = nat_msg_guard_chain(nb);
+	for (g = 0; ret == 0 && g < NAT_GUARD_COUNT; g++)
+		if (nat_ruleset_guard_on(rs, (enum nat_guard)g))
+			ret = nat_msg_guard_rule(nb, rs, nat_guard_spec((enum nat_guard)g));
 	return ret;
 }
 
@@ -607,6 +903,31 @@ int nat_batch_build_apply(struct nat_batch *b, const struct nat_ruleset *rs,
 		ret = nat_msg_begin(&nb);
 	if (ret == 0)
 		ret = nat_msgs_apply(&nb, rs);
+	if (ret == 0)
+		ret = nat_msgs_guards(&nb, rs);
+	if (ret == 0 && mode == NAT_BATCH_COMMIT)
+		ret = nat_msg_end(&nb);
+	if (ret < 0)
+		nat_batch_reset(b);
+	return ret;
+}
+
+int nat_batch_build_ports(struct nat_batch *b, const struct nat_ruleset *rs,
+			  uint32_t seq, enum nat_batch_mode mode)
+{
+	struct nat_builder nb = { .b = b, .seq = seq };
+	int ret;
+
+	nat_batch_reset(b);
+	ret = nat_ruleset_check(rs);
+	if (ret == 0 && !nat_ruleset_has_guards(rs))
+		ret = -EINVAL;
+	if (ret == 0)
+		ret = nat_msg_begin(&nb);
+	if (ret == 0)
+		ret = nat_msg_ports_elems(&nb, NFT_MSG_DELSETELEM, NULL, 0);
+	if (ret == 0)
+		ret = nat_msgs_ports(&nb, rs);
 	if (ret == 0 && mode == NAT_BATCH_COMMIT)
 		ret = nat_msg_end(&nb);
 	if (ret < 0)
@@ -624,6 +945,8 @@ int nat_batch_build_remove(struct nat_batch *b, uint32_t seq,
 	ret = nat_msg_begin(&nb);
 	if (ret == 0)
 		ret = nat_msgs_drop_table(&nb);
+	if (ret == 0)
+		ret = nat_msgs_drop_bridge_table(&nb);
 	if (ret == 0 && mode == NAT_BATCH_COMMIT)
 		ret = nat_msg_end(&nb);
 	if (ret < 0)

@@ -5,8 +5,13 @@
  *   BEGIN, NEWTABLE inet defnet (creates it when absent, so that the delete
  *   cannot fail), DELTABLE inet defnet, NEWTABLE, NEWCHAIN..., NEWRULE...,
  *   END
- * A remove batch is BEGIN, NEWTABLE, DELTABLE, END. No other table is
- * named. Every message but BEGIN and END asks for an ACK, and the batch
+ * then the same for the guards' table bridge defnet (nat_ruleset.h):
+ *   NEWTABLE bridge defnet, DELTABLE, and while a guard is on NEWTABLE,
+ *   NEWSET ports, NEWSETELEM..., NEWOBJ (a counter per guard), NEWCHAIN
+ *   guard, NEWRULE...
+ * in the same transaction: both tables change together or neither does.
+ * A remove batch is BEGIN, NEWTABLE, DELTABLE for each table, END. No other
+ * table is named. Every message but BEGIN and END asks for an ACK, and the batch
  * remembers what each sequence number stands for, so that an error from
  * the kernel names the object that failed. */
 #ifndef DEFNET_NAT_BATCH_H
@@ -21,10 +26,16 @@
  * under 1 KiB; libnftnl writes without bounds checks, so each message
  * starts only when this much room is left. */
 #define NAT_MSG_MAX 2048
-/* A forward's DNAT rule is the largest, about 500 bytes. */
-#define NAT_BATCH_BUF_SIZE (NAT_MAX_RULES * 640 + 4 * NAT_MSG_MAX)
-/* 3 table messages, NAT_CHAIN_COUNT chains, NAT_MAX_RULES rules. */
-#define NAT_BATCH_MAX_MSGS (3 + NAT_CHAIN_COUNT + NAT_MAX_RULES)
+/* A forward's DNAT rule is the largest, about 500 bytes; the bridge
+ * table's ports set takes some 20 bytes a port. */
+#define NAT_BATCH_BUF_SIZE (NAT_MAX_RULES * 640 + 4 * NAT_MSG_MAX + NAT_MAX_PORTS * 32 + 8192)
+/* Ports per set element message: each takes some 20 bytes. */
+#define NAT_PORTS_PER_MSG 64
+/* BEGIN, 3 table messages, NAT_CHAIN_COUNT chains, NAT_MAX_RULES rules,
+ * then the bridge table: 3 table messages, the ports set and its
+ * elements, a chain, a counter and a rule per guard; END. */
+#define NAT_BATCH_MAX_MSGS (2 + 3 + NAT_CHAIN_COUNT + NAT_MAX_RULES + 3 + 1 + \
+			    NAT_MAX_PORTS / NAT_PORTS_PER_MSG + 1 + 1 + 2 * NAT_GUARD_COUNT)
 #define NAT_WHAT_SIZE 48
 
 enum nat_batch_mode {
@@ -53,6 +64,12 @@ struct nat_batch {
  * (bad ruleset), -ENOMEM, or -EMSGSIZE (cannot happen with the limits
  * above). */
 int nat_batch_build_apply(struct nat_batch *b, const struct nat_ruleset *rs,
+			  uint32_t seq, enum nat_batch_mode mode);
+
+/* Builds the batch that replaces the bridge table's set of ports by
+ * rs->ports (flush, then add): counters and rules stay. Only for a ruleset
+ * with guards on, whose table is in place. */
+int nat_batch_build_ports(struct nat_batch *b, const struct nat_ruleset *rs,
 			  uint32_t seq, enum nat_batch_mode mode);
 
 /* Builds the batch that deletes our table; an absent table is fine. */

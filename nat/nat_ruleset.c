@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 
 #include "dns_const.h"
@@ -57,6 +58,33 @@ static const struct nat_chain_spec nat_chains[NAT_CHAIN_COUNT] = {
 	},
 };
 
+/* RFC 2131 4.1: servers send from port 67 to clients' port 68; RFC 8415
+ * 7.2: DHCPv6 servers and relays send from port 547; RFC 4861 4.2: router
+ * advertisements are ICMPv6 type 134. */
+static const struct nat_guard_spec nat_guards[NAT_GUARD_COUNT] = {
+	[NAT_GUARD_DHCP4] = { .counter = "dhcp4-server", .ethertype = ETH_P_IP,
+			      .l4proto = IPPROTO_UDP, .sport = 67, .dport = 68 },
+	[NAT_GUARD_DHCP6] = { .counter = "dhcp6-server", .ethertype = ETH_P_IPV6,
+			      .l4proto = IPPROTO_UDP, .sport = 547 },
+	[NAT_GUARD_RA] = { .counter = "router-advert", .ethertype = ETH_P_IPV6,
+			   .l4proto = IPPROTO_ICMPV6, .icmp6_type = 134 },
+};
+
+const struct nat_guard_spec *nat_guard_spec(enum nat_guard g)
+{
+	return (unsigned)g < NAT_GUARD_COUNT ? &nat_guards[g] : NULL;
+}
+
+bool nat_ruleset_guard_on(const struct nat_ruleset *rs, enum nat_guard g)
+{
+	return g == NAT_GUARD_RA ? rs->guard_router_ads : rs->guard_dhcp_servers;
+}
+
+bool nat_ruleset_has_guards(const struct nat_ruleset *rs)
+{
+	return rs->guard_dhcp_servers || rs->guard_router_ads;
+}
+
 /* The kernel's rule for interface names (dev_valid_name), restricted to
  * printable ASCII so that the name reads the same in `nft list`. */
 static bool nat_ifname_valid(const char *name)
@@ -95,6 +123,7 @@ int nat_ruleset_init(struct nat_ruleset *rs, const char *bridge,
 		return -EINVAL;
 	memcpy(rs->bridge, bridge, strlen(bridge) + 1);
 	rs->masquerade = masquerade;
+	rs->guard_dhcp_servers = rs->guard_router_ads = true;
 	return 0;
 }
 
@@ -143,6 +172,8 @@ int nat_ruleset_check(const struct nat_ruleset *rs)
 	for (i = 0; i < rs->n_forwards; i++)
 		if (!nat_forward_valid(&rs->forwards[i]))
 			return -EINVAL;
+	if (rs->n_ports > NAT_MAX_PORTS || (rs->n_ports && !rs->ports))
+		return -EINVAL;
 	return 0;
 }
 

@@ -26,7 +26,22 @@
  *   only while `defnetctl doctor GUEST --trace` runs, for guest address G:
  *     ip saddr G meta nftrace set 1, ip daddr G meta nftrace set 1
  * An accept here does not override a drop in another table at the same
- * hook: every base chain of every table sees the packet. */
+ * hook: every base chain of every table sees the packet.
+ *
+ * The guest guards live in a second table, bridge defnet, in the same
+ * batch (nat_batch.h), present while at least one guard is on:
+ *   set ports { type iface_index }: B's ports, which the daemon keeps
+ *   current (nat_batch_build_ports()): `meta ibrname` needs the
+ *   nft_meta_bridge module, which not every kernel has;
+ *   guard (filter, prerouting, priority -200, policy accept): frames that
+ *   come in on a port of B and only a server or a router sends:
+ *     meta iif @ports ether type ip udp sport 67 udp dport 68
+ *       counter name dhcp4-server drop
+ *     meta iif @ports ether type ip6 udp sport 547 counter name dhcp6-server drop
+ *     meta iif @ports ether type ip6 icmpv6 type nd-router-advert
+ *       counter name router-advert drop
+ * Prerouting of the bridge family sees what enters from a port, never
+ * what the host itself sends through the bridge. */
 #ifndef DEFNET_NAT_RULESET_H
 #define DEFNET_NAT_RULESET_H
 
@@ -67,6 +82,34 @@ struct nat_ruleset {
 	struct nat_forward forwards[NAT_MAX_FORWARDS];
 	size_t n_forwards;
 	uint32_t trace_addr;  /* host order: a guest whose packets are traced; 0: none */
+	/* [Guard]: true drops (deny). nat_ruleset_init() turns both on. */
+	bool guard_dhcp_servers;
+	bool guard_router_ads;
+	/* The bridge's ports (ifindexes), the caller's; at most
+	 * NAT_MAX_PORTS. */
+	const uint32_t *ports;
+	size_t n_ports;
+};
+
+#define NAT_MAX_PORTS 1024
+#define NAT_PORTS_SET "ports"
+
+/* The guest guards of the bridge table, one rule and counter each. */
+enum nat_guard {
+	NAT_GUARD_DHCP4,
+	NAT_GUARD_DHCP6,
+	NAT_GUARD_RA,
+	NAT_GUARD_COUNT
+};
+
+#define NAT_GUARD_CHAIN "guard"
+
+struct nat_guard_spec {
+	const char *counter;   /* the named counter, in table bridge defnet */
+	uint16_t ethertype;    /* ETH_P_IP or ETH_P_IPV6 */
+	uint8_t l4proto;
+	uint16_t sport, dport; /* UDP; 0: any */
+	uint8_t icmp6_type;    /* ICMPv6; 0: any */
 };
 
 enum nat_chain {
@@ -157,6 +200,12 @@ const struct nat_chain_spec *nat_chain_spec(enum nat_chain chain);
  * forwards, so that a routed network registers no NAT hook at all; the
  * trace chain only while a trace runs. */
 bool nat_ruleset_has_chain(const struct nat_ruleset *rs, enum nat_chain chain);
+
+const struct nat_guard_spec *nat_guard_spec(enum nat_guard g);
+/* Whether the bridge table drops what guard g names. */
+bool nat_ruleset_guard_on(const struct nat_ruleset *rs, enum nat_guard g);
+/* Whether the bridge table is needed at all (some guard on). */
+bool nat_ruleset_has_guards(const struct nat_ruleset *rs);
 
 /* Fills out[0..*n) with the rules, in order, chain by chain. Returns 0,
  * -EINVAL (bad ruleset) or -ENOSPC (max too small). */

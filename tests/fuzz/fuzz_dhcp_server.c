@@ -10,7 +10,8 @@
  * the subnet, a name). Broken promises abort: a reply that does not parse
  * back, an ACK whose lease is not in the store for that client, an offered
  * address outside the subnet, a live lease of one client handed to
- * another. */
+ * another, a live lease bound to a port that is up changed by a message
+ * from another port (port 3 counts as down, the others as up). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,7 +32,17 @@ static uint32_t fuzz_name_owner(void *ctx, const char *name)
 	return strcmp(name, "taken") == 0 ? FUZZ_NET + 99 : 0;
 }
 
-static const struct dhcp_server_ops fuzz_ops = { .name_owner = fuzz_name_owner };
+#define FUZZ_PORT_DOWN 3
+
+static bool fuzz_port_up(void *ctx, unsigned ifindex)
+{
+	(void)ctx;
+	return ifindex != FUZZ_PORT_DOWN;
+}
+
+static const struct dhcp_server_ops fuzz_ops = {
+	.name_owner = fuzz_name_owner, .port_up = fuzz_port_up,
+};
 
 static const struct dhcp_reservation fuzz_res[] = {
 	{ { 0x52, 0x54, 0, 0, 0, 1 }, FUZZ_NET + 50, "res" },
@@ -92,6 +103,22 @@ static bool fuzz_held(struct lease_store *st, const struct dhcp_msg *m, uint32_t
 	return true;
 }
 
+/* The sender's live lease, bound to another port that is up. */
+static bool fuzz_bound_elsewhere(struct lease_store *st, const struct dhcp_msg *m,
+				 const struct dhcp_meta *meta, struct lease *bound)
+{
+	const struct lease *l;
+	struct lease who;
+
+	fuzz_sender(m, &who);
+	l = lease_store_find_client(st, who.mac, who.client_id, who.client_id_len);
+	if (!l || !l->port || !meta->port || l->port == meta->port ||
+	    l->port == FUZZ_PORT_DOWN || !lease_is_live(l, meta->now_ms))
+		return false;
+	*bound = *l;
+	return true;
+}
+
 static void fuzz_message(struct dhcp_server *srv, struct lease_store *st, uint8_t op,
 			 const uint8_t *p, size_t n, uint64_t now)
 {
@@ -100,14 +127,15 @@ static void fuzz_message(struct dhcp_server *srv, struct lease_store *st, uint8_
 	struct dhcp_meta meta = { now, 1700000000 + (int64_t)(now / 1000), (op >> 2) & 3,
 				  (op & 0x10) ? FUZZ_GW : UINT32_MAX };
 	const struct lease *after;
-	struct lease held[2];
-	bool was[2];
+	struct lease held[2], bound;
+	bool was[2], guarded;
 	struct dhcp_msg m;
 	enum dhcp_outcome o;
 	int i;
 
 	if (dhcp_parse(p, n, &m) < 0)
 		return;
+	guarded = fuzz_bound_elsewhere(st, &m, &meta, &bound);
 	was[0] = fuzz_held(st, &m, m.has_requested_ip ? m.requested_ip : 0, now, &held[0]);
 	was[1] = fuzz_held(st, &m, m.hdr.ciaddr, now, &held[1]);
 	o = dhcp_server_handle(srv, &m, &meta, &r);
@@ -119,6 +147,12 @@ static void fuzz_message(struct dhcp_server *srv, struct lease_store *st, uint8_
 			continue;
 		after = lease_store_find_ip(st, held[i].ip);
 		if (!after || !fuzz_same_holder(after, &held[i]))
+			abort();
+	}
+	/* Identity is the port: no answer, no change. */
+	if (guarded) {
+		after = lease_store_find_ip(st, bound.ip);
+		if (r.len || !after || memcmp(after, &bound, sizeof(bound)) != 0)
 			abort();
 	}
 }

@@ -3,8 +3,10 @@
  *
  * Input: one byte that picks how the packet arrived (bit 0: from the
  * subnet or from outside, bit 1: source port 5353 or not, bit 2: sent to
- * the group or to the gateway, bit 3: from the lease holder of vm1), then
- * the packet. Checks: every reply parses and fits its size, legacy replies
+ * the group or to the gateway, bit 3: from the lease holder of vm1; bit 4:
+ * instead an IPv4 packet seen on a bridge port, through mdns_port_packet()
+ * and mdns_handle_port_response(), bit 5 picking vm1's port or another),
+ * then the packet. Checks: every reply parses and fits its size, legacy replies
  * carry the query's ID, and a multicast reply that comes back to us is
  * recognised as our own. */
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "dns_codec.h"
+#include "mdns_ports.h"
 #include "mdns_responder.h"
 #include "name_table.h"
 
@@ -20,6 +23,7 @@
 #define FUZZ_SUBNET 0xac143000u
 #define FUZZ_VM1 0xac143032u
 #define FUZZ_IFINDEX 3
+#define FUZZ_VM1_PORT 11
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,12 +82,40 @@ static void fuzz_check_answer(struct mdns_responder *resp, const uint8_t *pkt, s
 		abort();
 }
 
+static unsigned fuzz_holder_port(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "vm1") == 0 ? FUZZ_VM1_PORT : 0;
+}
+
+/* A frame from a bridge port: only a silence may come of it. */
+static void fuzz_port(struct mdns_responder *resp, uint8_t how, const uint8_t *data,
+		      size_t size)
+{
+	struct mdns_meta m = { .ifindex = FUZZ_IFINDEX, .now_ms = 5000 };
+	enum mdns_outcome res;
+	const uint8_t *dns;
+	size_t len;
+
+	if (mdns_port_packet(data, size, &m, &dns, &len) < 0)
+		return;
+	if (dns < data || dns + len > data + size)
+		abort();
+	m.port = how & 32 ? FUZZ_VM1_PORT : FUZZ_VM1_PORT + 1;
+	res = mdns_handle_port_response(resp, dns, len, &m);
+	if (res != MDNS_RESPONSE_SEEN && res != MDNS_CONFLICT_SILENCED &&
+	    res != MDNS_DROP_MALFORMED && res != MDNS_DROP_IGNORED)
+		abort();
+	if (res == MDNS_CONFLICT_SILENCED && (m.port != FUZZ_VM1_PORT || m.src != FUZZ_VM1))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mdns_out out;
 	struct mdns_responder_opts o = {
 		.ifindex = FUZZ_IFINDEX, .gateway = FUZZ_GATEWAY, .subnet_addr = FUZZ_SUBNET,
-		.subnet_len = 20, .names = fuzz_names(),
+		.subnet_len = 20, .names = fuzz_names(), .holder_port = fuzz_holder_port,
 	};
 	struct mdns_responder *resp;
 	struct mdns_meta m = { .ifindex = FUZZ_IFINDEX, .ttl = 255, .now_ms = 5000 };
@@ -105,11 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.sport = how & 2 ? 40000 : MDNS_PORT;
 	m.dst = how & 4 ? FUZZ_GATEWAY : MDNS_GROUP;
 	memset(&out, 0, sizeof(out));
-	res = mdns_handle(resp, data, size, &m, &out);
-	if ((unsigned)res >= MDNS_OUTCOME_COUNT)
-		abort();
-	if (res <= MDNS_ANSWER_LEGACY)
-		fuzz_check_answer(resp, data, size, &m, res, &out);
+	if (how & 16) {
+		fuzz_port(resp, how, data, size);
+	} else {
+		res = mdns_handle(resp, data, size, &m, &out);
+		if ((unsigned)res >= MDNS_OUTCOME_COUNT)
+			abort();
+		if (res <= MDNS_ANSWER_LEGACY)
+			fuzz_check_answer(resp, data, size, &m, res, &out);
+	}
 	/* Announcements, then goodbyes: a conflict may have silenced names. */
 	for (int i = 0; i < 8 && (n = mdns_responder_due(resp, 5000, buf, sizeof(buf))) > 0; i++)
 		fuzz_check_msg(buf, (size_t)n, sizeof(buf));

@@ -8,6 +8,8 @@ library only. Runs inside a guest namespace on a packet socket, sends from
         -> "ACK 172.20.48.7" | "NAK" | "TIMEOUT"
     dhcp_client.py IFACE MAC reboot IP      (REQUEST, option 50, no server id)
     dhcp_client.py IFACE MAC release IP SERVER
+    --timeout S: seconds to wait for each of the three tries (3)
+    --giaddr IP: the DISCOVER claims to come through a relay at IP
 
 A host name longer than 255 bytes goes as several option 12 parts
 (RFC 3396), the way a hostile guest may send it.
@@ -55,9 +57,9 @@ def option(code, value):
             return out
 
 
-def message(mac, xid, mtype, opts=b"", ciaddr="0.0.0.0"):
+def message(mac, xid, mtype, opts=b"", ciaddr="0.0.0.0", giaddr="0.0.0.0"):
     hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0, 0x8000,
-                      socket.inet_aton(ciaddr), b"\0" * 4, b"\0" * 4, b"\0" * 4,
+                      socket.inet_aton(ciaddr), b"\0" * 4, b"\0" * 4, socket.inet_aton(giaddr),
                       mac, b"", b"")
     body = COOKIE + option(53, bytes([mtype])) + opts + b"\xff"
     msg = hdr + body
@@ -115,6 +117,8 @@ def main():
     ap.add_argument("args", nargs="*")
     ap.add_argument("--hostname")
     ap.add_argument("--hostname-hex")
+    ap.add_argument("--giaddr", default="0.0.0.0", help="as a relay agent would set it")
+    ap.add_argument("--timeout", type=float, default=3.0, help="seconds per try (3 tries)")
     a = ap.parse_args()
     c = Client(a.iface, a.mac)
     xid = random.getrandbits(32)
@@ -131,14 +135,14 @@ def main():
     if a.op == "reboot":
         req = a.args[0]
     else:
-        r = c.exchange(message(c.mac, xid, 1, name), xid, (2,))
+        r = c.exchange(message(c.mac, xid, 1, name, giaddr=a.giaddr), xid, (2,), a.timeout)
         if not r:
             print("TIMEOUT")
             return
         req = r[1]
         name += option(54, r[2][54])
     r = c.exchange(message(c.mac, xid, 3, option(50, socket.inet_aton(req)) + name), xid,
-                   (5, 6))
+                   (5, 6), a.timeout)
     print("TIMEOUT" if not r else ("ACK %s" % r[1] if r[0] == 5 else "NAK"))
 
 

@@ -467,8 +467,10 @@ dn_static_guest()
 # dn_perfdhcp_setup NET SEED N: what perfdhcp runs against. defnetd on
 # 10.NET.0.0/16 with the pool 10.NET.1.0-10.NET.255.254, no rate limits and no
 # per-port lease cap (all of perfdhcp's clients come through one port);
-# a guest "p" at 10.NET.0.2 (DN_GUEST_NS), the relay agent address
-# perfdhcp sends from (-l), so answers come to it, port 67; and
+# a guest "p" at 10.NET.0.2 (DN_GUEST_NS) that also holds DN_RELAY_IP,
+# 198.18.NET.2, the relay agent address perfdhcp sends from (-l), so
+# answers come to it, port 67 (defnetd answers no giaddr inside the guest
+# subnet: that would be a guest, not a relay); and
 # DN_DIR/macs, N random MACs (Python's generator seeded with SEED) for
 # perfdhcp -M: its sequential ones cluster.
 dn_perfdhcp_setup()
@@ -484,7 +486,9 @@ dn_perfdhcp_setup()
 	EOF
 	dn_start_defnetd
 	dn_guest p
-	ip -n "$DN_GUEST_NS" addr add "10.$1.0.2/16" dev eth0 || dn_fail "relay address"
+	DN_RELAY_IP=198.18.$1.2
+	ip -n "$DN_GUEST_NS" addr add "10.$1.0.2/16" dev eth0 &&
+		ip -n "$DN_GUEST_NS" addr add "$DN_RELAY_IP/24" dev eth0 || dn_fail "relay address"
 	dn_py -c 'import random, sys
 r = random.Random(int(sys.argv[1]))
 for m in r.sample(range(1 << 40), int(sys.argv[2])): print("02:%02x:%02x:%02x:%02x:%02x" % tuple(m.to_bytes(5, "big")))' \

@@ -12,9 +12,11 @@
       dig connects its socket to the group, so the kernel drops answers
       from the responder's own address). Prints "id=N question=NAME" and
       the answer records as above.
-  mdns_client.py announce NAME ADDR IFNAME [--ttl N]
+  mdns_client.py announce NAME ADDR IFNAME [--ttl N] [--spoof-src SRC]
       Sends one unsolicited response: NAME A ADDR (cache-flush), from port
-      5353 to the group, as a guest's own responder (avahi) would.
+      5353 to the group, as a guest's own responder (avahi) would. With
+      --spoof-src, from the IPv4 source SRC, on a packet socket (the frame
+      keeps IFNAME's own MAC): the forgery a hostile guest would send.
 """
 import argparse
 import select
@@ -22,6 +24,8 @@ import socket
 import struct
 import sys
 import time
+
+from dhcp_client import csum, ip_udp
 
 GROUP = "224.0.0.251"
 PORT = 5353
@@ -147,11 +151,24 @@ def legacy(args):
     return 0
 
 
+def spoofed(payload, src, ifname):
+    """payload in UDP 5353 -> 5353, IPv4 from src to the group, TTL 255."""
+    pkt = ip_udp(payload, src=src, dst=GROUP, sport=PORT, dport=PORT)
+    pkt = pkt[:8] + b"\xff" + pkt[9:10] + b"\0\0" + pkt[12:]
+    pkt = pkt[:10] + struct.pack(">H", csum(pkt[:20])) + pkt[12:]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+    s.sendto(pkt, (ifname, 0x0800, 0, 0, b"\x01\x00\x5e\x00\x00\xfb"))
+
+
 def announce(args):
-    s = open_socket(args.ifname)
     rr = encode_name(args.name) + struct.pack(">HHIH", 1, 0x8001, args.ttl, 4) + \
         socket.inet_aton(args.addr)
-    s.sendto(struct.pack(">HHHHHH", 0, 0x8400, 0, 1, 0, 0) + rr, (GROUP, PORT))
+    msg = struct.pack(">HHHHHH", 0, 0x8400, 0, 1, 0, 0) + rr
+    if args.spoof_src:
+        spoofed(msg, args.spoof_src, args.ifname)
+        return 0
+    s = open_socket(args.ifname)
+    s.sendto(msg, (GROUP, PORT))
     return 0
 
 
@@ -177,6 +194,7 @@ def main():
     a.add_argument("addr")
     a.add_argument("ifname")
     a.add_argument("--ttl", type=int, default=120)
+    a.add_argument("--spoof-src")
     args = p.parse_args()
     return {"query": query, "legacy": legacy, "announce": announce}[args.cmd](args)
 

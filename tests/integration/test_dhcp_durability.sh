@@ -24,7 +24,7 @@ dn_wait 5 grep -q "listening on" "$DN_DIR/tcpdump.out" || dn_fail "tcpdump did n
 # A kill every 0.2 to 2 s: the storm lasts as long as the rounds take.
 period=$((ROUNDS * 2 + 4))
 dn_bg "$DN_GUEST_NS" "$DN_DIR/perfdhcp.out" timeout $((period + 30)) perfdhcp -4 -r 500 \
-	-p "$period" -W 1000000 -M "$DN_DIR/macs" -l 10.96.0.2 10.96.0.1
+	-p "$period" -W 1000000 -M "$DN_DIR/macs" -l "$DN_RELAY_IP" 10.96.0.1
 perf_pid=$DN_BG_PID
 loaded=0
 for ((round = 1; round <= ROUNDS; round++)); do

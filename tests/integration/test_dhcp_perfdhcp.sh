@@ -9,7 +9,7 @@ dn_find_binaries
 DN_SERVICES=0 dn_topology
 dn_perfdhcp_setup 97 7 3000
 dn_in "$DN_GUEST_NS" timeout 60 perfdhcp -4 -r 300 -n 3000 -W 2000000 -M "$DN_DIR/macs" \
-	-l 10.97.0.2 10.97.0.1 >"$DN_DIR/perfdhcp.out" 2>&1
+	-l "$DN_RELAY_IP" 10.97.0.1 >"$DN_DIR/perfdhcp.out" 2>&1
 stat()
 {
 	sed -n "/Statistics for: $1/,/^\$/p" "$DN_DIR/perfdhcp.out" | sed -n "s/^$2: //p" | head -n 1

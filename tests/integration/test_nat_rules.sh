@@ -214,7 +214,8 @@ dn_assert_eq "$?" 0 "apply again: exit 0"
 nat_json >"$DN_DIR/apply2.json" || dn_fail "nft -j list table inet defnet"
 dn_assert "apply again: the same ruleset (idempotent)" cmp -s "$DN_DIR/apply1.json" "$DN_DIR/apply2.json"
 dn_assert_eq "$(dn_h nft list tables | sort | tr '\n' ' ')" \
-	"table inet defnet table inet other " "apply again: one table of ours, and theirs"
+	"table bridge defnet table inet defnet table inet other " \
+	"apply again: our two tables (inet, and bridge for the guards), and theirs"
 
 # The datapath: out through the uplink the routing table picks, as the host.
 dn_assert_eq "$(dn_echo_from "$GUEST_NS")" "$DN_UP0_HOST" \

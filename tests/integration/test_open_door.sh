@@ -45,11 +45,14 @@ done <<<"$socks"
 dn_ok "every UDP/TCP socket of defnetd is bound to $DN_BRIDGE: $(tr '\n' ' ' <<<"$socks")"
 ports=$(awk '{sub(/.*:/, "", $2); print $1 "/" $2}' <<<"$socks" | LC_ALL=C sort -u | tr '\n' ' ')
 dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/67 " "defnetd's ports are DNS, DHCP and mDNS, no more"
-# Packet sockets: ARP on the bridge; DHCP requests as each interface
-# receives them ("*:*"; the daemon names the bridge port a request came
-# in on, and serves the bridge's ports only: see the uplink side below).
+# Packet sockets: ARP on the bridge; DHCP requests and mDNS responses as
+# each interface receives them ("*:*"; the daemon names the bridge port a
+# request came in on, and serves the bridge's ports only: see the uplink
+# side below; mDNS responses only ever silence a name, and only from the
+# lease holder's own bridge port).
 pkt=$(dn_h ss -H -0 -p | grep -F "pid=$DN_DAEMON_PID," | awk '{print $4}' | LC_ALL=C sort | tr '\n' ' ')
-dn_assert_eq "$pkt" "*:* arp:$DN_BRIDGE " "its packet sockets: DHCP requests (every interface), ARP on $DN_BRIDGE"
+dn_assert_eq "$pkt" "*:* *:* arp:$DN_BRIDGE " \
+	"its packet sockets: DHCP requests and mDNS responses (every interface), ARP on $DN_BRIDGE"
 unix=$(dn_h ss -Hxlp | grep -F "pid=$DN_DAEMON_PID," | awk '{print $5}' | LC_ALL=C sort -u | tr '\n' ' ')
 dn_assert_eq "$unix" "$DN_RUNTIME/control " "its one listening unix socket is the control socket"
 

@@ -29,12 +29,14 @@ LIVE_IP=$(dn_lease_value live new_ip_address)
 dn_guest res
 ip -n "$DN_GUEST_NS" link set eth0 address "$RES_MAC" || dn_fail "res: MAC"
 dn_guest flood
-ip -n "$DN_GUEST_NS" addr add 10.98.0.250/24 dev eth0 || dn_fail "flood: relay address"
+# A relay sits outside the guest subnet (a giaddr inside it is a guest).
+ip -n "$DN_GUEST_NS" addr add 10.98.0.250/24 dev eth0 &&
+	ip -n "$DN_GUEST_NS" addr add 198.18.98.250/24 dev eth0 || dn_fail "flood: relay address"
 
 # DISCOVERs only (-i), random MACs out of 1,000,000 (-R), as a relay agent
 # on the flood port.
 dn_bg "$DN_GUEST_NS" "$DN_DIR/perfdhcp.out" timeout $((FLOOD_S + 30)) perfdhcp -4 -i -r 2000 \
-	-R 1000000 -p "$FLOOD_S" -l 10.98.0.250 10.98.0.1
+	-R 1000000 -p "$FLOOD_S" -l 198.18.98.250 10.98.0.1
 perf_pid=$DN_BG_PID
 t0=$(date +%s)
 sleep 3

@@ -1,6 +1,7 @@
 #!/bin/bash
 # defnetd --teardown, for uninstalling: it refuses while a daemon runs,
-# then removes the bridge, the nftables table inet defnet and the two rules
+# then removes the bridge, the nftables tables inet defnet and bridge defnet
+# (the guards) and the two rules
 # DockerCompat=yes added to iptables' DOCKER-USER chain, says so, and
 # leaves alone what is not defnet's (other tables, other DOCKER-USER rules,
 # even ones much like ours, a non-bridge link that has the bridge's name,
@@ -51,6 +52,7 @@ fi
 dn_guest vm1
 dn_assert "the bridge is there" dn_has_link "$DN_BRIDGE"
 dn_assert "table inet defnet is there" dn_has_table defnet
+dn_assert "table bridge defnet (the guards) is there" dn_h nft list table bridge defnet
 
 dn_defnetd_once --config "$DN_CONF" --teardown
 rc=$?
@@ -68,6 +70,8 @@ dn_assert_grep "^bridge $DN_BRIDGE: removed$" "$DN_ONCE_ERR" "--teardown says th
 dn_assert_grep "^nftables table inet defnet: removed" "$DN_ONCE_ERR" "--teardown says the table is removed"
 dn_assert_not "the bridge is gone" dn_has_link "$DN_BRIDGE"
 dn_assert_not "table inet defnet is gone" dn_has_table defnet
+dn_assert_grep "^nftables table bridge defnet: removed" "$DN_ONCE_ERR" "--teardown says the bridge table is removed"
+dn_assert_not "table bridge defnet is gone" dn_h nft list table bridge defnet
 dn_assert "another table is left alone" dn_has_table bystander
 if [ "$DOCKER" = 1 ]; then
 	dn_assert_grep "^iptables DOCKER-USER: 2 rules for $B removed$" "$DN_ONCE_ERR" \

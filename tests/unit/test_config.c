@@ -42,6 +42,8 @@ static void assert_defaults(const struct config *c)
 	assert_true(c->mdns_enable);
 	assert_true(c->masquerade);
 	assert_false(c->docker_compat);
+	assert_true(c->guard_dhcp_servers);
+	assert_true(c->guard_router_ads);
 }
 
 /* Parses text, which must succeed; the caller frees c. */
@@ -1185,9 +1187,32 @@ static void test_load_permission(void **state)
 	config_free(&c);
 }
 
+static void test_guard(void **state)
+{
+	struct config c;
+
+	expect_ok(&c, "[Guard]\nDHCPServers=allow\nRouterAdvertisements=deny\n");
+	assert_false(c.guard_dhcp_servers);
+	assert_true(c.guard_router_ads);
+	config_free(&c);
+	expect_ok(&c, "[Guard]\nDHCPServers=deny\nRouterAdvertisements=allow\n");
+	assert_true(c.guard_dhcp_servers);
+	assert_false(c.guard_router_ads);
+	config_free(&c);
+	/* Empty: the default. */
+	expect_ok(&c, "[Guard]\nRouterAdvertisements=allow\nRouterAdvertisements=\n");
+	assert_true(c.guard_router_ads);
+	config_free(&c);
+	expect_error("[Guard]\nDHCPServers=no\n", 2, "neither deny nor allow");
+	expect_error("[Guard]\nDHCPServers=Deny\n", 2, "neither deny nor allow");
+	expect_error("[Guard]\n\nRouterAdvertisements=drop\n", 3, "neither deny nor allow");
+	expect_error("[Guard]\nSpoofing=yes\n", 2, "Spoofing");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_config_free_twice),
 		cmocka_unit_test(test_comments_and_whitespace),

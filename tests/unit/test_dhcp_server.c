@@ -41,6 +41,7 @@ struct ev_copy {
 	char reason[80];
 	uint64_t count;
 	bool static_lease;
+	unsigned port, lease_port;
 };
 
 struct fixture {
@@ -56,6 +57,8 @@ struct fixture {
 	/* The fake name table: one name held by another guest. */
 	char held_name[64];
 	uint32_t held_ip;
+	/* Bridge ports gone or down (the rest are up). */
+	bool port_down[16];
 	/* The last reply as the transport delivered it. */
 	uint8_t frame[DHCP_IPUDP_LEN + DHCP_REPLY_MAX];
 	struct dhcp_reply reply;
@@ -95,10 +98,20 @@ static void on_event(void *ctx, const struct dhcp_event *ev)
 	snprintf(c->reason, sizeof(c->reason), "%s", ev->reason);
 	c->count = ev->count;
 	c->static_lease = ev->static_lease;
+	c->port = ev->port;
+	c->lease_port = ev->lease_port;
+}
+
+static bool on_port_up(void *ctx, unsigned ifindex)
+{
+	struct fixture *f = ctx;
+
+	return ifindex < 16 && !f->port_down[ifindex];
 }
 
 static const struct dhcp_server_ops test_ops = {
 	.probe = on_probe, .name_owner = on_name_owner, .event = on_event,
+	.port_up = on_port_up,
 };
 
 static void base_config(struct fixture *f)
@@ -493,14 +506,14 @@ static void test_init_reboot(void **state)
 static void test_relay_destinations(void **state)
 {
 	struct fixture *f = *state;
-	struct req q = { .type = DHCP_DISCOVER, .giaddr = 0x0a000005u };
+	struct req q = { .type = DHCP_DISCOVER, .giaddr = FOREIGN };
 
 	mac_n(q.mac, 9);
 	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
 	assert_int_equal(f->reply.dest, DHCP_DEST_RELAY);
-	assert_int_equal(f->reply.dst_ip, 0x0a000005u);
+	assert_int_equal(f->reply.dst_ip, FOREIGN);
 	assert_int_equal(f->reply.dst_port, DHCP_SERVER_PORT);
-	assert_int_equal(f->got.hdr.giaddr, 0x0a000005u);
+	assert_int_equal(f->got.hdr.giaddr, FOREIGN);
 	/* A NAK through a relay: to the relay, broadcast bit set (4.3.2). */
 	q.type = DHCP_REQUEST;
 	q.requested = FOREIGN;
@@ -1267,6 +1280,144 @@ static void test_client_id_key(void **state)
 	assert_non_null(lease_store_find_client(f->store, NULL, cid, sizeof(cid)));
 }
 
+/* ------------------------------------------------------- guest guards */
+
+#define VICTIM_PORT 3
+#define ATTACKER_PORT 4
+
+/* The victim's lease, named vm1, taken on VICTIM_PORT. */
+static uint32_t victim_lease(struct fixture *f, const uint8_t mac[6])
+{
+	struct req q = { .type = DHCP_DISCOVER, .port = VICTIM_PORT };
+
+	memcpy(q.mac, mac, 6);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
+	q = (struct req){ .type = DHCP_REQUEST, .requested = f->got.hdr.yiaddr,
+			  .server_id = GW, .hostname = "vm1", .port = VICTIM_PORT };
+	memcpy(q.mac, mac, 6);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+	assert_int_equal(lease_store_find_ip(f->store, q.requested)->port, VICTIM_PORT);
+	return q.requested;
+}
+
+static void assert_victim_intact(struct fixture *f, uint32_t ip, const uint8_t mac[6])
+{
+	const struct lease *l = lease_store_find_ip(f->store, ip);
+
+	assert_non_null(l);
+	assert_true(lease_is_live(l, f->now));
+	assert_memory_equal(l->mac, mac, 6);
+	assert_string_equal(l->hostname, "vm1");
+	assert_int_equal(l->port, VICTIM_PORT);
+}
+
+/* Each forged message about the victim's lease, from another port. */
+static void test_port_identity_attacks(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t victim[6], attacker[6];
+	const struct ev_copy *ev;
+	uint32_t ip;
+
+	mac_n(victim, 900);
+	mac_n(attacker, 901);
+	ip = victim_lease(f, victim);
+	const struct req forged[] = {
+		{ .type = DHCP_REQUEST, .ciaddr = ip, .dst_ip = GW, .hostname = "pwned" },
+		{ .type = DHCP_REQUEST, .requested = ip, .hostname = "pwned" },
+		{ .type = DHCP_RELEASE, .ciaddr = ip, .server_id = GW, .dst_ip = GW },
+		{ .type = DHCP_DECLINE, .requested = ip, .server_id = GW },
+		{ .type = DHCP_INFORM, .ciaddr = ip, .dst_ip = GW },
+		{ .type = DHCP_DISCOVER },
+	};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		struct req q = forged[i];
+
+		q.port = ATTACKER_PORT;
+		memcpy(q.mac, victim, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+		assert_victim_intact(f, ip, victim);
+		/* By ciaddr, with the attacker's own MAC. */
+		if (!q.ciaddr)
+			continue;
+		memcpy(q.mac, attacker, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+		assert_victim_intact(f, ip, victim);
+	}
+	/* Logged once per interval, naming both ports. */
+	assert_int_equal(count_events(f, DHCP_EV_WRONG_PORT), 1);
+	ev = last_event(f, DHCP_EV_WRONG_PORT);
+	assert_int_equal(ev->port, ATTACKER_PORT);
+	assert_int_equal(ev->lease_port, VICTIM_PORT);
+	assert_int_equal(ev->ip, ip);
+	/* The name stays the victim's and the victim still renews. */
+	{
+		struct req q = { .type = DHCP_REQUEST, .ciaddr = ip, .dst_ip = GW,
+				 .port = VICTIM_PORT };
+
+		memcpy(q.mac, victim, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+		assert_victim_intact(f, ip, victim);
+	}
+	advance(f, DHCP_LIMIT_LOG_MS);
+	{
+		struct req q = { .type = DHCP_DISCOVER, .port = ATTACKER_PORT };
+
+		memcpy(q.mac, victim, 6);
+		assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+		assert_int_equal(count_events(f, DHCP_EV_WRONG_PORT), 2);
+		/* The nine forged messages above: one logged, eight held back. */
+		assert_int_equal(last_event(f, DHCP_EV_WRONG_PORT)->count, 8);
+	}
+}
+
+/* A guest that moved gets its lease back at once, bound to its new port. */
+static void test_port_moved(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = { .type = DHCP_DISCOVER, .port = ATTACKER_PORT };
+	uint8_t mac[6];
+	uint32_t ip;
+
+	mac_n(mac, 910);
+	ip = victim_lease(f, mac);
+	memcpy(q.mac, mac, 6);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	f->port_down[VICTIM_PORT] = true;
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_OFFER);
+	assert_int_equal(f->got.hdr.yiaddr, ip);
+	q = (struct req){ .type = DHCP_REQUEST, .requested = ip, .server_id = GW,
+			  .port = ATTACKER_PORT };
+	memcpy(q.mac, mac, 6);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+	assert_int_equal(lease_store_find_ip(f->store, ip)->port, ATTACKER_PORT);
+	assert_string_equal(lease_store_find_ip(f->store, ip)->hostname, "vm1");
+	/* Now the old port, back up, is the other one. */
+	f->port_down[VICTIM_PORT] = false;
+	q = (struct req){ .type = DHCP_REQUEST, .ciaddr = ip, .dst_ip = GW, .port = VICTIM_PORT };
+	memcpy(q.mac, mac, 6);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	/* An expired lease binds nothing. */
+	advance(f, (uint64_t)LEASE_S * 1000 + 1);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_ACK);
+}
+
+/* A giaddr inside the subnet is a guest, not a relay: no OFFER to its
+ * port 67 (the reflection that hides a sender). */
+static void test_relay_guest_giaddr(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = { .type = DHCP_DISCOVER, .giaddr = 0x0a000005u, .port = ATTACKER_PORT };
+
+	mac_n(q.mac, 920);
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	q.type = DHCP_REQUEST;
+	q.requested = POOL_FIRST;
+	q.server_id = GW;
+	assert_int_equal(send_req(f, &q), DHCP_OUTCOME_IGNORE);
+	assert_null(lease_store_find_ip(f->store, POOL_FIRST));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1302,6 +1453,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_narrowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_auto_skips_gateway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_id_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_identity_attacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_guest_giaddr, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -548,6 +548,30 @@ static void test_snapshot_roundtrip(void **state)
 	lease_store_close(t);
 }
 
+/* A lease's bridge port lives in memory only: the file format stays. */
+static void test_port_in_memory_only(void **state)
+{
+	struct lease_store *s = mem_store(), *t = mem_store();
+	struct lease_load_info info;
+	struct lease l = mk(1, 0, HOUR_MS);
+	uint8_t *buf;
+	size_t len, plain;
+
+	assert_int_equal(lease_store_commit(s, &l), 0);
+	assert_int_equal(lease_store_snapshot(s, &buf, &plain), 0);
+	free(buf);
+	l.port = 7;
+	assert_int_equal(lease_store_commit(s, &l), 0);
+	assert_int_equal(find(s, &l)->port, 7);
+	assert_int_equal(lease_store_snapshot(s, &buf, &len), 0);
+	assert_int_equal(len, plain);
+	assert_int_equal(lease_store_load(t, buf, len, 0, WALL0, &info), 0);
+	assert_int_equal(find(t, &l)->port, 0);
+	free(buf);
+	lease_store_close(s);
+	lease_store_close(t);
+}
+
 /* On files. */
 
 static void test_open_missing_then_reopen(void **state)
@@ -1046,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_reservations),
 		cmocka_unit_test(test_boot_id),
 		cmocka_unit_test(test_snapshot_roundtrip),
+		cmocka_unit_test(test_port_in_memory_only),
 		cmocka_unit_test(test_open_missing_then_reopen),
 		cmocka_unit_test(test_crash_at_every_offset),
 		cmocka_unit_test(test_corrupt_middle),

@@ -15,6 +15,7 @@
 
 #include "dns_codec.h"
 #include "mdns_resolved.h"
+#include "mdns_ports.h"
 #include "mdns_responder.h"
 #include "name_table.h"
 
@@ -26,6 +27,8 @@
 #define GUEST 0xac14303cu         /* 172.20.48.60, a querier */
 #define OUTSIDE 0xc6336409u       /* 198.51.100.9 */
 #define T0 100000
+#define VM1_PORT 11               /* vm1's lease is on this bridge port */
+#define OTHER_PORT 12
 
 struct fixture {
 	struct name_table *names;
@@ -52,11 +55,17 @@ static void fx_listener(void *ctx, const char *name, uint32_t ip, bool added)
 	mdns_responder_name_event(f->resp, name, ip, added, f->now);
 }
 
+static unsigned fx_holder_port(void *ctx, const char *name)
+{
+	return strcmp(name, "vm1") == 0 ? VM1_PORT : 0;
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct mdns_responder_opts o = {
 		.ifindex = IFINDEX, .gateway = GATEWAY, .subnet_addr = SUBNET, .subnet_len = 20,
+		.holder_port = fx_holder_port,
 	};
 
 	assert_non_null(f);
@@ -149,6 +158,16 @@ static enum mdns_outcome handle(struct fixture *f, const struct pkt *p, uint32_t
 
 	memset(&f->out, 0, sizeof(f->out));
 	return mdns_handle(f->resp, p->buf, pkt_len(p), &m, &f->out);
+}
+
+/* A response as the packet socket on bridge port `port` saw it. */
+static enum mdns_outcome from_port(struct fixture *f, const struct pkt *p, uint32_t src,
+				   unsigned port)
+{
+	struct mdns_meta m = meta(f, src, MDNS_PORT, MDNS_GROUP);
+
+	m.port = port;
+	return mdns_handle_port_response(f->resp, p->buf, pkt_len(p), &m);
 }
 
 /* A multicast query from a guest for text/type. */
@@ -613,17 +632,27 @@ static void test_holder_other_data_silences(void **state)
 	struct fixture *f = *state;
 	struct mdns_counters c;
 
+	/* Over UDP, the source address is all there is: it proves nothing. */
 	assert_int_equal(handle(f, announce("VM1.local", 0x0a090909u, MDNS_TTL), VM1, MDNS_PORT,
-				MDNS_GROUP), MDNS_CONFLICT_SILENCED);
+				MDNS_GROUP), MDNS_RESPONSE_SEEN);
+	/* From another port with vm1's address: a forgery. */
+	assert_int_equal(from_port(f, announce("VM1.local", 0x0a090909u, MDNS_TTL), VM1,
+				   OTHER_PORT), MDNS_RESPONSE_SEEN);
+	assert_int_equal(f->warnings, 0);
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_ANSWER_MULTICAST);
+	/* From vm1's own port. */
+	assert_int_equal(from_port(f, announce("VM1.local", 0x0a090909u, MDNS_TTL), VM1,
+				   VM1_PORT), MDNS_CONFLICT_SILENCED);
 	assert_int_equal(f->warnings, 1);
 	assert_non_null(strstr(f->last_log, "vm1.local"));
+	f->now += 1000;
 	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_DROP_NO_ANSWER);
 	assert_int_equal(ask(f, "50.48.20.172.in-addr.arpa", DNS_TYPE_PTR), MDNS_DROP_NO_ANSWER);
 	assert_int_equal(handle(f, query("vm1.local", DNS_TYPE_A, false), GUEST, 40000,
 				MDNS_GROUP), MDNS_DROP_NO_ANSWER);
 	/* Said once. */
-	assert_int_equal(handle(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1, MDNS_PORT,
-				MDNS_GROUP), MDNS_RESPONSE_SEEN);
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1,
+				   VM1_PORT), MDNS_RESPONSE_SEEN);
 	assert_int_equal(f->warnings, 1);
 	mdns_responder_counters(f->resp, &c);
 	assert_int_equal(c.silenced, 1);
@@ -808,15 +837,108 @@ static void test_no_goodbye_when_holder_speaks(void **state)
 	assert_int_equal(due(f, &m), 0);
 }
 
+/* The silence lasts the announced record's TTL, then our record is
+ * announced again. */
+static void test_silence_ends_after_ttl(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+	uint64_t when;
+
+	while (due(f, &m) > 0)
+		;
+	f->now += 10000;
+	while (due(f, &m) > 0)
+		;
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, 30), VM1, VM1_PORT),
+			 MDNS_CONFLICT_SILENCED);
+	assert_true(mdns_responder_next(f->resp, &when));
+	assert_int_equal(when, f->now + 30000);
+	f->now += 29999;
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_DROP_NO_ANSWER);
+	f->now += 1;
+	assert_true(due(f, &m) > 0);
+	assert_true(m.n >= 1);
+	assert_int_equal(m.r[0].a, VM1);
+	f->now += MDNS_RECORD_GAP_MS;
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_ANSWER_MULTICAST);
+	/* An absurd TTL is bounded. */
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, UINT32_MAX), VM1,
+				   VM1_PORT), MDNS_CONFLICT_SILENCED);
+	f->now += (uint64_t)MDNS_SILENCE_MAX_S * 1000;
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_ANSWER_MULTICAST);
+}
+
+/* A renewal of the holder's lease ends the silence at once. */
+static void test_silence_ends_on_renewal(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1, VM1_PORT),
+			 MDNS_CONFLICT_SILENCED);
+	f->now += 1000;
+	mdns_responder_renewed(f->resp, "vm1", VM2, f->now);
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_DROP_NO_ANSWER);
+	mdns_responder_renewed(f->resp, "vm1", VM1, f->now);
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_ANSWER_MULTICAST);
+	/* Not a response, not from a port: nothing. */
+	assert_int_equal(from_port(f, query("vm1.local", DNS_TYPE_A, false), VM1, VM1_PORT),
+			 MDNS_DROP_IGNORED);
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1, 0),
+			 MDNS_DROP_IGNORED);
+}
+
+/* The headers of a response seen on a bridge port. */
+static void test_port_packet(void **state)
+{
+	uint8_t p[64] = { 0x45, 0, 0, 40, 0, 0, 0x40, 0, 255, IPPROTO_UDP, 0, 0,
+			  172, 20, 48, 50, 224, 0, 0, 251,
+			  0x14, 0xe9, 0x14, 0xe9, 0, 20, 0, 0 };
+	struct mdns_meta m = { 0 };
+	const uint8_t *dns;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mdns_port_packet(p, 40, &m, &dns, &n), 0);
+	assert_int_equal(m.src, VM1);
+	assert_int_equal(m.dst, MDNS_GROUP);
+	assert_int_equal(m.sport, MDNS_PORT);
+	assert_int_equal(m.ttl, 255);
+	assert_ptr_equal(dns, p + 28);
+	assert_int_equal(n, 12);
+	/* Ethernet padding after the IP length is not DNS. */
+	assert_int_equal(mdns_port_packet(p, sizeof(p), &m, &dns, &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(mdns_port_packet(p, 39, &m, &dns, &n), -EBADMSG);
+	p[25] = 21;   /* UDP longer than IP */
+	assert_int_equal(mdns_port_packet(p, 40, &m, &dns, &n), -EBADMSG);
+	p[25] = 20;
+	p[6] = 0x20;  /* a fragment */
+	assert_int_equal(mdns_port_packet(p, 40, &m, &dns, &n), -EBADMSG);
+	p[6] = 0x40;
+	p[23] = 53;   /* not to 5353 */
+	assert_int_equal(mdns_port_packet(p, 40, &m, &dns, &n), -EBADMSG);
+	p[23] = 0xe9;
+	p[0] = 0x46;  /* IP options */
+	assert_int_equal(mdns_port_packet(p, 40, &m, &dns, &n), -EBADMSG);
+}
+
 static void test_silenced_not_announced(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t when;
 	struct msg m;
 
-	assert_int_equal(handle(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1, MDNS_PORT,
-				MDNS_GROUP), MDNS_CONFLICT_SILENCED);
-	assert_false(mdns_responder_next(f->resp, &when));
+	while (due(f, &m) > 0)
+		;
+	f->now += 10000;
+	while (due(f, &m) > 0)
+		;
+	assert_int_equal(from_port(f, announce("vm1.local", 0x0a090909u, MDNS_TTL), VM1,
+				   VM1_PORT), MDNS_CONFLICT_SILENCED);
+	/* Only the silence's end is scheduled. */
+	assert_true(mdns_responder_next(f->resp, &when));
+	assert_int_equal(when, f->now + MDNS_TTL * 1000);
 	assert_int_equal(due(f, &m), 0);
 	mdns_responder_goodbye_all(f->resp);
 	assert_int_equal(due(f, &m), 0);
@@ -1025,6 +1147,9 @@ int main(void)
 		T(test_holder_other_data_silences),
 		T(test_goodbye_from_holder_not_a_conflict),
 		T(test_stranger_claim_logged_not_silenced),
+		T(test_silence_ends_after_ttl),
+		T(test_silence_ends_on_renewal),
+		T(test_port_packet),
 		T(test_announce_twice_a_second_apart),
 		T(test_new_name_announced),
 		T(test_goodbye_on_removal),

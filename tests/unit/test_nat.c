@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <linux/if_ether.h>
+
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -22,13 +24,16 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
 #include <cmocka.h>
 
 #include "nat_apply.h"
 #include "nat_batch.h"
+#include "nat_counters.h"
 #include "nat_ruleset.h"
 
 #define SEQ0 1000u
@@ -69,6 +74,8 @@ static struct nat_ruleset ruleset(size_t n_subnets, bool masquerade)
 	struct nat_ruleset rs;
 
 	assert_int_equal(nat_ruleset_init(&rs, "defnet0", masquerade), 0);
+	/* The inet table alone; test_batch_guards covers the bridge table. */
+	rs.guard_dhcp_servers = rs.guard_router_ads = false;
 	if (n_subnets >= 1)
 		assert_int_equal(nat_ruleset_add_subnet(&rs, SUBNET_A, 20), 0);
 	if (n_subnets >= 2)
@@ -87,9 +94,9 @@ static struct nat_batch *build(const struct nat_ruleset *rs,
 	return b;
 }
 
-/* The parsed rules of one chain, in order; count in *n. */
-static size_t chain_rules(const struct parsed *p, const char *chain,
-			  struct nftnl_rule **out, size_t max)
+/* The parsed rules of one chain of family's table, in order. */
+static size_t family_rules(const struct parsed *p, uint32_t family, const char *chain,
+			   struct nftnl_rule **out, size_t max)
 {
 	struct nftnl_rule *r;
 	size_t i, n = 0;
@@ -101,8 +108,8 @@ static size_t chain_rules(const struct parsed *p, const char *chain,
 		assert_non_null(r);
 		assert_int_equal(nftnl_rule_nlmsg_parse(p->nlh[i], r), 0);
 		assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), "defnet");
-		assert_int_equal(nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY), NFPROTO_INET);
-		if (strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain) != 0 ||
+		if (nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) != family ||
+		    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain) != 0 ||
 		    n >= max) {
 			nftnl_rule_free(r);
 			continue;
@@ -110,6 +117,12 @@ static size_t chain_rules(const struct parsed *p, const char *chain,
 		out[n++] = r;
 	}
 	return n;
+}
+
+static size_t chain_rules(const struct parsed *p, const char *chain,
+			  struct nftnl_rule **out, size_t max)
+{
+	return family_rules(p, NFPROTO_INET, chain, out, max);
 }
 
 static void free_rules(struct nftnl_rule **r, size_t n)
@@ -345,26 +358,28 @@ static void test_batch_messages(void **state)
 	const struct nfgenmsg *nfg;
 	size_t i;
 
-	/* BEGIN, 3 table, 3 chain, 10 rule messages, END. */
-	assert_int_equal(p.n, 18);
-	assert_int_equal(b->n_msgs, 16);
+	/* BEGIN, 3 table, 3 chain, 10 rule messages, the bridge table's
+	 * ensure and delete (no guard on), END. */
+	assert_int_equal(p.n, 20);
+	assert_int_equal(b->n_msgs, 18);
 	assert_int_equal(b->seq_begin, SEQ0);
 	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	nfg = mnl_nlmsg_get_payload(p.nlh[0]);
 	assert_int_equal(ntohs(nfg->res_id), NFNL_SUBSYS_NFTABLES);
-	assert_int_equal(p.nlh[17]->nlmsg_type, NFNL_MSG_BATCH_END);
+	assert_int_equal(p.nlh[19]->nlmsg_type, NFNL_MSG_BATCH_END);
 	for (i = 0; i < p.n; i++)
 		assert_int_equal(p.nlh[i]->nlmsg_seq, SEQ0 + i);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_int_equal(p.nlh[1 + i]->nlmsg_type, nft_type(cmds[i]));
 	for (i = 7; i < 17; i++)
 		assert_int_equal(p.nlh[i]->nlmsg_type, nft_type(NFT_MSG_NEWRULE));
-	for (i = 1; i < 17; i++) {
-		/* Every object message wants its ACK, and is in family inet. */
+	for (i = 1; i < 19; i++) {
+		/* Every object message wants its ACK, and is in family inet
+		 * but the bridge table's. */
 		assert_true(p.nlh[i]->nlmsg_flags & NLM_F_ACK);
 		assert_true(p.nlh[i]->nlmsg_flags & NLM_F_REQUEST);
 		nfg = mnl_nlmsg_get_payload(p.nlh[i]);
-		assert_int_equal(nfg->nfgen_family, NFPROTO_INET);
+		assert_int_equal(nfg->nfgen_family, i < 17 ? NFPROTO_INET : NFPROTO_BRIDGE);
 		assert_int_equal(b->msgs[i - 1].seq, SEQ0 + i);
 	}
 	/* The same ruleset, the same bytes: padding included. */
@@ -686,10 +701,10 @@ static void test_batch_check_mode(void **state)
 	struct nat_batch *b = build(&rs, NAT_BATCH_CHECK, &p);
 
 	/* The same messages, without END: the kernel aborts at the end. */
-	assert_int_equal(p.n, 17);
+	assert_int_equal(p.n, 19);
 	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
-	assert_int_equal(p.nlh[16]->nlmsg_type, nft_type(NFT_MSG_NEWRULE));
-	assert_int_equal(b->n_msgs, 16);
+	assert_int_equal(p.nlh[18]->nlmsg_type, nft_type(NFT_MSG_DELTABLE));
+	assert_int_equal(b->n_msgs, 18);
 	free(b);
 }
 
@@ -702,11 +717,16 @@ static void test_batch_remove(void **state)
 	assert_non_null(b);
 	assert_int_equal(nat_batch_build_remove(b, SEQ0, NAT_BATCH_COMMIT), 0);
 	parse_batch(b, &p);
-	assert_int_equal(p.n, 4);
+	/* Both tables go: teardown leaves nothing of ours. */
+	assert_int_equal(p.n, 6);
 	assert_int_equal(p.nlh[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	assert_int_equal(p.nlh[1]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
 	assert_int_equal(p.nlh[2]->nlmsg_type, nft_type(NFT_MSG_DELTABLE));
-	assert_int_equal(p.nlh[3]->nlmsg_type, NFNL_MSG_BATCH_END);
+	assert_int_equal(p.nlh[3]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(p.nlh[4]->nlmsg_type, nft_type(NFT_MSG_DELTABLE));
+	assert_int_equal(p.nlh[5]->nlmsg_type, NFNL_MSG_BATCH_END);
+	assert_int_equal(((const struct nfgenmsg *)mnl_nlmsg_get_payload(p.nlh[4]))->nfgen_family,
+			 NFPROTO_BRIDGE);
 	t = nftnl_table_alloc();
 	assert_non_null(t);
 	assert_int_equal(nftnl_table_nlmsg_parse(p.nlh[2], t), 0);
@@ -736,8 +756,274 @@ static void test_batch_describe(void **state)
 			    "rule 3 in chain forward");
 	assert_string_equal(nat_batch_describe(b, SEQ0 + 17),
 			    "rule 4 in chain input");
-	assert_null(nat_batch_describe(b, SEQ0 + 18));  /* END */
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 19),
+			    "table bridge defnet (delete)");
+	assert_null(nat_batch_describe(b, SEQ0 + 20));  /* END */
 	free(b);
+}
+
+/* --- the bridge table: the guest guards ------------------------------ */
+
+/* The l4 field at offset equals value: payload, then cmp. */
+static void assert_l4_field(const struct nftnl_rule *r, size_t idx, uint32_t offset,
+			    const void *value, uint32_t len)
+{
+	const struct nftnl_expr *e = expr_at(r, idx);
+
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE),
+			 NFT_PAYLOAD_TRANSPORT_HEADER);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), offset);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), len);
+	assert_cmp(expr_at(r, idx + 1), NFT_CMP_EQ, value, len);
+}
+
+/* meta iif @ports, meta protocol ETHERTYPE, meta l4proto PROTO. */
+static void assert_guard_head(const struct nftnl_rule *r, uint16_t ethertype, uint8_t proto)
+{
+	uint16_t et = htons(ethertype);
+
+	const struct nftnl_expr *e = expr_at(r, 1);
+
+	/* meta iif @ports */
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 0), NFTNL_EXPR_META_KEY), NFT_META_IIF);
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup");
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "ports");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG), NFT_REG_1);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 2), NFTNL_EXPR_META_KEY), NFT_META_PROTOCOL);
+	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &et, sizeof(et));
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 4), NFTNL_EXPR_META_KEY), NFT_META_L4PROTO);
+	assert_cmp(expr_at(r, 5), NFT_CMP_EQ, &proto, sizeof(proto));
+}
+
+static void assert_counted_drop(const struct nftnl_rule *r, size_t idx, const char *counter)
+{
+	const struct nftnl_expr *e = expr_at(r, idx);
+
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "objref");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE), NFT_OBJECT_COUNTER);
+	/* libnftnl 1.2.4 puts the name without its NUL (the kernel compares
+	 * with nla_strcmp), so the parsed copy may run on: compare its start. */
+	assert_memory_equal(nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME), counter,
+			    strlen(counter));
+	assert_verdict(r, idx + 1, NF_DROP);
+}
+
+/* The bridge table's messages: table, counters, chain, one rule per guard. */
+static void test_batch_guards(void **state)
+{
+	static const char *const counters[] = { "dhcp4-server", "dhcp6-server", "router-advert" };
+	uint16_t p67 = htons(67), p68 = htons(68), p547 = htons(547);
+	uint8_t ra = 134;
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nftnl_chain *c;
+	struct nftnl_obj *o;
+	struct nat_batch *b;
+	struct parsed p;
+	char names[256];
+	size_t n;
+
+	rs.guard_dhcp_servers = rs.guard_router_ads = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	/* 20 as without guards, then the table, the (empty) set of ports, 3
+	 * counters, the chain, 3 rules. */
+	assert_int_equal(p.n, 29);
+	assert_int_equal(p.nlh[19]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(p.nlh[20]->nlmsg_type, nft_type(NFT_MSG_NEWSET));
+	for (n = 0; n < 3; n++) {
+		assert_int_equal(p.nlh[21 + n]->nlmsg_type, nft_type(NFT_MSG_NEWOBJ));
+		o = nftnl_obj_alloc();
+		assert_non_null(o);
+		assert_int_equal(nftnl_obj_nlmsg_parse(p.nlh[21 + n], o), 0);
+		assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), "defnet");
+		assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), counters[n]);
+		assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_COUNTER);
+		assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_FAMILY), NFPROTO_BRIDGE);
+		nftnl_obj_free(o);
+	}
+	c = nftnl_chain_alloc();
+	assert_non_null(c);
+	assert_int_equal(nftnl_chain_nlmsg_parse(p.nlh[24], c), 0);
+	assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), "guard");
+	assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter");
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY), NFPROTO_BRIDGE);
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), 0);  /* prerouting */
+	assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), -200);
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY), NF_ACCEPT);
+	nftnl_chain_free(c);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 4);
+	assert_int_equal(n, 3);
+	expr_names(r[0], names, sizeof(names));
+	assert_string_equal(names, "meta lookup meta cmp meta cmp payload cmp payload cmp objref immediate");
+	assert_guard_head(r[0], ETH_P_IP, IPPROTO_UDP);
+	assert_l4_field(r[0], 6, 0, &p67, 2);
+	assert_l4_field(r[0], 8, 2, &p68, 2);
+	assert_counted_drop(r[0], 10, "dhcp4-server");
+	assert_guard_head(r[1], ETH_P_IPV6, IPPROTO_UDP);
+	assert_l4_field(r[1], 6, 0, &p547, 2);
+	assert_counted_drop(r[1], 8, "dhcp6-server");
+	assert_guard_head(r[2], ETH_P_IPV6, IPPROTO_ICMPV6);
+	assert_l4_field(r[2], 6, 0, &ra, 1);
+	assert_counted_drop(r[2], 8, "router-advert");
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 27), "bridge rule router-advert");
+	assert_int_equal(p.nlh[28]->nlmsg_type, NFNL_MSG_BATCH_END);
+	free_rules(r, n);
+	free(b);
+}
+
+/* The ports' elements in a message: their keys, in order. Walked with
+ * libmnl: libnftnl 1.2.4's parser gives up on a message of several
+ * elements. */
+static size_t set_elems(const struct nlmsghdr *nlh, uint32_t *keys, size_t max)
+{
+	const struct nlattr *a, *list, *elem, *key;
+	size_t n = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET)
+			assert_string_equal(mnl_attr_get_str(a), "ports");
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_TABLE)
+			assert_string_equal(mnl_attr_get_str(a), "defnet");
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(list, a) {
+			mnl_attr_for_each_nested(elem, list) {
+				if (mnl_attr_get_type(elem) != NFTA_SET_ELEM_KEY)
+					continue;
+				key = mnl_attr_get_payload(elem);
+				assert_int_equal(mnl_attr_get_type(key), NFTA_DATA_VALUE);
+				assert_int_equal(mnl_attr_get_payload_len(key), 4);
+				assert_true(n < max);
+				memcpy(&keys[n++], mnl_attr_get_payload(key), 4);
+			}
+		}
+	}
+	return n;
+}
+
+/* The ports: in the apply batch, and replaced alone (flush, then add). */
+static void test_batch_guard_ports(void **state)
+{
+	uint32_t ports[100], keys[100];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_batch *b;
+	struct parsed p;
+	size_t i;
+
+	for (i = 0; i < 100; i++)
+		ports[i] = 1000 + (uint32_t)i;
+	rs.guard_dhcp_servers = true;
+	rs.ports = ports;
+	rs.n_ports = 2;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	assert_int_equal(p.nlh[21]->nlmsg_type, nft_type(NFT_MSG_NEWSETELEM));
+	assert_int_equal(set_elems(p.nlh[21], keys, 100), 2);
+	assert_int_equal(keys[0], 1000);
+	assert_int_equal(keys[1], 1001);
+	free(b);
+	rs.n_ports = 100;
+	assert_int_equal(nat_batch_build_ports(b = malloc(sizeof(*b)), &rs, SEQ0,
+					       NAT_BATCH_COMMIT), 0);
+	parse_batch(b, &p);
+	/* BEGIN, flush, 64 + 36 ports, END. */
+	assert_int_equal(p.n, 5);
+	/* DELSETELEM without elements: the kernel flushes the set (libnftnl
+	 * will not parse a message without elements). */
+	assert_int_equal(p.nlh[1]->nlmsg_type, nft_type(NFT_MSG_DELSETELEM));
+	assert_true(p.nlh[1]->nlmsg_len < 80);
+	assert_int_equal(set_elems(p.nlh[2], keys, 100), NAT_PORTS_PER_MSG);
+	assert_int_equal(set_elems(p.nlh[3], keys, 100), 100 - NAT_PORTS_PER_MSG);
+	assert_int_equal(keys[35], 1099);
+	assert_int_equal(p.nlh[4]->nlmsg_type, NFNL_MSG_BATCH_END);
+	assert_string_equal(nat_batch_describe(b, SEQ0 + 1), "set bridge ports: flush");
+	/* Too many ports, or no guard: no batch. */
+	rs.n_ports = NAT_MAX_PORTS + 1;
+	assert_int_equal(nat_batch_build_ports(b, &rs, SEQ0, NAT_BATCH_COMMIT), -EINVAL);
+	rs.n_ports = 1;
+	rs.guard_dhcp_servers = false;
+	assert_int_equal(nat_batch_build_ports(b, &rs, SEQ0, NAT_BATCH_COMMIT), -EINVAL);
+	free(b);
+}
+
+/* A counter object as the kernel dumps it. */
+static size_t counter_msg(char *buf, const char *table, const char *name, uint64_t pkts)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	assert_non_null(o);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, pkts);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, pkts * 300);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWOBJ, NFPROTO_BRIDGE, NLM_F_MULTI, 7);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	return NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void test_counters_feed(void **state)
+{
+	_Alignas(uint32_t) char buf[2048] = { 0 };
+	struct nat_guard_counts c = { 0 };
+	struct nlmsghdr *done, *err;
+	size_t len = 0;
+
+	len += counter_msg(buf + len, "defnet", "dhcp4-server", 6);
+	len += counter_msg(buf + len, "defnet", "router-advert", 3);
+	len += counter_msg(buf + len, "defnet", "someone-else", 9);
+	assert_int_equal(nat_counters_feed(&c, buf, len, 7), 0);
+	assert_true(c.present[NAT_GUARD_DHCP4] && c.present[NAT_GUARD_RA]);
+	assert_false(c.present[NAT_GUARD_DHCP6]);
+	assert_int_equal(c.packets[NAT_GUARD_DHCP4], 6);
+	assert_int_equal(c.bytes[NAT_GUARD_DHCP4], 1800);
+	assert_int_equal(c.packets[NAT_GUARD_RA], 3);
+	/* The end of the dump. */
+	done = mnl_nlmsg_put_header(buf);
+	done->nlmsg_type = NLMSG_DONE;
+	done->nlmsg_seq = 7;
+	done->nlmsg_flags = NLM_F_MULTI;
+	mnl_nlmsg_put_extra_header(done, sizeof(int));
+	assert_int_equal(nat_counters_feed(&c, buf, done->nlmsg_len, 7), 1);
+	/* No table: the kernel's ENOENT. */
+	memset(buf, 0, sizeof(buf));
+	err = mnl_nlmsg_put_header(buf);
+	err->nlmsg_type = NLMSG_ERROR;
+	err->nlmsg_seq = 7;
+	((struct nlmsgerr *)mnl_nlmsg_put_extra_header(err, sizeof(struct nlmsgerr)))->error = -ENOENT;
+	assert_int_equal(nat_counters_feed(&c, buf, err->nlmsg_len, 7), -ENOENT);
+}
+
+/* Each guard alone; none at all leaves no bridge table. */
+static void test_batch_guards_allow(void **state)
+{
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_batch *b;
+	struct parsed p;
+	size_t n;
+
+	rs.guard_router_ads = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 4);
+	assert_int_equal(n, 1);
+	assert_counted_drop(r[0], 8, "router-advert");
+	free_rules(r, n);
+	free(b);
+	rs.guard_router_ads = false;
+	rs.guard_dhcp_servers = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 4);
+	assert_int_equal(n, 2);
+	free_rules(r, n);
+	free(b);
+	/* The defaults: every guard on. */
+	assert_int_equal(nat_ruleset_init(&rs, "defnet0", true), 0);
+	assert_true(rs.guard_dhcp_servers && rs.guard_router_ads);
+	assert_true(nat_ruleset_has_guards(&rs));
+	rs.guard_dhcp_servers = rs.guard_router_ads = false;
+	assert_false(nat_ruleset_has_guards(&rs));
 }
 
 static void test_batch_bad_ruleset(void **state)
@@ -1019,6 +1305,10 @@ static void test_result_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_guards),
+		cmocka_unit_test(test_batch_guards_allow),
+		cmocka_unit_test(test_batch_guard_ports),
+		cmocka_unit_test(test_counters_feed),
 		cmocka_unit_test(test_ruleset_bridge_names),
 		cmocka_unit_test(test_ruleset_subnets),
 		cmocka_unit_test(test_chain_specs),
