@@ -55,6 +55,7 @@ static int daemon_setup_bridge(struct daemon *d)
 			    "specific to this host", MACHINE_ID_PATH, strerror(-r));
 	machine_id_bridge_mac(id, d->cfg.bridge, d->mac);
 	d->subnet_seed = machine_id_derive(id, "subnet");
+	d->prefix6_seed = machine_id_derive(id, "ula");
 
 	r = bridge_ensure(&d->nl, d->cfg.bridge, d->mac, &d->ifindex, &d->bridge_created);
 	if (r == -EEXIST) {
@@ -165,6 +166,8 @@ static int daemon_start_subnet(struct daemon *d)
 		.bridge = d->cfg.bridge, .ifindex = d->ifindex, .seed = d->subnet_seed,
 		.subnet_auto = d->cfg.subnet_auto, .subnet = d->cfg.subnet,
 		.lease_time = d->cfg.lease_time, .changed = daemon_on_subnet_changed, .ctx = d,
+		.ipv6 = d->cfg.ipv6, .seed6 = d->prefix6_seed, .prefix6_auto = d->cfg.prefix6_auto,
+		.prefix6 = d->cfg.prefix6,
 	};
 
 	return subnet_owner_start(&d->subnet, &o);

@@ -42,6 +42,7 @@ struct daemon {
 	bool bridge_created;
 	uint8_t mac[6];
 	uint64_t subnet_seed;       /* from the machine id */
+	uint64_t prefix6_seed;      /* likewise, for the ULA */
 	uint64_t started_ms;        /* CLOCK_BOOTTIME */
 	struct subnet_owner subnet; /* subnet, gateway, renumbering: read only */
 	struct uplink_watch *watch; /* links, addresses, routes, nftables */

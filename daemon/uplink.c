@@ -329,6 +329,7 @@ err:
 
 static const unsigned uplink_rt_groups[] = {
 	RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE,
+	RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE,
 };
 static const unsigned uplink_nf_groups[] = { NFNLGRP_NFTABLES };
 
