@@ -89,11 +89,12 @@ static int subnet_owner6_up(struct subnet_owner *so)
 	int r;
 
 	ip6_gateway(&so->prefix6, so->gateway6);
+	/* Without forwarding the prefix still works on the link (guests
+	 * reach each other and the gateway), so this is no reason to stop. */
 	r = host6_forwarding_enable(so->o.bridge);
-	if (r < 0) {
-		log_error("cannot enable IPv6 forwarding: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		log_warning("cannot enable IPv6 forwarding (%s): guests get no IPv6 route out; "
+			    "set net.ipv6.conf.all.forwarding=1", strerror(-r));
 	r = host6_addr_add(so->o.nl, so->o.ifindex, so->gateway6, so->prefix6.len);
 	if (r < 0) {
 		log_error("cannot add the IPv6 gateway address to %s: %s", so->o.bridge,
