@@ -101,6 +101,7 @@ static void daemon_on_subnet_changed(void *ctx)
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
 	forward_glue_follow(d);
+	ra_glue_follow(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -126,8 +127,10 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 
 	log_msg(LOG_LEVEL_DEBUG, "uplink watch: events 0x%x", events);
 	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_RULE |
-		      UPLINK_EV_OVERRUN))
+		      UPLINK_EV_OVERRUN)) {
 		uplink_evaluate(d->uplink);
+		ra_glue_follow(d);
+	}
 	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
 		subnet_owner_check(&d->subnet);
 	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN))
@@ -260,6 +263,7 @@ int daemon_start(struct daemon *d)
 		return r;
 	forward_glue_follow(d);
 	mdns_glue_start(d);
+	ra_glue_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
@@ -328,6 +332,7 @@ void daemon_stop(struct daemon *d)
 	uplink_stop(d->uplink);
 	d->uplink = NULL;
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
+	ra_glue_stop(d);    /* router lifetime 0: guests stop routing through us */
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	name_table_free(d->names);

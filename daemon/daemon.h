@@ -14,6 +14,7 @@
 #include "config.h"
 #include "coexist.h"
 #include "control.h"
+#include "host6.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
@@ -22,6 +23,7 @@
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
+struct ra_service;
 struct name_table;
 struct uplink;
 struct uplink_watch;
@@ -52,6 +54,8 @@ struct daemon {
 	struct dns_service *dns;
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
+	struct ra_service *ra;      /* NULL: IPv6=no, or it could not start */
+	struct uplink6 uplink6;     /* the guests' IPv6 way out, as last looked up */
 	struct forward_table forwards; /* the configuration's, then the CLI's */
 };
 

@@ -1,0 +1,97 @@
+#!/bin/bash
+# Router advertisements: a guest with the kernel's default sysctls gets a
+# SLAAC address in the prefix and a default route via the gateway's
+# link-local address; the router lifetime follows the host's IPv6 default
+# route (gone and back within 5 s); the last advertisement on stop takes
+# the guest's route away; IPv6=no advertises nothing.
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
+. "$(dirname "$0")/lib.sh"
+dn_find_binaries
+dn_topology
+
+# The upstream side gets IPv6 too (documentation prefix, RFC 3849).
+UP6_HOST=2001:db8:1::2
+UP6_PEER=2001:db8:1::1
+dn_h ip -6 addr add "$UP6_HOST/64" dev up0 nodad &&
+	dn_in "$DN_UP" ip -6 addr add "$UP6_PEER/64" dev up0 nodad &&
+	dn_h ip -6 route add default via "$UP6_PEER" dev up0 ||
+	dn_fail "upstream IPv6"
+
+dn_state_prefix6()
+{
+	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
+}
+
+# dn_guest6_addr NS: the guest's global, non-tentative IPv6 address.
+dn_guest6_addr()
+{
+	dn_in "$1" ip -6 -o addr show dev eth0 scope global -tentative |
+		awk '{sub("/.*", "", $4); print $4; exit}'
+}
+dn_guest6_default() { dn_in "$1" ip -6 route show default dev eth0 | grep -q 'via fe80:'; }
+dn_guest6_no_default() { ! dn_in "$1" ip -6 route show default | grep -q .; }
+dn_guest6_has_addr() { [ -n "$(dn_guest6_addr "$1")" ]; }
+# dn_ping6 NS ADDR: one ICMPv6 echo answered within 2 s (no ping here).
+dn_ping6()
+{
+	dn_in "$1" "$DN_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.settimeout(2)
+s.sendto(bytes([128, 0, 0, 0, 0x12, 0x34, 0, 1]) + b"defnet", (sys.argv[1], 0))
+while True:
+    b, a = s.recvfrom(1500)
+    if b[0] == 129 and b[4:6] == bytes([0x12, 0x34]):
+        sys.exit(0)
+' "$2"
+}
+
+dn_start_defnetd
+P=$(dn_state_prefix6)
+dn_say "prefix $P"
+[ -n "$P" ] || dn_fail "no prefix in the state file"
+dn_assert_grep "ra: advertising on $DN_BRIDGE" "$DN_LOG" "advertising on the bridge"
+
+dn_guest g1
+G=$DN_GUEST_NS
+dn_assert_wait 8 "guest gets a SLAAC address" dn_guest6_has_addr "$G"
+A=$(dn_guest6_addr "$G")
+dn_assert "its address $A is in $P" dn_overlap "$A/128" "$P"
+dn_assert_wait 5 "guest's default route is via a link-local address" dn_guest6_default "$G"
+dn_assert "guest reaches the gateway ${P%::/64}::1" \
+	dn_ping6 "$G" "${P%::/64}::1"
+
+if command -v rdisc6 >/dev/null; then
+	dn_in "$G" rdisc6 -1 -r 3 -w 1500 eth0 >"$DN_DIR/rdisc6.out" 2>&1
+	dn_assert_grep "Stateful other conf.*Yes" "$DN_DIR/rdisc6.out" "O flag set"
+	dn_assert_grep "Router lifetime *: *1800" "$DN_DIR/rdisc6.out" "router lifetime 1800 s"
+	dn_assert_grep "Recursive DNS server *: *${P%::/64}::1" "$DN_DIR/rdisc6.out" \
+		"RDNSS: the gateway"
+	dn_assert_grep "MTU *: *1500" "$DN_DIR/rdisc6.out" "MTU option"
+	dn_assert_no_grep "DNS search list" "$DN_DIR/rdisc6.out" "no DNSSL without Domain="
+else
+	dn_say "rdisc6 (package ndisc6) not installed: the advertisement's fields are not checked"
+fi
+
+dn_h ip -6 route del default via "$UP6_PEER" dev up0 || dn_fail "drop the v6 default route"
+dn_assert_wait 5 "host lost its v6 default route: the guest's is gone" dn_guest6_no_default "$G"
+dn_assert "the guest keeps its address" dn_guest6_has_addr "$G"
+dn_h ip -6 route add default via "$UP6_PEER" dev up0 || dn_fail "restore the v6 default route"
+dn_assert_wait 5 "the host's route is back: so is the guest's" dn_guest6_default "$G"
+
+dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
+dn_assert_wait 3 "stop: the final advertisement removes the guest's route" \
+	dn_guest6_no_default "$G"
+
+dn_config <<EOF2
+$(dn_default_config | sed "s/^\[Network\]$/[Network]\nIPv6=no/")
+EOF2
+dn_start_defnetd
+dn_guest g2
+sleep 4
+dn_assert_not "IPv6=no: a new guest gets no global address" dn_guest6_has_addr "$DN_GUEST_NS"
+dn_assert_not "IPv6=no: no advertisement" grep -q "ra: advertising" "$DN_LOG"
+dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
+dn_ok "every stop: exit 0"
+
+dn_done
