@@ -42,6 +42,8 @@ int nat_glue_apply(struct daemon *d)
 		r = nat_ruleset_add_subnet(&rs, sn->subnet.addr, sn->subnet.len);
 	if (r == 0 && sn->old_subnet.len)
 		r = nat_ruleset_add_subnet(&rs, sn->old_subnet.addr, sn->old_subnet.len);
+	if (r == 0 && sn->prefix6.len)
+		r = nat_ruleset_set_prefix6(&rs, sn->prefix6.addr, sn->prefix6.len);
 	for (size_t i = 0; r == 0 && i < d->forwards.n; i++) {
 		const struct forward *f = &d->forwards.v[i];
 		const struct nat_forward nf = {

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Router advertisements: a guest with the kernel's default sysctls gets a
-# SLAAC address in the prefix and a default route via the gateway's
-# link-local address; the router lifetime follows the host's IPv6 default
+# Router advertisements and NAT66: a guest with the kernel's default
+# sysctls gets a SLAAC address in the prefix and a default route via the
+# gateway's link-local address, and reaches an IPv6 service upstream that
+# sees the host's uplink address; the router lifetime follows the host's IPv6 default
 # route (gone and back within 5 s); the last advertisement on stop takes
 # the guest's route away; IPv6=no advertises nothing.
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
@@ -12,8 +13,12 @@ dn_topology
 # The upstream side gets IPv6 too (documentation prefix, RFC 3849).
 UP6_HOST=2001:db8:1::2
 UP6_PEER=2001:db8:1::1
+# Upstream of the host's default route only: the upstream side has no
+# route back to the guests' prefix, so only NAT66 gets answers back.
+UP6_FAR=2001:db8:ffff::1
 dn_h ip -6 addr add "$UP6_HOST/64" dev up0 nodad &&
 	dn_in "$DN_UP" ip -6 addr add "$UP6_PEER/64" dev up0 nodad &&
+	dn_in "$DN_UP" ip -6 addr add "$UP6_FAR/128" dev lo &&
 	dn_h ip -6 route add default via "$UP6_PEER" dev up0 ||
 	dn_fail "upstream IPv6"
 
@@ -60,6 +65,20 @@ dn_assert "its address $A is in $P" dn_overlap "$A/128" "$P"
 dn_assert_wait 5 "guest's default route is via a link-local address" dn_guest6_default "$G"
 dn_assert "guest reaches the gateway ${P%::/64}::1" \
 	dn_ping6 "$G" "${P%::/64}::1"
+
+# shellcheck disable=SC2016 # socat's shell expands it, per connection
+dn_bg "$DN_UP" "$DN_DIR/echo6.out" socat "TCP6-LISTEN:$DN_ECHO_PORT,ipv6only=1,fork,reuseaddr" \
+	'SYSTEM:echo $SOCAT_PEERADDR'
+# The v4 echo service shares the port: wait for the v6 listener itself.
+dn_listening6() { [ -n "$(dn_in "$DN_UP" ss -Hltn6 "sport = :$DN_ECHO_PORT")" ]; }
+dn_wait 5 dn_listening6 || dn_fail "v6 echo service did not listen"
+seen=$(dn_in "$G" timeout 5 socat -T 3 - "TCP6:[$UP6_FAR]:$DN_ECHO_PORT,connect-timeout=3" \
+	</dev/null 2>"$DN_DIR/socat6.err")
+seen=$(dn_py -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' \
+	"$seen" 2>/dev/null) || cat "$DN_DIR/socat6.err" >&2
+dn_assert_eq "$seen" "$UP6_HOST" "NAT66: upstream sees the host's uplink address"
+dn_assert_grep "ip6 saddr ${P%::/64}::/64 iifname \"$DN_BRIDGE\" oifname != \"$DN_BRIDGE\" masquerade" \
+	<(dn_h nft list table inet defnet) "the masquerade rule for the prefix"
 
 if command -v rdisc6 >/dev/null; then
 	dn_in "$G" rdisc6 -1 -r 3 -w 1500 eth0 >"$DN_DIR/rdisc6.out" 2>&1
