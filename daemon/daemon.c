@@ -15,6 +15,7 @@
 #include "machine_id.h"
 #include "name_table.h"
 #include "notify.h"
+#include "ra_glue.h"
 #include "uplink.h"
 
 int daemon_load_config(const char *path, struct config *c, char *err, size_t errlen)

@@ -1,4 +1,4 @@
-/* Router advertisements in the daemon: see glue.h. */
+/* Router advertisements in the daemon: see ra_glue.h. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "glue.h"
+#include "json.h"
 #include "log.h"
+#include "ra_glue.h"
+#include "ra_sched.h"
 #include "ra_service.h"
 
 static void ra_glue_log(void *ctx, enum log_level level, const char *msg)
@@ -100,4 +102,69 @@ void ra_glue_stop(struct daemon *d)
 {
 	ra_service_stop(d->ra);
 	d->ra = NULL;
+}
+
+static unsigned ra_glue_lifetime(const struct daemon *d)
+{
+	return d->ra && d->uplink6.present ? RA_ROUTER_LIFETIME_S : 0;
+}
+
+static void ra_glue_json_ra(const struct daemon *d, struct json *j)
+{
+	struct ra_counters c = { 0 };
+
+	if (d->ra)
+		ra_service_counters(d->ra, &c);
+	json_key(j, "ra");
+	json_object_begin(j);
+	json_field_uint(j, "sent", c.sent);
+	json_field_uint(j, "solicits", c.solicits);
+	json_field_uint(j, "dropped", c.dropped);
+	json_object_end(j);
+}
+
+void ra_glue_status_json(const struct daemon *d, struct json *j)
+{
+	char p[IP6_PREFIX_STRLEN], a[IP6_STRLEN];
+
+	json_key(j, "ipv6");
+	if (!d->subnet.prefix6.len) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_field_string(j, "prefix", ip6_prefix_format(&d->subnet.prefix6, p));
+	json_field_string(j, "prefix_mode", d->cfg.prefix6_auto ? "auto" : "fixed");
+	json_field_string(j, "gateway", ip6_format(d->subnet.gateway6, a));
+	json_key(j, "uplink");
+	if (d->uplink6.present) {
+		json_object_begin(j);
+		json_field_string(j, "ifname", d->uplink6.ifname);
+		json_field_string(j, "address", ip6_format(d->uplink6.addr, a));
+		json_object_end(j);
+	} else {
+		json_null(j);
+	}
+	json_field_uint(j, "router_lifetime", ra_glue_lifetime(d));
+	ra_glue_json_ra(d, j);
+	json_object_end(j);
+}
+
+void ra_glue_status_text(const struct daemon *d, FILE *out)
+{
+	char p[IP6_PREFIX_STRLEN], a[IP6_STRLEN];
+
+	if (!d->subnet.prefix6.len) {
+		fprintf(out, "ipv6:         off (IPv6=no)\n");
+		return;
+	}
+	fprintf(out, "ipv6:         %s (%s), gateway %s\n",
+		ip6_prefix_format(&d->subnet.prefix6, p), d->cfg.prefix6_auto ? "auto" : "fixed",
+		ip6_format(d->subnet.gateway6, a));
+	if (d->uplink6.present)
+		fprintf(out, "ipv6 uplink:  %s (%s), router lifetime %us\n", d->uplink6.ifname,
+			ip6_format(d->uplink6.addr, a), ra_glue_lifetime(d));
+	else
+		fprintf(out, "ipv6 uplink:  none (router lifetime 0: guests get no IPv6 default "
+			"route)\n");
 }

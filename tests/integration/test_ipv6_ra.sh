@@ -57,6 +57,15 @@ dn_say "prefix $P"
 [ -n "$P" ] || dn_fail "no prefix in the state file"
 dn_assert_grep "ra: advertising on $DN_BRIDGE" "$DN_LOG" "advertising on the bridge"
 
+dn_status_json "$DN_DIR/status6.json"
+dn_assert_eq "$(dn_json "$DN_DIR/status6.json" 'd["ipv6"]["prefix"]')" "$P" "status: the prefix"
+dn_assert_eq "$(dn_json "$DN_DIR/status6.json" 'd["ipv6"]["gateway"]')" "${P%::/64}::1" \
+	"status: the v6 gateway"
+dn_assert_eq "$(dn_json "$DN_DIR/status6.json" 'd["ipv6"]["uplink"]["address"]')" "$UP6_HOST" \
+	"status: the v6 uplink's address"
+dn_assert_eq "$(dn_json "$DN_DIR/status6.json" 'd["ipv6"]["router_lifetime"]')" 1800 \
+	"status: router lifetime"
+
 dn_guest g1
 G=$DN_GUEST_NS
 dn_assert_wait 8 "guest gets a SLAAC address" dn_guest6_has_addr "$G"
@@ -95,6 +104,7 @@ fi
 dn_h ip -6 route del default via "$UP6_PEER" dev up0 || dn_fail "drop the v6 default route"
 dn_assert_wait 5 "host lost its v6 default route: the guest's is gone" dn_guest6_no_default "$G"
 dn_assert "the guest keeps its address" dn_guest6_has_addr "$G"
+dn_assert_grep "ipv6 uplink: +none" <(dn_ctl status) "status: no v6 uplink"
 dn_h ip -6 route add default via "$UP6_PEER" dev up0 || dn_fail "restore the v6 default route"
 dn_assert_wait 5 "the host's route is back: so is the guest's" dn_guest6_default "$G"
 
@@ -110,6 +120,9 @@ dn_guest g2
 sleep 4
 dn_assert_not "IPv6=no: a new guest gets no global address" dn_guest6_has_addr "$DN_GUEST_NS"
 dn_assert_not "IPv6=no: no advertisement" grep -q "ra: advertising" "$DN_LOG"
+dn_status_json "$DN_DIR/status-no6.json"
+dn_assert_eq "$(dn_json "$DN_DIR/status-no6.json" 'd["ipv6"]')" null "status: ipv6 null"
+dn_assert_no_grep "ip6 saddr" <(dn_h nft list table inet defnet) "IPv6=no: no NAT66 rule"
 dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
 dn_ok "every stop: exit 0"
 
