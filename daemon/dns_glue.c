@@ -37,7 +37,10 @@ static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *ho
 		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
 		.log = { dns_glue_log, NULL },
+		.prefix6_len = sn->prefix6.len,
 	};
+	memcpy(o->prefix6, sn->prefix6.addr, sizeof(o->prefix6));
+	memcpy(o->gateway6, sn->gateway6, sizeof(o->gateway6));
 }
 
 int dns_glue_start(struct daemon *d)

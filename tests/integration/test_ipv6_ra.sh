@@ -75,6 +75,12 @@ dn_assert_wait 5 "guest's default route is via a link-local address" dn_guest6_d
 dn_assert "guest reaches the gateway ${P%::/64}::1" \
 	dn_ping6 "$G" "${P%::/64}::1"
 
+# The gateway's DNS answers on its IPv6 address (the RDNSS), UDP and TCP.
+dn_assert_wait 5 "DNS over IPv6 at the gateway (UDP)" \
+	dn_dig_is "$G" "${P%::/64}::1" "www.$DN_ZONE" "$DN_ZONE_WWW"
+dn_assert_eq "$(dn_in "$G" dig +short +tcp +time=2 +tries=1 "@${P%::/64}::1" "www.$DN_ZONE")" \
+	"$DN_ZONE_WWW" "DNS over IPv6 at the gateway (TCP)"
+
 # shellcheck disable=SC2016 # socat's shell expands it, per connection
 dn_bg "$DN_UP" "$DN_DIR/echo6.out" socat "TCP6-LISTEN:$DN_ECHO_PORT,ipv6only=1,fork,reuseaddr" \
 	'SYSTEM:echo $SOCAT_PEERADDR'
