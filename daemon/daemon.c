@@ -8,6 +8,7 @@
 #include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
+#include "dhcp6_glue.h"
 #include "dhcp_glue.h"
 #include "forward_glue.h"
 #include "glue.h"
@@ -103,6 +104,7 @@ static void daemon_on_subnet_changed(void *ctx)
 	mdns_glue_reload(d);
 	forward_glue_follow(d);
 	ra_glue_follow(d);
+	dhcp6_glue_reload(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -265,6 +267,7 @@ int daemon_start(struct daemon *d)
 	forward_glue_follow(d);
 	mdns_glue_start(d);
 	ra_glue_start(d);
+	dhcp6_glue_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
@@ -311,6 +314,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	dhcp_glue_reload(d, &old);
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
+	dhcp6_glue_reload(d);
 	config_free(&old);
 	forward_glue_reload(d);
 	if (nat_changed && (r = nat_glue_apply(d)) < 0)
@@ -334,6 +338,7 @@ void daemon_stop(struct daemon *d)
 	d->uplink = NULL;
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
 	ra_glue_stop(d);    /* router lifetime 0: guests stop routing through us */
+	dhcp6_glue_stop(d);
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	name_table_free(d->names);

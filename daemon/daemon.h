@@ -24,6 +24,7 @@ struct dhcp_service;
 struct dns_service;
 struct mdns_service;
 struct ra_service;
+struct dhcp6_service;
 struct name_table;
 struct uplink;
 struct uplink_watch;
@@ -55,6 +56,7 @@ struct daemon {
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 	struct ra_service *ra;      /* NULL: IPv6=no, or it could not start */
+	struct dhcp6_service *dhcp6; /* likewise */
 	struct uplink6 uplink6;     /* the guests' IPv6 way out, as last looked up */
 	struct forward_table forwards; /* the configuration's, then the CLI's */
 };

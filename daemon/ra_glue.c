@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dhcp6_glue.h"
 #include "json.h"
 #include "log.h"
 #include "ra_glue.h"
@@ -147,6 +148,7 @@ void ra_glue_status_json(const struct daemon *d, struct json *j)
 	}
 	json_field_uint(j, "router_lifetime", ra_glue_lifetime(d));
 	ra_glue_json_ra(d, j);
+	dhcp6_glue_status_json(d, j);
 	json_object_end(j);
 }
 

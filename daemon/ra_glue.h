@@ -16,7 +16,7 @@ void ra_glue_follow(struct daemon *d);
 void ra_glue_stop(struct daemon *d);
 
 /* status: "ipv6" {"prefix","prefix_mode","gateway","uplink" (null or
- * {"ifname","address"}),"router_lifetime","ra" {"sent","solicits","dropped"}},
+ * {"ifname","address"}),"router_lifetime","ra" {"sent","solicits","dropped"},"dhcp6" (dhcp6_glue.h)},
  * null with IPv6=no; and the text form. */
 void ra_glue_status_json(const struct daemon *d, struct json *j);
 void ra_glue_status_text(const struct daemon *d, FILE *out);

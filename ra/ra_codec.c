@@ -4,6 +4,7 @@
 
 #include "byteorder.h"
 #include "ra_codec.h"
+#include "wire_name.h"
 
 /* RFC 4861 4.6, RFC 8106 5. */
 #define RA_OPT_SLL 1
@@ -114,30 +115,6 @@ static int ra_put_small(struct ra_writer *w, const struct ra_info *ra)
 	return 0;
 }
 
-/* The name in DNS wire form (RFC 1035 3.1) into out; returns its length
- * or -EINVAL. A trailing dot is allowed; empty labels are not. */
-static int ra_name_encode(const char *name, uint8_t *out, size_t size)
-{
-	size_t n = strlen(name), pos = 0, start = 0, i;
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > RA_DOMAIN_MAX || n + 2 > size)
-		return -EINVAL;
-	for (i = 0; i <= n; i++) {
-		if (i < n && name[i] != '.')
-			continue;
-		if (i == start || i - start > RA_LABEL_MAX)
-			return -EINVAL;
-		out[pos++] = (uint8_t)(i - start);
-		memcpy(out + pos, name + start, i - start);
-		pos += i - start;
-		start = i + 1;
-	}
-	out[pos++] = 0;
-	return (int)pos;
-}
-
 /* RFC 8106 5.2: one domain, padded with zeros to a multiple of 8. */
 static int ra_put_dnssl(struct ra_writer *w, const struct ra_info *ra)
 {
@@ -147,7 +124,7 @@ static int ra_put_dnssl(struct ra_writer *w, const struct ra_info *ra)
 
 	if (!ra->dnssl[0])
 		return 0;
-	n = ra_name_encode(ra->dnssl, name, sizeof(name));
+	n = wire_name_encode(ra->dnssl, name, sizeof(name));
 	if (n < 0)
 		return n;
 	p = ra_put_opt(w, RA_OPT_DNSSL, (8 + (size_t)n + 7) / 8 * 8);

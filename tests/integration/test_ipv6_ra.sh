@@ -81,6 +81,20 @@ dn_assert_wait 5 "DNS over IPv6 at the gateway (UDP)" \
 dn_assert_eq "$(dn_in "$G" dig +short +tcp +time=2 +tries=1 "@${P%::/64}::1" "www.$DN_ZONE")" \
 	"$DN_ZONE_WWW" "DNS over IPv6 at the gateway (TCP)"
 
+# Stateless DHCPv6 (the O flag): dhclient -6 -S gets the gateway as DNS.
+cat >"$DN_DIR/dhclient6-script" <<EOF2
+#!/bin/sh
+env | grep -E '^(new_|reason=)' | sort >>"$DN_DIR/dhcp6.env"
+exit 0
+EOF2
+chmod 755 "$DN_DIR/dhclient6-script"
+dn_in "$G" timeout 20 dhclient -6 -S -1 -v -sf "$DN_DIR/dhclient6-script" \
+	-pf "$DN_DIR/dhclient-g1.pid" -lf "$DN_DIR/dhclient6.leases" eth0 \
+	>"$DN_DIR/dhclient6.log" 2>&1 </dev/null || { cat "$DN_DIR/dhclient6.log" >&2; dn_fail "dhclient -6 -S"; }
+dn_stop_dhclient g1
+dn_assert_grep "^new_dhcp6_name_servers='?${P%::/64}::1'?\$" "$DN_DIR/dhcp6.env" \
+	"DHCPv6 Information-request: the gateway is the DNS server"
+
 # shellcheck disable=SC2016 # socat's shell expands it, per connection
 dn_bg "$DN_UP" "$DN_DIR/echo6.out" socat "TCP6-LISTEN:$DN_ECHO_PORT,ipv6only=1,fork,reuseaddr" \
 	'SYSTEM:echo $SOCAT_PEERADDR'
