@@ -15,6 +15,7 @@
 #include "log.h"
 #include "machine_id.h"
 #include "name_table.h"
+#include "neigh6_watch.h"
 #include "notify.h"
 #include "ra_glue.h"
 #include "uplink.h"
@@ -268,6 +269,7 @@ int daemon_start(struct daemon *d)
 	mdns_glue_start(d);
 	ra_glue_start(d);
 	dhcp6_glue_start(d);
+	neigh6_watch_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
@@ -339,6 +341,7 @@ void daemon_stop(struct daemon *d)
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
 	ra_glue_stop(d);    /* router lifetime 0: guests stop routing through us */
 	dhcp6_glue_stop(d);
+	neigh6_watch_stop(d);
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	name_table_free(d->names);

@@ -25,6 +25,7 @@ struct dns_service;
 struct mdns_service;
 struct ra_service;
 struct dhcp6_service;
+struct neigh6_watch;
 struct name_table;
 struct uplink;
 struct uplink_watch;
@@ -57,6 +58,7 @@ struct daemon {
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
 	struct ra_service *ra;      /* NULL: IPv6=no, or it could not start */
 	struct dhcp6_service *dhcp6; /* likewise */
+	struct neigh6_watch *neigh6; /* guests' IPv6 addresses; NULL: IPv6=no */
 	struct uplink6 uplink6;     /* the guests' IPv6 way out, as last looked up */
 	struct forward_table forwards; /* the configuration's, then the CLI's */
 };

@@ -121,6 +121,25 @@ else
 	dn_say "rdisc6 (package ndisc6) not installed: the advertisement's fields are not checked"
 fi
 
+# A DHCPv4 guest's SLAAC address shows in its lease ("ip6"), learned from
+# the neighbour table once it has talked to the gateway.
+dn_guest g3
+G3=$DN_GUEST_NS
+dn_dhcp_guest g3 vm3 || dn_fail "guest g3: no DHCPv4 lease"
+# The DHCP helper's address flush took the link-local address too: a link
+# bounce brings it back, and with it router solicitation and SLAAC.
+dn_in "$G3" ip link set eth0 down && dn_in "$G3" ip link set eth0 up || dn_fail "g3: eth0 bounce"
+dn_assert_wait 8 "g3 gets a SLAAC address" dn_guest6_has_addr "$G3"
+A3=$(dn_guest6_addr "$G3")
+dn_ping6 "$G3" "${P%::/64}::1" || dn_fail "g3 cannot reach the gateway"
+dn_lease_ip6()
+{
+	dn_ctl leases --json >"$DN_DIR/leases6.json" &&
+		dn_json "$DN_DIR/leases6.json" '[x for l in d if l["hostname"] == "vm3" for x in l["ip6"]]' |
+		grep -q "\"$A3\""
+}
+dn_assert_wait 5 "leases --json: vm3's ip6 holds $A3" dn_lease_ip6
+
 dn_h ip -6 route del default via "$UP6_PEER" dev up0 || dn_fail "drop the v6 default route"
 dn_assert_wait 5 "host lost its v6 default route: the guest's is gone" dn_guest6_no_default "$G"
 dn_assert "the guest keeps its address" dn_guest6_has_addr "$G"
