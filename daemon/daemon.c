@@ -292,6 +292,9 @@ static void daemon_warn_restart_keys(const struct config *old, const struct conf
 	if (old->subnet_auto != new->subnet_auto || old->subnet.addr != new->subnet.addr ||
 	    old->subnet.len != new->subnet.len)
 		log_warning("reload: Subnet= changed; it takes effect at the next restart");
+	if (old->ipv6 != new->ipv6 || old->prefix6_auto != new->prefix6_auto ||
+	    !ip6_prefix_equal(&old->prefix6, &new->prefix6))
+		log_warning("reload: IPv6= or Prefix6= changed; it takes effect at the next restart");
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)

@@ -2,7 +2,7 @@
 # IPv6 prefix: a ULA /64 with PREFIX::1 on the bridge, IPv6 forwarding on
 # (uplinks with accept_ra=1 moved to 2), the same prefix after a restart,
 # another one when the host routes part of it, none with IPv6=no.
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2317
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
 dn_topology
@@ -44,8 +44,8 @@ dn_assert_grep "conflicted6 $P" "$DN_STATE/subnet" "the conflict is remembered"
 
 # At run time too: a route over Q moves the guests to a third prefix.
 dn_h ip -6 route add "${Q%::/64}::/96" dev up1 || dn_fail "route over Q"
-dn_assert_wait 5 "run time: the prefix moves off Q" \
-	eval '[ -n "$(dn_state_prefix6)" ] && [ "$(dn_state_prefix6)" != "$Q" ]'
+prefix_moved() { local now; now=$(dn_state_prefix6); [ -n "$now" ] && [ "$now" != "$Q" ]; }
+dn_assert_wait 5 "run time: the prefix moves off Q" prefix_moved
 R=$(dn_state_prefix6)
 dn_assert_ne "$R" "$P" "and not back to P"
 dn_assert_eq "$(dn_bridge6)" "${R%::/64}::1/64" "bridge: the gateway of $R only"

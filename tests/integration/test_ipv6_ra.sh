@@ -5,7 +5,7 @@
 # sees the host's uplink address; the router lifetime follows the host's IPv6 default
 # route (gone and back within 5 s); the last advertisement on stop takes
 # the guest's route away; IPv6=no advertises nothing.
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2317
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
 dn_topology
