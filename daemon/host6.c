@@ -205,6 +205,15 @@ static int host6_lookup(struct nl *nl, unsigned iif, const uint8_t src[16], unsi
 	return ret;
 }
 
+static int host6_sysctl_read(const char *path, char *c);
+
+static bool host6_forwarding_on(void)
+{
+	char c;
+
+	return host6_sysctl_read(HOST6_CONF_DIR "/all/forwarding", &c) == 0 && c == '1';
+}
+
 struct host6_global {
 	unsigned ifindex;
 	bool found;
@@ -241,6 +250,13 @@ int host6_uplink(struct nl *nl, unsigned bridge_ifindex, const uint8_t src[16],
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	/* A default route to guests that the host will not forward for
+	 * would blackhole their IPv6 (a sandboxed service cannot turn
+	 * forwarding on: host6_forwarding_enable()). */
+	if (!host6_forwarding_on()) {
+		out->no_forwarding = true;
+		return 0;
+	}
 	ret = host6_lookup(nl, bridge_ifindex, src, &oif);
 	/* Forwarding off or source validation: the host's own route. */
 	if (ret < 0)

@@ -33,6 +33,7 @@ int host6_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix6_list *o
 
 struct uplink6 {
 	bool present;                /* a route out with a global address to masquerade to */
+	bool no_forwarding;          /* !present because IPv6 forwarding is off */
 	unsigned ifindex;
 	char ifname[IF_NAMESIZE];
 	uint8_t addr[16];            /* that address */
@@ -40,8 +41,9 @@ struct uplink6 {
 
 /* The route a guest's packet (from src, in on the bridge) takes to a
  * global destination, or the host's own when the kernel refuses the guest's
- * view; present only when it leaves by another link that has a global
- * address. Returns 0 or -errno (a missing route is 0, !present). */
+ * view; present only when IPv6 forwarding is on and it leaves by another
+ * link that has a global address. Returns 0 or -errno (a missing route is
+ * 0, !present). */
 int host6_uplink(struct nl *nl, unsigned bridge_ifindex, const uint8_t src[16],
 		 struct uplink6 *out);
 

@@ -53,9 +53,12 @@ static void ra_glue_uplink(struct daemon *d)
 		return;
 	}
 	if (u.present != d->uplink6.present || u.ifindex != d->uplink6.ifindex ||
-	    memcmp(u.addr, d->uplink6.addr, 16) != 0) {
+	    u.no_forwarding != d->uplink6.no_forwarding || memcmp(u.addr, d->uplink6.addr, 16) != 0) {
 		if (u.present)
 			log_info("IPv6 uplink now %s (%s)", u.ifname, ip6_format(u.addr, addr));
+		else if (u.no_forwarding)
+			log_warning("IPv6 uplink: none, IPv6 forwarding is off "
+				    "(net.ipv6.conf.all.forwarding=0): guests get no IPv6 default route");
 		else
 			log_info("IPv6 uplink: none (no IPv6 route out with a global address)");
 	}

@@ -146,6 +146,12 @@ dn_assert "the guest keeps its address" dn_guest6_has_addr "$G"
 dn_assert_grep "ipv6 uplink: +none" <(dn_ctl status) "status: no v6 uplink"
 dn_h ip -6 route add default via "$UP6_PEER" dev up0 || dn_fail "restore the v6 default route"
 dn_assert_wait 5 "the host's route is back: so is the guest's" dn_guest6_default "$G"
+# No default route to guests while the host does not forward IPv6.
+dn_h sysctl -qw net.ipv6.conf.all.forwarding=0 || dn_fail "forwarding off"
+dn_assert_wait 5 "IPv6 forwarding off: the guest's default route is gone" dn_guest6_no_default "$G"
+dn_assert_grep "IPv6 forwarding is off" "$DN_LOG" "and the log says why"
+dn_h sysctl -qw net.ipv6.conf.all.forwarding=1 || dn_fail "forwarding on"
+dn_assert_wait 5 "forwarding on again: the route is back" dn_guest6_default "$G"
 
 dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
 dn_assert_wait 3 "stop: the final advertisement removes the guest's route" \
