@@ -137,6 +137,8 @@ static int server_local_ctx(struct dns_service *s, const struct dns_service_opts
 		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: bad domain '%s' or subnet", o->domain ? o->domain : "");
 		return r;
 	}
+	ctx.aaaa = o->aaaa;
+	ctx.aaaa_ctx = o->aaaa_ctx;
 	s->local = ctx;
 	s->names = o->names;
 	return 0;

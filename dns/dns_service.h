@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "dns_local.h"
 #include "log_sink.h"
 #include "name_table.h"
 #include "resolv_conf.h"
@@ -43,6 +44,8 @@ struct dns_service_opts {
 	uint8_t prefix6[16];
 	uint8_t prefix6_len;
 	uint8_t gateway6[16];
+	dns_local_aaaa_fn aaaa;      /* guests' IPv6 addresses; NULL: no AAAA */
+	void *aaaa_ctx;
 	const char *domain;          /* "" or NULL: none */
 	const char *hostname;        /* the host's name; may be a FQDN */
 	struct name_table *names;    /* guest names; the caller owns it */

@@ -139,6 +139,8 @@ dn_lease_ip6()
 		grep -q "\"$A3\""
 }
 dn_assert_wait 5 "leases --json: vm3's ip6 holds $A3" dn_lease_ip6
+dn_assert_eq "$(dn_in "$G" dig +short +time=2 +tries=1 "@${P%::/64}::1" vm3.local AAAA)" "$A3" \
+	"the gateway's DNS answers AAAA vm3.local with its SLAAC address"
 
 dn_h ip -6 route del default via "$UP6_PEER" dev up0 || dn_fail "drop the v6 default route"
 dn_assert_wait 5 "host lost its v6 default route: the guest's is gone" dn_guest6_no_default "$G"
