@@ -15,6 +15,7 @@
 #include "dns_service.h"
 #include "forward_glue.h"
 #include "doctor.h"
+#include "ra_glue.h"
 #include "json.h"
 #include "mdns_resolved.h"
 #include "mdns_service.h"
@@ -280,6 +281,7 @@ static void status_json(struct daemon *d, const struct status *s, FILE *out)
 	json_field_string(&j, "subnet_mode", d->cfg.subnet_auto ? "auto" : "fixed");
 	json_field_string(&j, "gateway", s->gateway);
 	uplink_status_json(d->uplink, &j);
+	ra_glue_status_json(d, &j);
 	status_json_host(d, &j);
 	json_field_uint(&j, "ports", s->ports);
 	json_field_uint(&j, "leases", status_leases(d));
@@ -303,6 +305,7 @@ static void status_text(struct daemon *d, const struct status *s, FILE *out)
 	fprintf(out, "subnet:       %s (%s)\n", s->subnet, d->cfg.subnet_auto ? "auto" : "fixed");
 	fprintf(out, "gateway:      %s\n", s->gateway);
 	uplink_status_text(d->uplink, out);
+	ra_glue_status_text(d, out);
 	status_text_host(d, out);
 	fprintf(out, "leases:       %zu\n", status_leases(d));
 	fprintf(out, "reservations: %zu\n", status_reservations(d));

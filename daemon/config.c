@@ -56,6 +56,8 @@ void config_init(struct config *c)
 	c->log_level = LOG_LEVEL_INFO;
 	strcpy(c->bridge, CONFIG_DEFAULT_BRIDGE);
 	c->subnet_auto = true;
+	c->ipv6 = true;
+	c->prefix6_auto = true;
 	c->lease_time = CONFIG_LEASE_DEFAULT;
 	c->pool_auto = true;
 	c->rate_limit = CONFIG_RATE_LIMIT_DEFAULT;
@@ -385,6 +387,32 @@ static int config_set_subnet(struct config_parser *p, const char *v, size_t n)
 				  p->quoted);
 	p->c->subnet_auto = false;
 	p->c->subnet = s;
+	return 0;
+}
+
+static int config_set_ipv6(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_bool(p, v, n, &p->c->ipv6, true);
+}
+
+/* A /64: SLAAC forms addresses from 64-bit interface identifiers
+ * (RFC 4862 5.5.3, RFC 7421). */
+static int config_set_prefix6(struct config_parser *p, const char *v, size_t n)
+{
+	struct ip6_prefix s;
+
+	if (n == 0 || config_eq(v, n, "auto")) {
+		p->c->prefix6_auto = true;
+		return 0;
+	}
+	if (ip6_prefix_parse(v, n, &s) < 0)
+		return config_bad(p, "'%s' is not auto or an IPv6 prefix such as "
+				  "fd12:3456:789a:1::/64 (host bits zero)", p->quoted);
+	if (s.len != IP6_GUEST_LEN)
+		return config_bad(p, "'%s': the prefix length must be 64 (SLAAC needs a /64)",
+				  p->quoted);
+	p->c->prefix6_auto = false;
+	p->c->prefix6 = s;
 	return 0;
 }
 
@@ -872,6 +900,8 @@ static const struct config_key config_keys[] = {
 	{ "Network", "Bridge", config_set_bridge },
 	{ "Network", "Subnet", config_set_subnet },
 	{ "Network", "Domain", config_set_domain },
+	{ "Network", "IPv6", config_set_ipv6 },
+	{ "Network", "Prefix6", config_set_prefix6 },
 	{ "DHCP", "LeaseTime", config_set_lease_time },
 	{ "DHCP", "Pool", config_set_pool },
 	{ "DHCP", "Reservation", config_set_reservation },

@@ -12,6 +12,7 @@
 #include "dns_const.h"
 #include "forward.h"
 #include "ip4.h"
+#include "ip6.h"
 #include "log.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/defnet/defnet.conf"
@@ -49,6 +50,9 @@ struct config {
 	bool subnet_auto;
 	struct ip4_prefix subnet;            /* valid when !subnet_auto */
 	char domain[CONFIG_DOMAIN_MAX + 1];  /* "" when unset */
+	bool ipv6;
+	bool prefix6_auto;
+	struct ip6_prefix prefix6;           /* a /64, valid when !prefix6_auto */
 	/* [DHCP] */
 	uint32_t lease_time;                 /* seconds */
 	bool pool_auto;

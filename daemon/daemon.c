@@ -9,6 +9,7 @@
 #include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
+#include "dhcp6_glue.h"
 #include "dhcp_glue.h"
 #include "forward_glue.h"
 #include "glue.h"
@@ -16,7 +17,9 @@
 #include "machine_id.h"
 #include "name_table.h"
 #include "subnet.h"
+#include "neigh6_watch.h"
 #include "notify.h"
+#include "ra_glue.h"
 #include "uplink.h"
 
 /* The first scan of the host's firewall, this long after start. */
@@ -60,6 +63,7 @@ static int daemon_setup_bridge(struct daemon *d)
 			    "specific to this host", MACHINE_ID_PATH, strerror(-r));
 	machine_id_bridge_mac(id, d->cfg.bridge, d->mac);
 	d->subnet_seed = machine_id_derive(id, "subnet");
+	d->prefix6_seed = machine_id_derive(id, "ula");
 
 	r = bridge_ensure(&d->nl, d->cfg.bridge, d->mac, &d->ifindex, &d->bridge_created);
 	if (r == -EEXIST) {
@@ -129,6 +133,8 @@ static void daemon_on_subnet_changed(void *ctx)
 	mdns_glue_reload(d);
 	forward_glue_follow(d);
 	daemon_announce_gateway(d);
+	ra_glue_follow(d);
+	dhcp6_glue_reload(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
@@ -156,8 +162,10 @@ static void daemon_on_host_events(void *ctx, unsigned events)
 	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_OVERRUN))
 		heal_bridge(d);
 	if (events & (UPLINK_EV_LINK | UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_RULE |
-		      UPLINK_EV_OVERRUN))
+		      UPLINK_EV_OVERRUN)) {
 		uplink_evaluate(d->uplink);
+		ra_glue_follow(d);
+	}
 	if (events & (UPLINK_EV_ADDR | UPLINK_EV_ROUTE | UPLINK_EV_OVERRUN))
 		subnet_owner_check(&d->subnet);
 	if (events & (UPLINK_EV_NFT | UPLINK_EV_OVERRUN)) {
@@ -204,6 +212,8 @@ static int daemon_start_subnet(struct daemon *d)
 		.bridge = d->cfg.bridge, .ifindex = d->ifindex, .seed = d->subnet_seed,
 		.subnet_auto = d->cfg.subnet_auto, .subnet = d->cfg.subnet,
 		.lease_time = d->cfg.lease_time, .changed = daemon_on_subnet_changed, .ctx = d,
+		.ipv6 = d->cfg.ipv6, .seed6 = d->prefix6_seed, .prefix6_auto = d->cfg.prefix6_auto,
+		.prefix6 = d->cfg.prefix6,
 	};
 
 	return subnet_owner_start(&d->subnet, &o);
@@ -303,6 +313,9 @@ int daemon_start(struct daemon *d)
 	forward_glue_follow(d);
 	daemon_start_announce(d);
 	mdns_glue_start(d);
+	ra_glue_start(d);
+	dhcp6_glue_start(d);
+	neigh6_watch_start(d);
 	if ((r = daemon_watch_host(d)) < 0)
 		return r;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
@@ -325,6 +338,9 @@ static void daemon_warn_restart_keys(const struct config *old, const struct conf
 	if (old->subnet_auto != new->subnet_auto || old->subnet.addr != new->subnet.addr ||
 	    old->subnet.len != new->subnet.len)
 		log_warning("reload: Subnet= changed; it takes effect at the next restart");
+	if (old->ipv6 != new->ipv6 || old->prefix6_auto != new->prefix6_auto ||
+	    !ip6_prefix_equal(&old->prefix6, &new->prefix6))
+		log_warning("reload: IPv6= or Prefix6= changed; it takes effect at the next restart");
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
@@ -351,6 +367,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	dhcp_glue_reload(d, &old);
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
+	dhcp6_glue_reload(d);
 	config_free(&old);
 	forward_glue_reload(d);
 	if (nat_changed && (r = nat_glue_apply(d)) < 0)
@@ -373,6 +390,9 @@ void daemon_stop(struct daemon *d)
 	uplink_stop(d->uplink);
 	d->uplink = NULL;
 	mdns_glue_stop(d);  /* goodbyes: before the names go */
+	ra_glue_stop(d);    /* router lifetime 0: guests stop routing through us */
+	dhcp6_glue_stop(d);
+	neigh6_watch_stop(d);
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
 	nat_glue_stop(d);

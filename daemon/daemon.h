@@ -15,6 +15,7 @@
 #include "coexist.h"
 #include "control.h"
 #include "heal.h"
+#include "host6.h"
 #include "ip4.h"
 #include "nat_apply.h"
 #include "nl.h"
@@ -25,6 +26,9 @@ struct doctor_trace;
 struct dhcp_service;
 struct dns_service;
 struct mdns_service;
+struct ra_service;
+struct dhcp6_service;
+struct neigh6_watch;
 struct name_table;
 struct uplink;
 struct uplink_watch;
@@ -61,6 +65,7 @@ struct daemon {
 	bool bridge_created;
 	uint8_t mac[6];
 	uint64_t subnet_seed;       /* from the machine id */
+	uint64_t prefix6_seed;      /* likewise, for the ULA */
 	uint64_t started_ms;        /* CLOCK_BOOTTIME */
 	struct subnet_owner subnet; /* subnet, gateway, renumbering: read only */
 	struct uplink_watch *watch; /* links, addresses, routes, nftables */
@@ -70,6 +75,10 @@ struct daemon {
 	struct dns_service *dns;
 	struct dhcp_service *dhcp;
 	struct mdns_service *mdns;  /* NULL: [MDNS] Enable=no, or it could not start */
+	struct ra_service *ra;      /* NULL: IPv6=no, or it could not start */
+	struct dhcp6_service *dhcp6; /* likewise */
+	struct neigh6_watch *neigh6; /* guests' IPv6 addresses; NULL: IPv6=no */
+	struct uplink6 uplink6;     /* the guests' IPv6 way out, as last looked up */
 	struct forward_table forwards; /* the configuration's, then the CLI's */
 	struct announce *announce;  /* gratuitous ARP; NULL: no AF_PACKET socket */
 	struct doctor_trace *trace; /* `doctor GUEST --trace` running; NULL: none */

@@ -18,6 +18,8 @@
 #include "log.h"
 #include "mdns_service.h"
 #include "name_table.h"
+#include "neigh6.h"
+#include "neigh6_watch.h"
 #include "subnet.h"
 
 /* ----------------------------------------------------------- name table */
@@ -371,9 +373,12 @@ void dhcp_glue_stop(struct daemon *d)
 
 /* -------------------------------------------------------------- queries */
 
-static void dhcp_glue_lease_json(struct json *j, const struct lease *l, int64_t expires)
+static void dhcp_glue_lease_json(const struct daemon *d, struct json *j, const struct lease *l,
+				 int64_t expires)
 {
-	char mac[MAC_STRLEN], ip[IP4_STRLEN];
+	char mac[MAC_STRLEN], ip[IP4_STRLEN], a6[IP6_STRLEN];
+	uint8_t ip6[NEIGH6_PER_MAC][16];
+	size_t n6 = neigh6_watch_lookup(d, l->mac, ip6, NEIGH6_PER_MAC);
 
 	json_object_begin(j);
 	json_field_string(j, "mac", mac_format(l->mac, mac));
@@ -385,6 +390,12 @@ static void dhcp_glue_lease_json(struct json *j, const struct lease *l, int64_t 
 		json_null(j);
 	json_field_int(j, "expires", expires);
 	json_field_bool(j, "static", l->flags & LEASE_F_STATIC);
+	/* Learned from the neighbour table (neigh6.h): the addresses in use. */
+	json_key(j, "ip6");
+	json_array_begin(j);
+	for (size_t i = 0; i < n6; i++)
+		json_string(j, ip6_format(ip6[i], a6));
+	json_array_end(j);
 	json_object_end(j);
 }
 
@@ -429,7 +440,7 @@ int dhcp_glue_cmd_leases(struct daemon *d, const struct control_request *req, FI
 		if (!lease_is_live(l, now))
 			continue;
 		if (json)
-			dhcp_glue_lease_json(&j, l, lease_store_wall_expiry(l, now, wall));
+			dhcp_glue_lease_json(d, &j, l, lease_store_wall_expiry(l, now, wall));
 		else
 			dhcp_glue_lease_text(out, l, lease_store_wall_expiry(l, now, wall));
 	}

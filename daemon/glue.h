@@ -39,4 +39,13 @@ void mdns_glue_start(struct daemon *d);
 void mdns_glue_reload(struct daemon *d);
 void mdns_glue_stop(struct daemon *d);
 
+/* ra_glue.c: router advertisements while the bridge has an IPv6 prefix.
+ * follow re-reads the host's IPv6 route out (the router lifetime is
+ * non-zero only while there is one) and the bridge's MTU, and takes a new
+ * prefix; a change is advertised at once. Not essential: a failure is
+ * logged and guests go without IPv6 routing. */
+void ra_glue_start(struct daemon *d);
+void ra_glue_follow(struct daemon *d);
+void ra_glue_stop(struct daemon *d);
+
 #endif

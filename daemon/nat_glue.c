@@ -39,7 +39,7 @@ static size_t nat_glue_list_ports(struct daemon *d, uint32_t *ports)
 	return n;
 }
 
-/* The whole ruleset: subnets, forwards, the trace, the guards. */
+/* The whole ruleset: subnets, the IPv6 prefix, forwards, the trace, the guards. */
 static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 {
 	const struct subnet_owner *sn = &d->subnet;
@@ -54,6 +54,8 @@ static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 		r = nat_ruleset_add_subnet(rs, sn->subnet.addr, sn->subnet.len);
 	if (r == 0 && sn->old_subnet.len)
 		r = nat_ruleset_add_subnet(rs, sn->old_subnet.addr, sn->old_subnet.len);
+	if (r == 0 && sn->prefix6.len)
+		r = nat_ruleset_set_prefix6(rs, sn->prefix6.addr, sn->prefix6.len);
 	for (size_t i = 0; r == 0 && i < d->forwards.n; i++) {
 		const struct forward *f = &d->forwards.v[i];
 		const struct nat_forward nf = {

@@ -44,7 +44,7 @@ static int subnet_owner_routes(struct subnet_owner *so, enum log_level level,
 	return r;
 }
 
-static void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st)
+void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st)
 {
 	int r = subnet_state_load(so->state_dir, st);
 
@@ -55,12 +55,16 @@ static void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st)
 	}
 }
 
-static void subnet_owner_save(struct subnet_owner *so, struct subnet_state *st)
+void subnet_owner_save(struct subnet_owner *so, struct subnet_state *st)
 {
 	int r;
 
 	st->have_current = true;
 	st->current = so->subnet;
+	if (so->prefix6.len) {
+		st->have_prefix6 = true;
+		st->prefix6 = so->prefix6;
+	}
 	r = subnet_state_save(so->state_dir, st);
 	if (r < 0)
 		log_warning("cannot save %s/subnet: %s", so->state_dir, strerror(-r));
@@ -162,7 +166,8 @@ int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *
 		subnet_owner_save(so, &st);
 	log_info("subnet %s (%s), gateway %s", ip4_prefix_format(so->subnet, buf),
 		 o->subnet_auto ? "auto" : "fixed", ip4_format(so->gateway, gw));
-	return subnet_owner_addresses(so, previous);
+	r = subnet_owner_addresses(so, previous);
+	return r < 0 ? r : subnet_owner6_start(so);
 }
 
 /* The drain ------------------------------------------------------------------ */
@@ -276,6 +281,7 @@ void subnet_owner_check(struct subnet_owner *so)
 			    ip4_prefix_format(hit, b));
 	}
 	prefix_list_free(&used);
+	subnet_owner6_check(so);
 }
 
 static int subnet_owner_restore_one(struct subnet_owner *so, struct ip4_prefix p)

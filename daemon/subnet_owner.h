@@ -24,7 +24,13 @@
  *   - carrier drops briefly on the bridge's veth ports (port_flap.h);
  *   - the drain ends when the DHCP service reports no live lease left in
  *     the old subnet (subnet_owner_drain_done()), or one lease time (the
- *     longest an old lease can still run) after the change. */
+ *     longest an old lease can still run) after the change.
+ *
+ * The guests' IPv6 /64 (subnet_owner6.c) follows the same path: Prefix6=
+ * auto keeps the last run's ULA unless the host uses part of it, else
+ * picks another (ip6_ula_choose) and remembers the conflict; a fixed one
+ * is only warned about. There is no drain: SLAAC guests drop the old
+ * prefix when the router advertisements stop listing it. */
 #ifndef DEFNET_SUBNET_OWNER_H
 #define DEFNET_SUBNET_OWNER_H
 
@@ -34,6 +40,7 @@
 #include <event2/event.h>
 
 #include "ip4.h"
+#include "ip6.h"
 #include "nl.h"
 #include "port_flap.h"
 
@@ -47,6 +54,10 @@ struct subnet_owner_opts {
 	bool subnet_auto;
 	struct ip4_prefix subnet;    /* when !subnet_auto */
 	uint32_t lease_time;         /* seconds: the longest drain */
+	bool ipv6;
+	uint64_t seed6;              /* from the machine id: the ULA's Global ID */
+	bool prefix6_auto;
+	struct ip6_prefix prefix6;   /* when !prefix6_auto */
 	/* subnet, gateway or old_subnet changed (renumbering, end of a
 	 * drain); not called from subnet_owner_start(). */
 	void (*changed)(void *ctx);
@@ -65,6 +76,11 @@ struct subnet_owner {
 	struct event *drain_timer;
 	struct port_flap flap;
 	char state_dir[4096];
+	struct ip6_prefix prefix6;      /* len 0: IPv6=no */
+	uint8_t gateway6[16];           /* PREFIX::1 */
+	unsigned renumbered6;
+	struct ip6_prefix conflict6;    /* what the prefix last overlapped */
+	struct ip6_prefix warned6;      /* fixed prefix: the overlap warned about */
 };
 
 /* Chooses the subnet and puts its gateway on the bridge (a gateway of the
@@ -86,5 +102,15 @@ void subnet_owner_drain_done(struct subnet_owner *so);
 int subnet_owner_restore(struct subnet_owner *so, unsigned ifindex);
 
 void subnet_owner_stop(struct subnet_owner *so);
+
+/* subnet_owner6.c, called by the above: the prefix at start (with IPv6
+ * forwarding), and its check when the host's routes change. */
+int subnet_owner6_start(struct subnet_owner *so);
+/* The state file, shared by both: a bad file reads as empty (logged); a
+ * save records the current subnet and prefix. */
+struct subnet_state;
+void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st);
+void subnet_owner_save(struct subnet_owner *so, struct subnet_state *st);
+void subnet_owner6_check(struct subnet_owner *so);
 
 #endif

@@ -3,9 +3,13 @@
  *	# Written by defnetd; edit only while it is stopped.
  *	subnet 172.20.48.0/20
  *	conflicted 172.16.0.0/20
+ *	prefix6 fd12:3456:789a:1::/64
+ *	conflicted6 fd12:3456:789a::/64
  *
  * At most one "subnet" line, any number of "conflicted" lines (the last
- * SUBNET_STATE_MAX_CONFLICTED are kept, oldest first), "#" comments and
+ * SUBNET_STATE_MAX_CONFLICTED are kept, oldest first), the same for IPv6
+ * with "prefix6" and "conflicted6" (absent in files of older versions,
+ * which stay valid), "#" comments and
  * blank lines.  Leading and trailing blanks (space, tab) are ignored.
  * Anything else makes the whole file invalid.  The prefixes are only
  * checked for syntax here: whether one still fits is the daemon's call. */
@@ -20,8 +24,8 @@
 
 #define SUBNET_STATE_FILE "subnet"
 #define SUBNET_STATE_TMP "subnet.tmp"
-/* A full file is about 2 KiB; comments may add some, not megabytes. */
-#define SUBNET_STATE_MAX_SIZE 8192
+/* A full file is about 6 KiB; comments may add some, not megabytes. */
+#define SUBNET_STATE_MAX_SIZE 16384
 
 static const char subnet_state_header[] =
 	"# Written by defnetd; edit only while it is stopped.\n";
@@ -34,6 +38,24 @@ static bool subnet_state_blank(char c)
 static bool subnet_state_word_is(const char *s, size_t n, const char *word)
 {
 	return n == strlen(word) && memcmp(s, word, n) == 0;
+}
+
+static int subnet_state_parse_v6(const char *s, size_t kw, const char *v, size_t n,
+				 struct subnet_state *st)
+{
+	struct ip6_prefix p;
+
+	if (ip6_prefix_parse(v, n, &p) < 0)
+		return -EINVAL;
+	if (subnet_state_word_is(s, kw, "prefix6")) {
+		if (st->have_prefix6)
+			return -EINVAL;
+		st->have_prefix6 = true;
+		st->prefix6 = p;
+		return 0;
+	}
+	subnet_state_add_conflicted6(st, &p);
+	return 0;
 }
 
 /* One line without its newline; blanks at both ends already trimmed. */
@@ -51,6 +73,8 @@ static int subnet_state_parse_line(const char *s, size_t n, struct subnet_state 
 		v++;
 	if (v == kw || v == n)
 		return -EINVAL;
+	if (subnet_state_word_is(s, kw, "prefix6") || subnet_state_word_is(s, kw, "conflicted6"))
+		return subnet_state_parse_v6(s, kw, s + v, n - v, st);
 	if (ip4_prefix_parse(s + v, n - v, &p) < 0)
 		return -EINVAL;
 
@@ -111,20 +135,35 @@ static int subnet_state_append(char *buf, size_t size, size_t *pos, const char *
 	return 0;
 }
 
-static int subnet_state_append_line(char *buf, size_t size, size_t *pos,
-				    const char *keyword, struct ip4_prefix p)
+static int subnet_state_append_kv(char *buf, size_t size, size_t *pos,
+				  const char *keyword, const char *value)
 {
-	char text[IP4_PREFIX_STRLEN];
 	int ret;
 
 	ret = subnet_state_append(buf, size, pos, keyword);
 	if (ret == 0)
 		ret = subnet_state_append(buf, size, pos, " ");
 	if (ret == 0)
-		ret = subnet_state_append(buf, size, pos, ip4_prefix_format(p, text));
+		ret = subnet_state_append(buf, size, pos, value);
 	if (ret == 0)
 		ret = subnet_state_append(buf, size, pos, "\n");
 	return ret;
+}
+
+static int subnet_state_append_line(char *buf, size_t size, size_t *pos,
+				    const char *keyword, struct ip4_prefix p)
+{
+	char text[IP4_PREFIX_STRLEN];
+
+	return subnet_state_append_kv(buf, size, pos, keyword, ip4_prefix_format(p, text));
+}
+
+static int subnet_state_append_line6(char *buf, size_t size, size_t *pos,
+				     const char *keyword, const struct ip6_prefix *p)
+{
+	char text[IP6_PREFIX_STRLEN];
+
+	return subnet_state_append_kv(buf, size, pos, keyword, ip6_prefix_format(p, text));
 }
 
 int subnet_state_format(const struct subnet_state *st, char *buf, size_t size)
@@ -132,7 +171,8 @@ int subnet_state_format(const struct subnet_state *st, char *buf, size_t size)
 	size_t pos = 0, i;
 	int ret;
 
-	if (!st || !buf || size == 0 || st->n_conflicted > SUBNET_STATE_MAX_CONFLICTED)
+	if (!st || !buf || size == 0 || st->n_conflicted > SUBNET_STATE_MAX_CONFLICTED ||
+	    st->n_conflicted6 > SUBNET_STATE_MAX_CONFLICTED)
 		return -EINVAL;
 	buf[0] = '\0';
 	ret = subnet_state_append(buf, size, &pos, subnet_state_header);
@@ -141,6 +181,11 @@ int subnet_state_format(const struct subnet_state *st, char *buf, size_t size)
 	for (i = 0; ret == 0 && i < st->n_conflicted; i++)
 		ret = subnet_state_append_line(buf, size, &pos, "conflicted",
 					       st->conflicted[i]);
+	if (ret == 0 && st->have_prefix6)
+		ret = subnet_state_append_line6(buf, size, &pos, "prefix6", &st->prefix6);
+	for (i = 0; ret == 0 && i < st->n_conflicted6; i++)
+		ret = subnet_state_append_line6(buf, size, &pos, "conflicted6",
+						&st->conflicted6[i]);
 	if (ret < 0)
 		return ret;
 	return (int)pos;
@@ -159,6 +204,21 @@ void subnet_state_add_conflicted(struct subnet_state *st, struct ip4_prefix p)
 		st->n_conflicted--;
 	}
 	st->conflicted[st->n_conflicted++] = p;
+}
+
+void subnet_state_add_conflicted6(struct subnet_state *st, const struct ip6_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_conflicted6; i++)
+		if (ip6_prefix_equal(&st->conflicted6[i], p))
+			return;
+	if (st->n_conflicted6 == SUBNET_STATE_MAX_CONFLICTED) {
+		memmove(&st->conflicted6[0], &st->conflicted6[1],
+			(SUBNET_STATE_MAX_CONFLICTED - 1) * sizeof(st->conflicted6[0]));
+		st->n_conflicted6--;
+	}
+	st->conflicted6[st->n_conflicted6++] = *p;
 }
 
 int subnet_state_load(const char *dir, struct subnet_state *st)

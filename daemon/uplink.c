@@ -239,6 +239,7 @@ static unsigned uplink_rt_kind(uint16_t type)
 	switch (type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+	case RTM_NEWNETCONF:
 		return UPLINK_EV_LINK;
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
@@ -338,6 +339,8 @@ err:
 
 static const unsigned uplink_rt_groups[] = {
 	RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE,
+	RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE,
+	RTNLGRP_IPV6_NETCONF,   /* forwarding turned on or off (ra_glue.c) */
 };
 static const unsigned uplink_nf_groups[] = { NFNLGRP_NFTABLES };
 

@@ -1,8 +1,8 @@
 /* The uplink watch: where guests' traffic leaves the host right now, kept
  * current from the kernel's own notifications.
  *
- * An asynchronous NETLINK_ROUTE socket listens to links, IPv4 addresses,
- * IPv4 routes of every table and policy rules; a NETLINK_NETFILTER socket
+ * An asynchronous NETLINK_ROUTE socket listens to links, addresses,
+ * routes of every table and policy rules (IPv4 and IPv6); a NETLINK_NETFILTER socket
  * listens to nftables changes (for coexist.h). Bursts of events (a VPN
  * coming up sends dozens) are taken together: the daemon re-evaluates
  * UPLINK_DEBOUNCE_MS after the last event, and at most UPLINK_DEBOUNCE_MAX_MS

@@ -39,7 +39,7 @@ struct dns_tcp_conn {
 	struct dns_service *s;
 	struct dns_tcp_conn *prev, *next;
 	struct bufferevent *bev;         /* NULL once closed */
-	struct sockaddr_in peer;
+	union dns_peer peer;
 	unsigned share;                  /* its guest's slot in io.tcp_share */
 	struct event *deadline;          /* a message begun must end by then */
 	unsigned pending;                /* answers still owed */
@@ -52,12 +52,26 @@ static bool io_in_prefix(uint32_t a, uint32_t net, uint8_t len)
 	return len && (a & (UINT32_MAX << (32 - len))) == net;
 }
 
-/* The guest subnet, or the one a renumbering is draining. */
-bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin)
+static bool io_in_prefix6(const uint8_t a[16], const uint8_t p[16], uint8_t len)
 {
-	uint32_t a = ntohl(sin->sin_addr.s_addr);
+	size_t whole = len / 8u;
 
-	return sin->sin_family == AF_INET && sin->sin_port != 0 &&
+	return len && memcmp(a, p, whole) == 0 &&
+	       (len % 8 == 0 || ((a[whole] ^ p[whole]) & (0xff << (8 - len % 8)) & 0xff) == 0);
+}
+
+/* The guest subnet, or the one a renumbering is draining; or the guests'
+ * IPv6 prefix. */
+bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr *sa)
+{
+	const union dns_peer *p = (const union dns_peer *)sa;
+	uint32_t a;
+
+	if (sa->sa_family == AF_INET6)
+		return p->in6.sin6_port != 0 &&
+		       io_in_prefix6(p->in6.sin6_addr.s6_addr, s->prefix6, s->prefix6_len);
+	a = ntohl(p->in4.sin_addr.s_addr);
+	return sa->sa_family == AF_INET && p->in4.sin_port != 0 &&
 	       (io_in_prefix(a, s->local.subnet_addr, s->local.subnet_len) ||
 		io_in_prefix(a, s->old_subnet_addr, s->old_subnet_len));
 }
@@ -71,20 +85,36 @@ static struct dns_listen *io_listen_of(struct dns_service *s, uint32_t addr)
 	return NULL;
 }
 
-static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
+/* The listener's own address, port port. */
+static socklen_t io_local_addr(const struct dns_listen *l, uint16_t port, union dns_peer *a)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr),
-	};
+	memset(a, 0, sizeof(*a));
+	if (l->v6) {
+		a->in6.sin6_family = AF_INET6;
+		a->in6.sin6_port = htons(port);
+		memcpy(a->in6.sin6_addr.s6_addr, l->addr6, 16);
+		return sizeof(a->in6);
+	}
+	a->in4.sin_family = AF_INET;
+	a->in4.sin_port = htons(port);
+	a->in4.sin_addr.s_addr = htonl(l->addr);
+	return sizeof(a->in4);
+}
+
+static int io_socket(const char *ifname, const struct dns_listen *l, uint16_t port, int type)
+{
+	union dns_peer sin;
+	socklen_t sin_len = io_local_addr(l, port, &sin);
 	int fd, one = 1, r;
 
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sin.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if ((type == SOCK_STREAM &&
+	if ((l->v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    (type == SOCK_STREAM &&
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    bind(fd, &sin.sa, sin_len) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
 		r = -errno;
 		close(fd);
@@ -101,18 +131,31 @@ static int io_socket(const char *ifname, uint32_t addr, uint16_t port, int type)
 
 /* UDP ----------------------------------------------------------------------- */
 
+/* The key a guest's shares and last query are kept under: its IPv4
+ * address, or its IPv6 address folded to 32 bits. */
+static uint32_t io_peer_key(const union dns_peer *p)
+{
+	uint32_t k = 0;
+
+	if (p->sa.sa_family == AF_INET)
+		return ntohl(p->in4.sin_addr.s_addr);
+	for (size_t i = 0; i < 16; i += 4)
+		k ^= be32_get(p->in6.sin6_addr.s6_addr + i);
+	return k;
+}
+
 uint32_t dns_io_client_addr(const struct dns_client *cl)
 {
-	return ntohl(cl->conn ? cl->conn->peer.sin_addr.s_addr : cl->addr.sin_addr.s_addr);
+	return io_peer_key(cl->conn ? &cl->conn->peer : &cl->addr);
 }
 
 /* Every query is counted against its guest's bucket; only under overload,
  * and with other guests asking, does a spent bucket cost the query
  * (dns_server.h): a guest alone may have the whole server. */
-static bool io_udp_share_ok(struct dns_service *s, const struct sockaddr_in *from, uint64_t now)
+static bool io_udp_share_ok(struct dns_service *s, const union dns_peer *from, uint64_t now)
 {
 	struct src_share *t = s->io.udp_share;
-	unsigned k = src_share_find(t, ntohl(from->sin_addr.s_addr), now);
+	unsigned k = src_share_find(t, io_peer_key(from), now);
 
 	if (src_share_take(t, k, now, 1) || now >= s->io.udp_overload_until_ms ||
 	    src_share_active(t, now) < 2)
@@ -125,7 +168,7 @@ static bool io_udp_share_ok(struct dns_service *s, const struct sockaddr_in *fro
 }
 
 static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
-			 struct sockaddr_in *from, uint64_t now)
+			 union dns_peer *from, uint64_t now)
 {
 	struct dns_service *s = l->s;
 	struct mmsghdr out[DNS_UDP_BATCH];
@@ -138,7 +181,7 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 		uint8_t *ob = s->io.udp_out + (size_t)k * DNS_UDP_MAX;
 		size_t len;
 
-		if (!dns_io_source_ok(s, &from[i])) {
+		if (!dns_io_source_ok(s, &from[i].sa)) {
 			s->n.dropped++;
 			dns_log_limited(s, &s->rl_source, now,
 					"query from outside the guest subnet dropped");
@@ -175,7 +218,7 @@ static unsigned io_udp_read(struct dns_listen *l, unsigned rounds, uint64_t now)
 	struct dns_service *s = l->s;
 	struct mmsghdr in[DNS_UDP_BATCH];
 	struct iovec iov[DNS_UDP_BATCH];
-	struct sockaddr_in from[DNS_UDP_BATCH];
+	union dns_peer from[DNS_UDP_BATCH];
 	unsigned total = 0;
 
 	for (unsigned round = 0; round < rounds; round++) {
@@ -436,10 +479,10 @@ static bool io_tcp_close_idle(struct dns_service *s)
 }
 
 /* Whether a connection from sin may have a slot; *share is its guest's. */
-static bool io_tcp_admit(struct dns_service *s, const struct sockaddr_in *sin, unsigned *share,
+static bool io_tcp_admit(struct dns_service *s, const union dns_peer *peer, unsigned *share,
 			 uint64_t now)
 {
-	*share = src_share_find(s->io.tcp_share, ntohl(sin->sin_addr.s_addr), now);
+	*share = src_share_find(s->io.tcp_share, io_peer_key(peer), now);
 	if (src_share_held(s->io.tcp_share, *share) >= DNS_TCP_PER_SOURCE) {
 		s->n.tcp_refused_source++;
 		dns_log_limited(s, &s->rl_tcp_share, now,
@@ -484,16 +527,14 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	uint64_t now = boot_clock_ms();
 	unsigned share;
 
-	(void)l;
-	(void)salen;
-	if (sa->sa_family != AF_INET || !dns_io_source_ok(s, (struct sockaddr_in *)sa)) {
+	if ((size_t)salen > sizeof(union dns_peer) || !dns_io_source_ok(s, sa)) {
 		s->n.dropped++;
 		dns_log_limited(s, &s->rl_source, now,
 				"TCP connection from outside the guest subnet closed");
 		close(fd);
 		return;
 	}
-	if (!io_tcp_admit(s, (struct sockaddr_in *)sa, &share, now)) {
+	if (!io_tcp_admit(s, (const union dns_peer *)sa, &share, now)) {
 		close(fd);
 		return;
 	}
@@ -505,7 +546,7 @@ static void io_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	c->s = s;
 	c->share = share;
 	src_share_hold(s->io.tcp_share, share, DNS_TCP_PER_SOURCE);
-	memcpy(&c->peer, sa, sizeof(c->peer));
+	memcpy(&c->peer, sa, (size_t)salen);
 	c->next = s->io.conns;
 	if (s->io.conns)
 		s->io.conns->prev = c;
@@ -542,10 +583,12 @@ void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
 
 	if (!c) {
 		/* From the address it asked, or the guest takes it for spoofed. */
-		struct dns_listen *l = cl->local ? io_listen_of(s, cl->local) : NULL;
+		bool v6 = cl->addr.sa.sa_family == AF_INET6;
+		struct dns_listen *l = v6 ? (s->io.l6.v6 ? &s->io.l6 : NULL) :
+				       cl->local ? io_listen_of(s, cl->local) : NULL;
 
-		if (!l || sendto(l->udp_fd, buf, len, MSG_DONTWAIT,
-				 (const struct sockaddr *)&cl->addr, sizeof(cl->addr)) < 0)
+		if (!l || sendto(l->udp_fd, buf, len, MSG_DONTWAIT, &cl->addr.sa,
+				 v6 ? sizeof(cl->addr.in6) : sizeof(cl->addr.in4)) < 0)
 			s->n.dropped++;
 		return;
 	}
@@ -562,13 +605,16 @@ void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
 
 /* Open and close ------------------------------------------------------------ */
 
-static int io_open_error(struct dns_service *s, const char *proto, uint32_t addr, uint16_t port,
-			 int r)
+static int io_open_error(struct dns_service *s, const char *proto, const struct dns_listen *l,
+			 uint16_t port, int r)
 {
-	char a[INET_ADDRSTRLEN];
-	uint32_t n = htonl(addr);
+	char a[INET6_ADDRSTRLEN];
+	uint32_t n = htonl(l->addr);
 
-	inet_ntop(AF_INET, &n, a, sizeof(a));
+	if (l->v6)
+		inet_ntop(AF_INET6, l->addr6, a, sizeof(a));
+	else
+		inet_ntop(AF_INET, &n, a, sizeof(a));
 	if (r == -EADDRINUSE)
 		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: %s port %u on %s is in use by another program "
 			"(one bound to it, or to all addresses without SO_BINDTODEVICE)",
@@ -612,7 +658,7 @@ static void io_listen_close(struct dns_listen *l)
 		event_free(l->udp_ev);
 	if (l->tick_ev)
 		event_free(l->tick_ev);
-	if (l->addr) {
+	if (l->addr || l->v6) {
 		close(l->udp_fd);
 		if (l->tick_fd >= 0)
 			close(l->tick_fd);
@@ -620,24 +666,24 @@ static void io_listen_close(struct dns_listen *l)
 	*l = (struct dns_listen){ .udp_fd = -1, .tick_fd = -1 };
 }
 
-int dns_io_listen(struct dns_service *s, uint32_t addr)
+/* Opens the sockets of l, whose address is set. */
+static int io_listen_open(struct dns_service *s, struct dns_listen *l)
 {
-	struct dns_listen *l = io_listen_of(s, 0);
+	struct dns_listen want = *l;
 	int fd, r;
 
-	if (!addr)
-		return -EINVAL;
-	if (!l)
-		return io_open_error(s, "UDP", addr, s->port, -ENOSPC);
-	fd = io_socket(s->ifname, addr, s->port, SOCK_DGRAM);
-	if (fd < 0)
-		return io_open_error(s, "UDP", addr, s->port, fd);
-	*l = (struct dns_listen){ .s = s, .addr = addr, .udp_fd = fd, .tick_fd = -1 };
+	fd = io_socket(s->ifname, &want, s->port, SOCK_DGRAM);
+	if (fd < 0) {
+		*l = (struct dns_listen){ .udp_fd = -1, .tick_fd = -1 };
+		return io_open_error(s, "UDP", &want, s->port, fd);
+	}
+	l->s = s;
+	l->udp_fd = fd;
 	l->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (l->tick_fd < 0) {
 		r = -errno;
 		io_listen_close(l);
-		return io_open_error(s, "UDP", addr, s->port, r);
+		return io_open_error(s, "UDP", &want, s->port, r);
 	}
 	l->udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, io_on_udp, l);
 	l->tick_ev = event_new(s->base, l->tick_fd, EV_READ | EV_PERSIST, io_on_udp_tick, l);
@@ -645,10 +691,10 @@ int dns_io_listen(struct dns_service *s, uint32_t addr)
 		io_listen_close(l);
 		return -ENOMEM;
 	}
-	fd = io_socket(s->ifname, addr, s->port, SOCK_STREAM);
+	fd = io_socket(s->ifname, &want, s->port, SOCK_STREAM);
 	if (fd < 0) {
 		io_listen_close(l);
-		return io_open_error(s, "TCP", addr, s->port, fd);
+		return io_open_error(s, "TCP", &want, s->port, fd);
 	}
 	l->listener = evconnlistener_new(s->base, io_on_accept, l,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
@@ -658,6 +704,36 @@ int dns_io_listen(struct dns_service *s, uint32_t addr)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int dns_io_listen(struct dns_service *s, uint32_t addr)
+{
+	struct dns_listen *l = io_listen_of(s, 0);
+
+	if (!addr)
+		return -EINVAL;
+	if (!l) {
+		struct dns_listen want = { .addr = addr };
+
+		return io_open_error(s, "UDP", &want, s->port, -ENOSPC);
+	}
+	*l = (struct dns_listen){ .addr = addr, .udp_fd = -1, .tick_fd = -1 };
+	return io_listen_open(s, l);
+}
+
+int dns_io_listen6(struct dns_service *s, const uint8_t addr[16])
+{
+	struct dns_listen *l = &s->io.l6;
+
+	io_listen_close(l);
+	l->v6 = true;
+	memcpy(l->addr6, addr, sizeof(l->addr6));
+	return io_listen_open(s, l);
+}
+
+void dns_io_unlisten6(struct dns_service *s)
+{
+	io_listen_close(&s->io.l6);
 }
 
 void dns_io_unlisten(struct dns_service *s, uint32_t addr)
@@ -683,6 +759,7 @@ void dns_io_close(struct dns_service *s)
 	}
 	for (size_t i = 0; i < DNS_MAX_LISTEN; i++)
 		io_listen_close(&s->io.l[i]);
+	io_listen_close(&s->io.l6);
 	free(s->io.udp_in);
 	free(s->io.udp_out);
 	free(s->io.tcp_in);

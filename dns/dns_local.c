@@ -19,6 +19,8 @@ struct local_answer {
 	size_t apex_len;
 	bool have_a;             /* an address for an A question */
 	uint32_t a;
+	uint8_t aaaa[DNS_LOCAL_AAAA_MAX][16];  /* a guest's IPv6 addresses */
+	size_t n_aaaa;
 	bool have_ptr;           /* a name for a PTR question */
 	uint8_t ptr[DNS_NAME_MAX];
 	size_t ptr_len;
@@ -142,6 +144,8 @@ static void local_forward_name(const struct dns_local_ctx *ctx, const uint8_t *p
 	} else if (ctx->names && name_table_lookup(ctx->names, label, strlen(label), &ip) == 0) {
 		a->have_a = true;
 		a->a = ip;
+		if (ctx->aaaa)
+			a->n_aaaa = ctx->aaaa(ctx->aaaa_ctx, ip, a->aaaa, DNS_LOCAL_AAAA_MAX);
 	} else {
 		a->rcode = DNS_RCODE_NXDOMAIN;
 	}
@@ -268,12 +272,11 @@ static int local_soa(struct dns_builder *b, enum dns_section s, const struct loc
 			       a->apex, a->apex_len, rname, rlen, &t);
 }
 
-static int local_records(struct dns_builder *b, const struct dns_query *q,
-			 const struct local_answer *a)
+/* A guest's (or the host's) addresses: A, and AAAA beside it (RFC 3596).
+ * Sets *data when there was any for the question. */
+static int local_addresses(struct dns_builder *b, const struct dns_question *qq,
+			   const struct local_answer *a, bool any, bool *data)
 {
-	const struct dns_question *qq = &q->q;
-	bool any = qq->qtype == DNS_TYPE_ANY;
-	bool data = false;
 	int r = 0;
 
 	if (a->have_a && (qq->qtype == DNS_TYPE_A || any)) {
@@ -281,12 +284,31 @@ static int local_records(struct dns_builder *b, const struct dns_query *q,
 
 		r = dns_builder_a(b, DNS_SECTION_ANSWER, qq->name, qq->name_len,
 				  DNS_CLASS_IN, DNS_LOCAL_TTL, ip);
-		data = true;
-	} else if (a->have_ptr && (qq->qtype == DNS_TYPE_PTR || any)) {
+		*data = true;
+	}
+	if (a->n_aaaa && (qq->qtype == DNS_TYPE_AAAA || any)) {
+		for (size_t i = 0; r == 0 && i < a->n_aaaa; i++)
+			r = dns_builder_aaaa(b, DNS_SECTION_ANSWER, qq->name, qq->name_len,
+					     DNS_CLASS_IN, DNS_LOCAL_TTL, a->aaaa[i]);
+		*data = true;
+	}
+	return r;
+}
+
+static int local_records(struct dns_builder *b, const struct dns_query *q,
+			 const struct local_answer *a)
+{
+	const struct dns_question *qq = &q->q;
+	bool any = qq->qtype == DNS_TYPE_ANY;
+	bool data = false;
+	int r;
+
+	r = local_addresses(b, qq, a, any, &data);
+	if (!data && a->have_ptr && (qq->qtype == DNS_TYPE_PTR || any)) {
 		r = dns_builder_ptr(b, DNS_SECTION_ANSWER, qq->name, qq->name_len,
 				    DNS_CLASS_IN, DNS_LOCAL_TTL, a->ptr, a->ptr_len);
 		data = true;
-	} else if (qq->qtype == DNS_TYPE_SOA && qq->name == a->apex) {
+	} else if (!data && qq->qtype == DNS_TYPE_SOA && qq->name == a->apex) {
 		r = local_soa(b, DNS_SECTION_ANSWER, a);
 		data = true;
 	}

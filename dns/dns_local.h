@@ -24,8 +24,16 @@
 #define DNS_LOCAL_TTL 5          /* names come and go with DHCP leases */
 #define DNS_UDP_MAX 1232         /* our EDNS size: no IP fragments (DNS flag day 2020) */
 
+#define DNS_LOCAL_AAAA_MAX 8
+
+/* A guest's IPv6 addresses, by its IPv4 address (the name table's): at
+ * most max into out; returns how many. */
+typedef size_t (*dns_local_aaaa_fn)(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max);
+
 struct dns_local_ctx {
 	const struct name_table *names;  /* may be NULL: no guest names */
+	dns_local_aaaa_fn aaaa;          /* NULL: no AAAA for guest names */
+	void *aaaa_ctx;
 	uint8_t domain[DNS_NAME_MAX];    /* flat; domain_len 0: no domain */
 	size_t domain_len;
 	char hostname[DNS_LABEL_MAX + 1];  /* "" when unusable */

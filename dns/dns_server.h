@@ -47,10 +47,17 @@
 
 struct dns_tcp_conn;
 
+/* A guest's address, either family. */
+union dns_peer {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
+
 /* Where an answer goes. */
 struct dns_client {
-	struct sockaddr_in addr;         /* UDP */
-	uint32_t local;                  /* UDP: the gateway address it asked */
+	union dns_peer addr;             /* UDP */
+	uint32_t local;                  /* UDP: the gateway address it asked; 0: IPv6 */
 	struct dns_tcp_conn *conn;       /* TCP, or NULL */
 };
 
@@ -65,7 +72,9 @@ struct dns_pending;
 
 struct dns_listen {
 	struct dns_service *s;
-	uint32_t addr;                   /* host order; 0: not open */
+	uint32_t addr;                   /* host order; 0: not open (IPv4) */
+	bool v6;                         /* open on addr6 (the IPv6 listener) */
+	uint8_t addr6[16];
 	int udp_fd;
 	struct event *udp_ev;            /* reads on each datagram... */
 	int tick_fd;                     /* ...or, coalescing, on this timerfd's tick */
@@ -76,6 +85,7 @@ struct dns_listen {
 
 struct dns_io {
 	struct dns_listen l[DNS_MAX_LISTEN];
+	struct dns_listen l6;            /* the gateway's IPv6 address */
 	struct dns_tcp_conn *conns;
 	unsigned tcp_open;
 	struct src_share *tcp_share;     /* connections per guest */
@@ -98,6 +108,8 @@ struct dns_service {
 	uint16_t port;
 	uint32_t old_subnet_addr;        /* renumbering: guests there still asked */
 	uint8_t old_subnet_len;          /* 0: none */
+	uint8_t prefix6[16];             /* the guests' IPv6 prefix */
+	uint8_t prefix6_len;             /* 0: none */
 	struct dns_pending *pending[DNS_PENDING_BUCKETS];   /* by upstream ID */
 	struct src_share *pending_share; /* queries in flight per guest */
 	struct dns_counters n;
@@ -138,8 +150,11 @@ bool dns_io_listening(const struct dns_service *s, uint32_t addr);
 /* Stops listening on addr; answers still owed to its UDP clients are
  * dropped, its TCP connections end by themselves. */
 void dns_io_unlisten(struct dns_service *s, uint32_t addr);
+/* The same on the gateway's IPv6 address (one at a time). */
+int dns_io_listen6(struct dns_service *s, const uint8_t addr[16]);
+void dns_io_unlisten6(struct dns_service *s);
 void dns_io_close(struct dns_service *s);
-bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr_in *sin);
+bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr *sa);
 /* An answer that was pending; the connection (TCP) loses its hold on it. */
 void dns_io_send_later(struct dns_service *s, const struct dns_client *cl,
 		       const uint8_t *buf, size_t len);

@@ -137,9 +137,31 @@ static int server_local_ctx(struct dns_service *s, const struct dns_service_opts
 		log_sink_printf(&s->log, LOG_LEVEL_ERROR, "dns: bad domain '%s' or subnet", o->domain ? o->domain : "");
 		return r;
 	}
+	ctx.aaaa = o->aaaa;
+	ctx.aaaa_ctx = o->aaaa_ctx;
 	s->local = ctx;
 	s->names = o->names;
 	return 0;
+}
+
+/* The gateway's IPv6 address, when it moved or appeared. IPv4 service
+ * does not depend on it: a failure is logged (dns_io_listen6) and the
+ * guests ask over IPv4. */
+static void server_listen6(struct dns_service *s, const struct dns_service_opts *o)
+{
+	const struct dns_listen *l = &s->io.l6;
+
+	memcpy(s->prefix6, o->prefix6, sizeof(s->prefix6));
+	s->prefix6_len = o->prefix6_len;
+	if (!o->prefix6_len) {
+		dns_io_unlisten6(s);
+		return;
+	}
+	if (l->v6 && memcmp(l->addr6, o->gateway6, sizeof(l->addr6)) == 0)
+		return;
+	if (dns_io_listen6(s, o->gateway6) < 0)
+		log_sink_printf(&s->log, LOG_LEVEL_WARNING,
+				"dns: not answering on the IPv6 gateway; guests ask over IPv4");
 }
 
 /* The gateway and, while a renumbering drains the old subnet, the old
@@ -166,6 +188,7 @@ static int server_listen(struct dns_service *s, const struct dns_service_opts *o
 	}
 	s->old_subnet_addr = o->old_subnet_addr;
 	s->old_subnet_len = o->old_subnet_len;
+	server_listen6(s, o);
 	return 0;
 }
 

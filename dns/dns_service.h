@@ -2,9 +2,10 @@
  * bridge has its address, reload it with a new configuration, read its
  * counters, stop it.
  *
- * It listens on the gateway address, port 53, UDP and TCP, bound to the
- * bridge (SO_BINDTODEVICE), so other DNS servers of the host keep port 53
- * elsewhere, and answers only sources inside the guest subnet: it is never
+ * It listens on the gateway address (and the gateway's IPv6 address),
+ * port 53, UDP and TCP, bound to the bridge (SO_BINDTODEVICE), so other DNS
+ * servers of the host keep port 53 elsewhere, and answers only sources
+ * inside the guest subnet (or the guests' IPv6 prefix): it is never
  * an open resolver. Names it owns are answered from the name table
  * (dns_local.h); the rest goes to the host's resolvers through c-ares
  * (dns_forward.h), with a cache (dns_cache.h). With upstream_auto the
@@ -20,6 +21,7 @@
 #include <event2/event.h>
 
 #include "dns_history.h"
+#include "dns_local.h"
 #include "log_sink.h"
 #include "name_table.h"
 #include "resolv_conf.h"
@@ -38,6 +40,13 @@ struct dns_service_opts {
 	uint32_t old_gateway;
 	uint32_t old_subnet_addr;
 	uint8_t old_subnet_len;
+	/* The guests' IPv6 prefix, answered, and the gateway's address in it,
+	 * listened on. prefix6_len 0: none. */
+	uint8_t prefix6[16];
+	uint8_t prefix6_len;
+	uint8_t gateway6[16];
+	dns_local_aaaa_fn aaaa;      /* guests' IPv6 addresses; NULL: no AAAA */
+	void *aaaa_ctx;
 	const char *domain;          /* "" or NULL: none */
 	const char *hostname;        /* the host's name; may be a FQDN */
 	struct name_table *names;    /* guest names; the caller owns it */

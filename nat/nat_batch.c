@@ -27,6 +27,7 @@
  * (destination port, the same place in UDP and TCP; the flags byte). */
 #define NAT_IP4_SADDR_OFF 12
 #define NAT_IP4_DADDR_OFF 16
+#define NAT_IP6_SADDR_OFF 8
 #define NAT_L4_DPORT_OFF 2
 #define NAT_TCP_FLAGS_OFF 13
 /* RFC 9293 3.2: the MSS option (kind 2, length 4) holds its value in its
@@ -231,7 +232,7 @@ static int nat_expr_payload(struct nftnl_rule *r, uint32_t base,
 /* reg1 = reg1 & mask (len bytes). */
 static int nat_expr_and(struct nftnl_rule *r, const void *mask, uint32_t len)
 {
-	static const uint8_t zero[4];
+	static const uint8_t zero[16];  /* an IPv6 address at most */
 	struct nftnl_expr *e;
 
 	if (len > sizeof(zero))
@@ -284,11 +285,10 @@ static int nat_match_iface(struct nftnl_rule *r, const struct nat_ruleset *rs,
 	return -EINVAL;
 }
 
-/* The inet family carries IPv6 too: an IPv4 match or DNAT first checks
- * that the packet is IPv4. */
-static int nat_match_ip4(struct nftnl_rule *r)
+/* The inet family carries both: an address match or DNAT first checks
+ * the packet's family. */
+static int nat_match_family(struct nftnl_rule *r, uint8_t proto)
 {
-	uint8_t proto = NFPROTO_IPV4;
 	int ret;
 
 	ret = nat_expr_meta(r, NFT_META_NFPROTO);
@@ -297,7 +297,26 @@ static int nat_match_ip4(struct nftnl_rule *r)
 	return ret;
 }
 
-/* ip saddr S (or daddr, by offset), after nat_match_ip4(). */
+/* ip6 saddr P */
+static int nat_match_saddr6(struct nftnl_rule *r, const struct nat_prefix6 *p)
+{
+	uint8_t mask[16] = { 0 };
+	size_t i;
+	int ret;
+
+	for (i = 0; i < p->len / 8u; i++)
+		mask[i] = 0xff;
+	if (p->len % 8)
+		mask[i] = (uint8_t)(0xff << (8 - p->len % 8));
+	ret = nat_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, NAT_IP6_SADDR_OFF, 16);
+	if (ret == 0 && p->len < 128)
+		ret = nat_expr_and(r, mask, sizeof(mask));
+	if (ret == 0)
+		ret = nat_expr_cmp(r, NFT_CMP_EQ, p->addr, sizeof(p->addr));
+	return ret;
+}
+
+/* ip saddr S (or daddr, by offset), after nat_match_family(). */
 static int nat_match_addr(struct nftnl_rule *r, const struct nat_subnet *s, uint32_t offset)
 {
 	uint32_t addr = htonl(s->addr);
@@ -498,7 +517,11 @@ static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 		   rule->action == NAT_DNAT;
 	int ret;
 
-	ret = ip4 ? nat_match_ip4(r) : 0;
+	ret = ip4 ? nat_match_family(r, NFPROTO_IPV4) : 0;
+	if (ret == 0 && rule->match_saddr6)
+		ret = nat_match_family(r, NFPROTO_IPV6);
+	if (ret == 0 && rule->match_saddr6)
+		ret = nat_match_saddr6(r, &rule->saddr6);
 	if (ret == 0 && rule->match_saddr)
 		ret = nat_match_addr(r, &rule->saddr, NAT_IP4_SADDR_OFF);
 	if (ret == 0 && rule->match_daddr)

@@ -140,6 +140,29 @@ int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
 	return 0;
 }
 
+static bool nat_prefix6_valid(const struct nat_prefix6 *p)
+{
+	size_t i;
+
+	if (p->len == 0 || p->len > 128)
+		return false;
+	for (i = p->len / 8; i < 16; i++)
+		if (p->addr[i] & (i == p->len / 8u ? 0xff >> (p->len % 8) : 0xff))
+			return false;
+	return true;
+}
+
+int nat_ruleset_set_prefix6(struct nat_ruleset *rs, const uint8_t addr[16], uint8_t len)
+{
+	struct nat_prefix6 p = { .len = len };
+
+	memcpy(p.addr, addr, sizeof(p.addr));
+	if (!nat_prefix6_valid(&p))
+		return -EINVAL;
+	rs->prefix6 = p;
+	return 0;
+}
+
 static bool nat_forward_valid(const struct nat_forward *f)
 {
 	return (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) && f->port != 0 &&
@@ -167,7 +190,8 @@ int nat_ruleset_check(const struct nat_ruleset *rs)
 	for (i = 0; i < rs->n_subnets; i++)
 		if (!nat_subnet_valid(&rs->subnets[i]))
 			return -EINVAL;
-	if (rs->n_forwards > NAT_MAX_FORWARDS)
+	if (rs->n_forwards > NAT_MAX_FORWARDS ||
+	    (rs->prefix6.len && !nat_prefix6_valid(&rs->prefix6)))
 		return -EINVAL;
 	for (i = 0; i < rs->n_forwards; i++)
 		if (!nat_forward_valid(&rs->forwards[i]))
@@ -234,6 +258,15 @@ static int nat_rules_postrouting(const struct nat_ruleset *rs,
 			return -ENOSPC;
 		r->match_saddr = true;
 		r->saddr = rs->subnets[i];
+	}
+	/* NAT66 (RFC 6296 would keep the 1:1 mapping; one uplink address for
+	 * all, as for IPv4, is what follows the host's route). */
+	if (rs->prefix6.len) {
+		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_FORWARDED, NAT_MASQUERADE);
+		if (!r)
+			return -ENOSPC;
+		r->match_saddr6 = true;
+		r->saddr6 = rs->prefix6;
 	}
 	return 0;
 }

@@ -2,8 +2,9 @@
  * must hold, as plain data. Pure code; the netlink encoding of this model
  * lives in nat_batch.c and knows nothing of why each rule is there.
  *
- * The table, for bridge B and guest subnet S:
+ * The table, for bridge B, guest subnet S and guest IPv6 prefix P:
  *   postrouting (nat, srcnat):  ip saddr S oifname != B masquerade
+ *                               ip6 saddr P oifname != B masquerade (NAT66)
  *   forward (filter, policy accept):
  *     iifname B tcp flags syn / syn,rst tcp option maxseg size set rt mtu
  *     oifname B tcp flags syn / syn,rst tcp option maxseg size set rt mtu
@@ -57,13 +58,19 @@
 #define NAT_MAX_FORWARDS 64
 /* Enough for every rule nat_ruleset_rules() makes: masquerade per subnet,
  * 5 forward, 4 input; per forward 2; hairpin per subnet, localhost and the
- * accept of forwarded flows; 2 trace. */
-#define NAT_MAX_RULES (NAT_MAX_SUBNETS + 5 + 4 + 2 * NAT_MAX_FORWARDS + \
+ * accept of forwarded flows; the IPv6 masquerade; 2 trace. */
+#define NAT_MAX_RULES (NAT_MAX_SUBNETS + 1 + 5 + 4 + 2 * NAT_MAX_FORWARDS + \
 		       NAT_MAX_SUBNETS + 2 + 2)
 
 struct nat_subnet {
 	uint32_t addr;  /* host order, host bits zero */
 	uint8_t len;    /* 1..32 */
+};
+
+/* An IPv6 prefix: the guests' /64. */
+struct nat_prefix6 {
+	uint8_t addr[16];   /* network order, host bits zero */
+	uint8_t len;        /* 1..128; 0: none */
 };
 
 /* HOSTPORT port of proto to addr:to_port. */
@@ -79,6 +86,7 @@ struct nat_ruleset {
 	struct nat_subnet subnets[NAT_MAX_SUBNETS];
 	size_t n_subnets;
 	bool masquerade;  /* [NAT] Masquerade=no leaves a routed network */
+	struct nat_prefix6 prefix6;  /* len 0: IPv6=no */
 	struct nat_forward forwards[NAT_MAX_FORWARDS];
 	size_t n_forwards;
 	uint32_t trace_addr;  /* host order: a guest whose packets are traced; 0: none */
@@ -165,6 +173,8 @@ struct nat_rule {
 	struct nat_subnet saddr;
 	bool match_daddr;        /* IPv4 destination inside daddr */
 	struct nat_subnet daddr;
+	bool match_saddr6;       /* IPv6 source inside saddr6 */
+	struct nat_prefix6 saddr6;
 	uint8_t l4proto;         /* IPPROTO_TCP/UDP, 0 = any */
 	uint16_t dport;          /* needs l4proto; 0 = any */
 	bool tcp_syn;            /* tcp flags syn / syn,rst; needs TCP */
@@ -185,6 +195,10 @@ int nat_ruleset_init(struct nat_ruleset *rs, const char *bridge,
  * set) or -ENOSPC (already NAT_MAX_SUBNETS). */
 int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
 			   uint8_t len);
+
+/* Sets the guests' IPv6 prefix, masqueraded like the subnets. Returns 0
+ * or -EINVAL (length 0 or over 128, host bits set). */
+int nat_ruleset_set_prefix6(struct nat_ruleset *rs, const uint8_t addr[16], uint8_t len);
 
 /* Adds a port forward. Returns 0, -EINVAL (protocol not TCP or UDP, a
  * port 0, address 0) or -ENOSPC (already NAT_MAX_FORWARDS). */

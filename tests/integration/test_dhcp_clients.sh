@@ -101,7 +101,7 @@ dn_assert_eq "$(lease_of "$(mac_of dc)")" "[[\"$ip_dc\", \"gdc\"]]" "dhclient's 
 dn_assert_eq "$(lease_of "$(mac_of dd)")" "[[\"$ip_dd\", \"gdd\"]]" "dhcpcd's lease and host name"
 dn_assert_eq "$(lease_of "$(mac_of du)")" "[[\"$ip_du\", \"gdu\"]]" "udhcpc's lease and host name"
 dn_assert_eq "$(dn_json "$leases" 'sorted(d[0].keys())')" \
-	'["expires", "hostname", "ip", "mac", "static"]' "leases --json keys"
+	'["expires", "hostname", "ip", "ip6", "mac", "static"]' "leases --json keys"
 dn_assert_eq "$(dn_json "$leases" 'all(0 < l["expires"] - __import__("time").time() <= 61 for l in d)')" \
 	true "expires: Unix seconds, within the lease time"
 

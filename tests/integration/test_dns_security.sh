@@ -16,9 +16,12 @@ dns_setup
 dns_static_guest g1 10
 g=$DN_GUEST_NS
 
-# Only the gateway address on the bridge has port 53.
+# Only the gateway addresses on the bridge (IPv4, and IPv6) have port 53.
+gw6=$(dn_h ip -6 -o addr show dev "$DN_BRIDGE" scope global | awk '{sub("/.*", "", $4); print $4}')
+[ -n "$gw6" ] || dn_fail "no IPv6 gateway on the bridge"
 socks=$(dn_h ss -Hlnu 'sport = :53'; dn_h ss -Hlnt 'sport = :53')
-bad=$(awk '{print $4}' <<<"$socks" | grep -v "^$DNS_GW%$DN_BRIDGE:53\$" || true)
+bad=$(awk '{print $4}' <<<"$socks" |
+	grep -v -e "^$DNS_GW%$DN_BRIDGE:53\$" -e "^\[$gw6\]%$DN_BRIDGE:53\$" || true)
 [ -z "$bad" ] && [ -n "$socks" ] || dn_fail "port 53 sockets: $socks"
 dn_ok "port 53 only on $DNS_GW%$DN_BRIDGE"
 

@@ -49,7 +49,8 @@ dn_assert_eq "$(dn_json "$DN_DIR/leases-before.json" 'len(d)')" 3 "three leases 
 
 # Every port it listens on is one this test attacks.
 ports=$(dn_h ss -Htulnp | grep -F "pid=$DN_DAEMON_PID," | awk '{n = $5; sub(/.*:/, "", n); print $1 "/" n}' | LC_ALL=C sort -u | tr '\n' ' ')
-dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/67 " "defnetd listens on DHCP, DNS and mDNS (all attacked here)"
+dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/547 udp/67 " \
+	"defnetd listens on DHCP, DNS, mDNS and DHCPv6 (all attacked here)"
 
 dn_guest evil
 E=$DN_GUEST_NS
@@ -68,6 +69,34 @@ dn_ok "DNS: $out packets and connections"
 out=$(hostile mdns eth0 "$EVIL" "$GW" 5353 "$N") || dn_fail "hostile mdns: $out"
 alive mDNS
 dn_ok "mDNS: $out packets (TTL 1, 64, 255)"
+# DHCPv6: Information-requests with random options, and random bytes, to
+# All_DHCP_Relay_Agents_and_Servers on the bridge.
+out=$(dn_in "$E" "$DN_PYTHON" - "$N" <<-'EOF'
+import os, random, socket, struct, sys, time
+n = int(sys.argv[1])
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+idx = socket.if_nametoindex("eth0")
+for i in range(40):
+    try:
+        s.sendto(b"\x0b\0\0\0", ("ff02::1:2", 547, 0, idx)); break
+    except OSError:
+        time.sleep(0.25)   # the link-local address is still tentative
+sent = 0
+for i in range(n):
+    if i % 2:
+        m = os.urandom(random.randint(0, 600))
+    else:
+        m = bytes([11]) + os.urandom(3)
+        for _ in range(random.randint(0, 8)):
+            v = os.urandom(random.randint(0, 40))
+            m += struct.pack("!HH", random.choice([1, 2, 3, 6, 8, 23, 24, 25, random.randint(0, 65535)]),
+                             random.choice([len(v), random.randint(0, 65535)])) + v
+    s.sendto(m, ("ff02::1:2", 547, 0, idx)); sent += 1
+print(sent)
+EOF
+) || dn_fail "hostile dhcp6: $out"
+alive DHCPv6
+dn_ok "DHCPv6: $out packets (crafted options, random bytes)"
 out=$(hostile arp eth0 806 "$N") || dn_fail "hostile arp: $out"
 alive ARP
 dn_ok "ARP: $out frames"

@@ -30,6 +30,7 @@ st="$DN_DIR/status.json"
 dn_status_json "$st"
 SUBNET=$(dn_json "$st" 'd["subnet"]')
 GW=$(dn_json "$st" 'd["gateway"]')
+P6=$(dn_json "$st" 'd["ipv6"]["prefix"]')
 dn_assert_eq "$(dn_json "$st" 'd["firewall"]')" "[]" "status: no firewall problem at first"
 
 # --------------------------------------------------- the table, exactly
@@ -54,6 +55,7 @@ chain postrouting nat postrouting 100 accept
 chain forward filter forward 0 accept
 chain input filter input 0 accept
 rule postrouting [{"match": {"left": {"payload": {"field": "saddr", "protocol": "ip"}}, "op": "==", "right": {"prefix": {"addr": "$S_ADDR", "len": $S_LEN}}}}, {"match": {"left": {"meta": {"key": "iifname"}}, "op": "==", "right": "$B"}}, {"match": {"left": {"meta": {"key": "oifname"}}, "op": "!=", "right": "$B"}}, {"masquerade": null}]
+rule postrouting [{"match": {"left": {"payload": {"field": "saddr", "protocol": "ip6"}}, "op": "==", "right": {"prefix": {"addr": "${P6%/*}", "len": 64}}}}, {"match": {"left": {"meta": {"key": "iifname"}}, "op": "==", "right": "$B"}}, {"match": {"left": {"meta": {"key": "oifname"}}, "op": "!=", "right": "$B"}}, {"masquerade": null}]
 rule forward [{"match": {"left": {"meta": {"key": "iifname"}}, "op": "==", "right": "$B"}}, {"match": {"left": {"&": [{"payload": {"field": "flags", "protocol": "tcp"}}, ["syn", "rst"]]}, "op": "==", "right": "syn"}}, {"mangle": {"key": {"tcp option": {"field": "size", "name": "maxseg"}}, "value": {"rt": {"key": "mtu"}}}}]
 rule forward [{"match": {"left": {"meta": {"key": "oifname"}}, "op": "==", "right": "$B"}}, {"match": {"left": {"&": [{"payload": {"field": "flags", "protocol": "tcp"}}, ["syn", "rst"]]}, "op": "==", "right": "syn"}}, {"mangle": {"key": {"tcp option": {"field": "size", "name": "maxseg"}}, "value": {"rt": {"key": "mtu"}}}}]
 rule forward [{"match": {"left": {"meta": {"key": "iifname"}}, "op": "==", "right": "$B"}}, {"accept": null}]

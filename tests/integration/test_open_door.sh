@@ -44,7 +44,8 @@ while read -r proto addr; do
 done <<<"$socks"
 dn_ok "every UDP/TCP socket of defnetd is bound to $DN_BRIDGE: $(tr '\n' ' ' <<<"$socks")"
 ports=$(awk '{sub(/.*:/, "", $2); print $1 "/" $2}' <<<"$socks" | LC_ALL=C sort -u | tr '\n' ' ')
-dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/67 " "defnetd's ports are DNS, DHCP and mDNS, no more"
+dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/547 udp/67 " \
+	"defnetd's ports are DNS, DHCP, mDNS and DHCPv6, no more"
 # Packet sockets: ARP on the bridge; DHCP requests and mDNS responses as
 # each interface receives them ("*:*"; the daemon names the bridge port a
 # request came in on, and serves the bridge's ports only: see the uplink
@@ -59,7 +60,7 @@ dn_assert_eq "$unix" "$DN_RUNTIME/control " "its one listening unix socket is th
 # ------------------------------------------------- from the uplink side
 ip -n "$DN_UP" route add "$DNS_SUBNET" via "$DN_UP0_HOST" || dn_fail "route in upstream ns"
 dn_bg "$DN_UP" "$DN_DIR/tcpdump.out" tcpdump -i any -n -U -w "$DN_DIR/up.pcap" \
-	"(udp and (src port 53 or src port 67 or src port 5353) and not src host $DN_UP0_PEER and not src host $DN_UP1_PEER) or (tcp and src port 53 and tcp[13] & 2 != 0)"
+	"(udp and (src port 53 or src port 67 or src port 5353 or src port 547) and not src host $DN_UP0_PEER and not src host $DN_UP1_PEER) or (tcp and src port 53 and tcp[13] & 2 != 0)"
 tcpdump_pid=$DN_BG_PID
 dn_wait 5 grep -q "listening on" "$DN_DIR/tcpdump.out" || dn_fail "tcpdump did not start"
 for dst in "$DNS_GW" "$DN_UP0_HOST"; do
@@ -149,7 +150,7 @@ sleep 0.5
 dn_kill "$tcpdump_pid" 5
 n=$(tcpdump -n -r "$DN_DIR/up.pcap" 2>/dev/null | wc -l)
 [ "$n" = 0 ] || { tcpdump -n -r "$DN_DIR/up.pcap" 2>/dev/null | head >&2; dn_fail "replies from the daemon's ports reached the uplink side"; }
-dn_ok "nothing from ports 53, 67 or 5353 (and no SYN-ACK from 53) reached the uplink side"
+dn_ok "nothing from ports 53, 67, 5353 or 547 (and no SYN-ACK from 53) reached the uplink side"
 
 # --------------------------------------------------- the control socket
 err="$DN_DIR/nobody.err"

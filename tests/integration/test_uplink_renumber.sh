@@ -63,7 +63,7 @@ case " $addrs " in
 *) dn_fail "bridge addresses '$addrs' lack the new gateway $GW2" ;;
 esac
 post=$(dn_h nft list chain inet defnet postrouting) || dn_fail "no postrouting chain"
-dn_assert_eq "$(grep -c masquerade <<<"$post")" 2 "the table masquerades both subnets"
+dn_assert_eq "$(grep -c "ip saddr .* masquerade" <<<"$post")" 2 "the table masquerades both subnets"
 grep -q "ip saddr $S2 " <<<"$post" && grep -q "ip saddr $S1 " <<<"$post" ||
 	dn_fail "postrouting lacks $S1 or $S2: $post"
 dn_ok "postrouting names $S1 and $S2"
@@ -107,10 +107,10 @@ dn_assert_grep "old subnet $S1 no longer served" "$DN_LOG" "log: the old subnet 
 addrs=$(dn_h ip -o -4 addr show dev "$DN_BRIDGE" | awk '{ print $4 }' | tr '\n' ' ')
 dn_assert_eq "$addrs" "$GW2/${S2#*/} " "the bridge has the new gateway only"
 post=$(dn_h nft list chain inet defnet postrouting) || dn_fail "no postrouting chain"
-dn_assert_eq "$(grep -c masquerade <<<"$post")" 1 "the table masquerades the new subnet only"
-dn_assert_eq "$(dn_h ss -Hlun "sport = :53" | awk '{ sub(/%[^:]*/, "", $4); print $4 }' | sort | tr '\n' ' ')" "$GW2:53 " \
+dn_assert_eq "$(grep -c "ip saddr .* masquerade" <<<"$post")" 1 "the table masquerades the new subnet only"
+dn_assert_eq "$(dn_h ss -Hlun4 "sport = :53" | awk '{ sub(/%[^:]*/, "", $4); print $4 }' | sort | tr '\n' ' ')" "$GW2:53 " \
 	"DNS listens on the new gateway only (UDP)"
-dn_assert_eq "$(dn_h ss -Hltn "sport = :53" | awk '{ sub(/%[^:]*/, "", $4); print $4 }' | sort | tr '\n' ' ')" "$GW2:53 " \
+dn_assert_eq "$(dn_h ss -Hltn4 "sport = :53" | awk '{ sub(/%[^:]*/, "", $4); print $4 }' | sort | tr '\n' ' ')" "$GW2:53 " \
 	"DNS listens on the new gateway only (TCP)"
 dn_assert_eq "$(dig_www "$G1" "$GW2")" "$DN_ZONE_WWW" "DNS still answers on the new gateway"
 

@@ -29,6 +29,8 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_string_equal(c->bridge, "defnet0");
 	assert_true(c->subnet_auto);
+	assert_true(c->ipv6);
+	assert_true(c->prefix6_auto);
 	assert_string_equal(c->domain, "");
 	assert_int_equal(c->lease_time, 3600);
 	assert_true(c->pool_auto);
@@ -1209,10 +1211,32 @@ static void test_guard(void **state)
 	expect_error("[Guard]\nSpoofing=yes\n", 2, "Spoofing");
 }
 
+static void test_ipv6_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	expect_ok(&c, "[Network]\nIPv6=no\nPrefix6=fd12:3456:789a:1::/64\n");
+	assert_false(c.ipv6);
+	assert_false(c.prefix6_auto);
+	assert_int_equal(c.prefix6.len, 64);
+	assert_int_equal(c.prefix6.addr[7], 1);
+	config_free(&c);
+	expect_ok(&c, "[Network]\nPrefix6=fd00::/64\nPrefix6=auto\nIPv6=\n");
+	assert_true(c.ipv6);
+	assert_true(c.prefix6_auto);
+	config_free(&c);
+	expect_error("[Network]\nIPv6=maybe\n", 2, "IPv6");
+	expect_error("[Network]\n\nPrefix6=fd00::/48\n", 3, "must be 64");
+	expect_error("[Network]\nPrefix6=fd00::1/64\n", 2, "host bits");
+	expect_error("[Network]\nPrefix6=10.0.0.0/8\n", 2, "Prefix6");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_ipv6_keys),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_config_free_twice),
 		cmocka_unit_test(test_comments_and_whitespace),

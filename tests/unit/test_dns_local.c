@@ -141,6 +141,47 @@ static void test_nodata_nxdomain(void **state)
 	assert_int_equal(h.count[DNS_SECTION_ANSWER], 1);
 }
 
+/* The glue's lookup: buildbox has two IPv6 addresses, nobody else any. */
+static size_t stub_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+{
+	static const uint8_t v6[2][16] = { { 0xfd, 0x12, [15] = 0x10 }, { 0xfd, 0x12, [15] = 0x11 } };
+	size_t n = ip == BOX ? 2 : 0;
+
+	(void)ctx;
+	n = n < max ? n : max;
+	memcpy(out, v6, n * 16);
+	return n;
+}
+
+static void test_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_header h;
+	struct dns_rr rr;
+
+	f->ctx.aaaa = stub_aaaa;
+	assert_int_equal(handle(f, "buildbox.local", DNS_TYPE_AAAA), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 2);
+	assert_int_equal(rr.type, DNS_TYPE_AAAA);
+	assert_int_equal(rr.rdlength, 16);
+	assert_int_equal(f->out[rr.rdata_off], 0xfd);
+	assert_int_equal(f->out[rr.rdata_off + 15], 0x10);
+	/* A keeps its one record; ANY gets all three. */
+	assert_int_equal(handle(f, "buildbox.internal", DNS_TYPE_A), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 1);
+	assert_int_equal(rr.type, DNS_TYPE_A);
+	assert_int_equal(handle(f, "buildbox.internal", DNS_TYPE_ANY), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 3);
+	/* The host's own name has no guest addresses: NODATA for AAAA. */
+	assert_int_equal(handle(f, "myhost.local", DNS_TYPE_AAAA), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 0);
+	f->ctx.aaaa = NULL;
+}
+
 static void test_ptr(void **state)
 {
 	struct fixture *f = *state;
@@ -293,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodata_nxdomain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aaaa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns_answer, setup, teardown),

@@ -498,6 +498,48 @@ static void test_batch_postrouting(void **state)
 	free(b);
 }
 
+/* NAT66: meta nfproto ipv6, ip6 saddr P (payload at 8, 16 bytes, the
+ * /64 mask), the bridge in and not out, masquerade; after the v4 rules. */
+static void test_batch_postrouting6(void **state)
+{
+	static const uint8_t p6[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+	static const uint8_t mask[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t bad[16] = { 0xfd, [15] = 1 }, nfproto = NFPROTO_IPV6;
+	struct nftnl_rule *r[4];
+	struct nat_ruleset rs = ruleset(1, true);
+	const struct nftnl_expr *e;
+	struct parsed p;
+	struct nat_batch *b;
+	char names[256];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, bad, 64), -EINVAL);
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, p6, 0), -EINVAL);
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, p6, 129), -EINVAL);
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, p6, 64), 0);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = chain_rules(&p, "postrouting", r, 4);
+	assert_int_equal(n, 2);
+	assert_masquerade(r[0], SUBNET_A, 20);
+	expr_names(r[1], names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp meta cmp masq");
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[1], 0), NFTNL_EXPR_META_KEY),
+			 NFT_META_NFPROTO);
+	assert_cmp(expr_at(r[1], 1), NFT_CMP_EQ, &nfproto, 1);
+	e = expr_at(r[1], 2);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE),
+			 NFT_PAYLOAD_NETWORK_HEADER);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 8);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), 16);
+	assert_expr_data(expr_at(r[1], 3), NFTNL_EXPR_BITWISE_MASK, mask, 16);
+	assert_cmp(expr_at(r[1], 4), NFT_CMP_EQ, p6, 16);
+	assert_iface(r[1], 5, NFT_META_IIFNAME, NFT_CMP_EQ);
+	assert_iface(r[1], 7, NFT_META_OIFNAME, NFT_CMP_NEQ);
+	free_rules(r, n);
+	free(b);
+}
+
 static void test_batch_host_subnet(void **state)
 {
 	struct nftnl_rule *r[4];
@@ -1317,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(test_batch_tables),
 		cmocka_unit_test(test_batch_chains),
 		cmocka_unit_test(test_batch_postrouting),
+		cmocka_unit_test(test_batch_postrouting6),
 		cmocka_unit_test(test_batch_host_subnet),
 		cmocka_unit_test(test_batch_no_masquerade),
 		cmocka_unit_test(test_batch_forward),

@@ -224,6 +224,49 @@ static void test_round_trip(void **state)
 	assert_state_equal(&st, &back);
 }
 
+/* IPv6 lines: parsed beside the v4 ones, rendered after them, and a file
+ * of an older version (no IPv6 line) still valid. */
+static void test_prefix6(void **state)
+{
+	static const char text[] =
+		"subnet 172.20.48.0/20\n"
+		"prefix6 fd12:3456:789a:1::/64\n"
+		"conflicted6 fd12:3456:789a::/64\n";
+	struct ip6_prefix c;
+	struct subnet_state st, back;
+	char buf[8192];
+	int len, i;
+
+	(void)state;
+	assert_int_equal(subnet_state_parse(text, strlen(text), &st), 0);
+	assert_true(st.have_current);
+	assert_true(st.have_prefix6);
+	assert_int_equal(st.prefix6.addr[7], 1);
+	assert_int_equal(st.n_conflicted6, 1);
+	for (i = 0; i < SUBNET_STATE_MAX_CONFLICTED + 2; i++) {
+		c = st.prefix6;
+		c.addr[6] = (uint8_t)i;
+		subnet_state_add_conflicted6(&st, &c);
+	}
+	assert_int_equal(st.n_conflicted6, SUBNET_STATE_MAX_CONFLICTED);
+	len = subnet_state_format(&st, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_non_null(strstr(buf, "subnet 172.20.48.0/20\nprefix6 fd12:3456:789a:1::/64\n"));
+	assert_int_equal(subnet_state_parse(buf, (size_t)len, &back), 0);
+	assert_state_equal(&st, &back);
+	assert_true(back.have_prefix6);
+	assert_true(ip6_prefix_equal(&st.prefix6, &back.prefix6));
+	assert_int_equal(back.n_conflicted6, st.n_conflicted6);
+	for (i = 0; i < (int)st.n_conflicted6; i++)
+		assert_true(ip6_prefix_equal(&st.conflicted6[i], &back.conflicted6[i]));
+	assert_int_equal(subnet_state_parse("subnet 172.20.48.0/20\n", 22, &st), 0);
+	assert_false(st.have_prefix6);
+	assert_int_equal(subnet_state_parse("prefix6 fd00::/64\nprefix6 fd00::/64\n", 36, &st),
+			 -EINVAL);
+	assert_int_equal(subnet_state_parse("prefix6 fd00::1/64\n", 19, &st), -EINVAL);
+	assert_int_equal(subnet_state_parse("conflicted6 10.0.0.0/8\n", 23, &st), -EINVAL);
+}
+
 static void test_add_conflicted_dedupe(void **state)
 {
 	struct subnet_state st;
@@ -444,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_buffer_size),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_prefix6),
 		cmocka_unit_test(test_add_conflicted_dedupe),
 		cmocka_unit_test(test_add_conflicted_cap),
 		cmocka_unit_test(test_load_missing),

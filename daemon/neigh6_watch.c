@@ -1,0 +1,135 @@
+/* The bridge's IPv6 neighbours: see neigh6_watch.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "neigh6.h"
+#include "neigh6_watch.h"
+
+#define NEIGH6_READ_BATCH 16
+/* libmnl sizes its buffers with sysconf(); a dump batch fits in 32 KiB. */
+#define NEIGH6_BUF_SIZE 32768
+#define NEIGH6_REQ_SIZE 128
+
+struct neigh6_watch {
+	struct daemon *d;
+	struct mnl_socket *sock;
+	struct event *ev;
+	struct neigh6_table table;
+	char buf[NEIGH6_BUF_SIZE];
+};
+
+static bool neigh6_watch_wanted(const struct daemon *d, const struct neigh6_event *ev)
+{
+	struct ip6_prefix a = { .len = 128 };
+
+	memcpy(a.addr, ev->addr, 16);
+	return ev->ifindex == d->ifindex && ip6_prefix_overlaps(&a, &d->subnet.prefix6) &&
+	       memcmp(ev->addr, d->subnet.gateway6, 16) != 0;
+}
+
+static void neigh6_watch_batch(struct neigh6_watch *w, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->buf;
+	int remaining = (int)len;
+	struct neigh6_event ev;
+
+	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+		if (neigh6_parse(nlh, nlh->nlmsg_len, &ev) != 1 || !neigh6_watch_wanted(w->d, &ev))
+			continue;
+		if (neigh6_apply(&w->table, &ev) < 0)
+			log_debug("neigh6: table full, %s not remembered", "an address");
+	}
+}
+
+static int neigh6_watch_dump(struct neigh6_watch *w)
+{
+	char req[NEIGH6_REQ_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_INET6;
+	return mnl_socket_sendto(w->sock, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+}
+
+static void neigh6_watch_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct neigh6_watch *w = arg;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < NEIGH6_READ_BATCH; i++) {
+		n = mnl_socket_recvfrom(w->sock, w->buf, sizeof(w->buf));
+		if (n < 0 && errno == ENOBUFS) {
+			/* Events were lost: start again from the kernel's table. */
+			w->table.n = 0;
+			if (neigh6_watch_dump(w) < 0)
+				log_warning("neigh6: cannot re-read the neighbour table");
+			continue;
+		}
+		if (n <= 0)
+			return;
+		neigh6_watch_batch(w, (size_t)n);
+	}
+}
+
+static void neigh6_watch_free(struct neigh6_watch *w)
+{
+	if (w->ev)
+		event_free(w->ev);
+	if (w->sock)
+		mnl_socket_close(w->sock);
+	free(w);
+}
+
+int neigh6_watch_start(struct daemon *d)
+{
+	struct neigh6_watch *w;
+	int r = 0, fd;
+
+	if (!d->subnet.prefix6.len || d->neigh6)
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->d = d;
+	w->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!w->sock || mnl_socket_bind(w->sock, 1u << (RTNLGRP_NEIGH - 1), MNL_SOCKET_AUTOPID) < 0)
+		r = -errno;
+	if (r == 0) {
+		fd = mnl_socket_get_fd(w->sock);
+		w->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, neigh6_watch_on_read, w);
+		r = w->ev && event_add(w->ev, NULL) == 0 ? neigh6_watch_dump(w) : -ENOMEM;
+	}
+	if (r < 0) {
+		log_warning("neigh6: cannot follow the neighbour table (%s): leases show no IPv6 "
+			    "addresses", strerror(-r));
+		neigh6_watch_free(w);
+		return r;
+	}
+	d->neigh6 = w;
+	return 0;
+}
+
+void neigh6_watch_stop(struct daemon *d)
+{
+	if (d->neigh6)
+		neigh6_watch_free(d->neigh6);
+	d->neigh6 = NULL;
+}
+
+size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t (*out)[16],
+			   size_t max)
+{
+	return d->neigh6 ? neigh6_lookup(&d->neigh6->table, mac, out, max) : 0;
+}

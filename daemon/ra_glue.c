@@ -1,0 +1,175 @@
+/* Router advertisements in the daemon: see ra_glue.h. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dhcp6_glue.h"
+#include "json.h"
+#include "log.h"
+#include "ra_glue.h"
+#include "ra_sched.h"
+#include "ra_service.h"
+
+static void ra_glue_log(void *ctx, enum log_level level, const char *msg)
+{
+	log_msg(level, "%s", msg);
+}
+
+/* The bridge's MTU (the smallest of its ports'): guests learn it from the
+ * MTU option (RFC 4861 4.6.4). 0 when it cannot be read: no option. */
+static uint32_t ra_glue_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = ioctl(fd, SIOCGIFMTU, &ifr);
+	close(fd);
+	return r < 0 || ifr.ifr_mtu <= 0 ? 0 : (uint32_t)ifr.ifr_mtu;
+}
+
+/* A guest's view of the way out: a source in the prefix, in on the
+ * bridge. */
+static void ra_glue_uplink(struct daemon *d)
+{
+	char addr[IP6_STRLEN];
+	struct uplink6 u;
+	uint8_t src[16];
+	int r;
+
+	memcpy(src, d->subnet.gateway6, sizeof(src));
+	src[15] = 2;
+	r = host6_uplink(&d->nl, d->ifindex, src, &u);
+	if (r < 0) {
+		log_warning("cannot look up the IPv6 route out: %s", strerror(-r));
+		return;
+	}
+	if (u.present != d->uplink6.present || u.ifindex != d->uplink6.ifindex ||
+	    u.no_forwarding != d->uplink6.no_forwarding || memcmp(u.addr, d->uplink6.addr, 16) != 0) {
+		if (u.present)
+			log_info("IPv6 uplink now %s (%s)", u.ifname, ip6_format(u.addr, addr));
+		else if (u.no_forwarding)
+			log_warning("IPv6 uplink: none, IPv6 forwarding is off "
+				    "(net.ipv6.conf.all.forwarding=0): guests get no IPv6 default route");
+		else
+			log_info("IPv6 uplink: none (no IPv6 route out with a global address)");
+	}
+	d->uplink6 = u;
+}
+
+static void ra_glue_opts(struct daemon *d, struct ra_service_opts *o)
+{
+	*o = (struct ra_service_opts){
+		.ifname = d->cfg.bridge, .ifindex = d->ifindex,
+		.prefix_len = d->subnet.prefix6.len, .mtu = ra_glue_mtu(d->cfg.bridge),
+		.default_router = d->uplink6.present, .domain = d->cfg.domain,
+		.log = { ra_glue_log, NULL },
+	};
+	memcpy(o->mac, d->mac, sizeof(o->mac));
+	memcpy(o->prefix, d->subnet.prefix6.addr, sizeof(o->prefix));
+	memcpy(o->gateway, d->subnet.gateway6, sizeof(o->gateway));
+}
+
+void ra_glue_start(struct daemon *d)
+{
+	struct ra_service_opts o;
+
+	if (!d->subnet.prefix6.len || d->ra)
+		return;
+	ra_glue_uplink(d);
+	ra_glue_opts(d, &o);
+	if (ra_service_start(d->base, &o, &d->ra) < 0)
+		log_warning("ra: router advertisements are off; guests get no IPv6 address");
+}
+
+void ra_glue_follow(struct daemon *d)
+{
+	struct ra_service_opts o;
+
+	if (!d->ra)
+		return;
+	ra_glue_uplink(d);
+	ra_glue_opts(d, &o);
+	if (ra_service_reload(d->ra, &o) < 0)
+		log_warning("ra: the advertisements do not follow the change");
+}
+
+void ra_glue_stop(struct daemon *d)
+{
+	ra_service_stop(d->ra);
+	d->ra = NULL;
+}
+
+static unsigned ra_glue_lifetime(const struct daemon *d)
+{
+	return d->ra && d->uplink6.present ? RA_ROUTER_LIFETIME_S : 0;
+}
+
+static void ra_glue_json_ra(const struct daemon *d, struct json *j)
+{
+	struct ra_counters c = { 0 };
+
+	if (d->ra)
+		ra_service_counters(d->ra, &c);
+	json_key(j, "ra");
+	json_object_begin(j);
+	json_field_uint(j, "sent", c.sent);
+	json_field_uint(j, "solicits", c.solicits);
+	json_field_uint(j, "dropped", c.dropped);
+	json_object_end(j);
+}
+
+void ra_glue_status_json(const struct daemon *d, struct json *j)
+{
+	char p[IP6_PREFIX_STRLEN], a[IP6_STRLEN];
+
+	json_key(j, "ipv6");
+	if (!d->subnet.prefix6.len) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_field_string(j, "prefix", ip6_prefix_format(&d->subnet.prefix6, p));
+	json_field_string(j, "prefix_mode", d->cfg.prefix6_auto ? "auto" : "fixed");
+	json_field_string(j, "gateway", ip6_format(d->subnet.gateway6, a));
+	json_key(j, "uplink");
+	if (d->uplink6.present) {
+		json_object_begin(j);
+		json_field_string(j, "ifname", d->uplink6.ifname);
+		json_field_string(j, "address", ip6_format(d->uplink6.addr, a));
+		json_object_end(j);
+	} else {
+		json_null(j);
+	}
+	json_field_uint(j, "router_lifetime", ra_glue_lifetime(d));
+	ra_glue_json_ra(d, j);
+	dhcp6_glue_status_json(d, j);
+	json_object_end(j);
+}
+
+void ra_glue_status_text(const struct daemon *d, FILE *out)
+{
+	char p[IP6_PREFIX_STRLEN], a[IP6_STRLEN];
+
+	if (!d->subnet.prefix6.len) {
+		fprintf(out, "ipv6:         off (IPv6=no)\n");
+		return;
+	}
+	fprintf(out, "ipv6:         %s (%s), gateway %s\n",
+		ip6_prefix_format(&d->subnet.prefix6, p), d->cfg.prefix6_auto ? "auto" : "fixed",
+		ip6_format(d->subnet.gateway6, a));
+	if (d->uplink6.present)
+		fprintf(out, "ipv6 uplink:  %s (%s), router lifetime %us\n", d->uplink6.ifname,
+			ip6_format(d->uplink6.addr, a), ra_glue_lifetime(d));
+	else
+		fprintf(out, "ipv6 uplink:  none (router lifetime 0: guests get no IPv6 default "
+			"route)\n");
+}
