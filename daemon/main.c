@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge.h"
 #include "daemon.h"
 #include "defnet_config.h"
+#include "host6.h"
 #include "log.h"
 #include "privdrop.h"
 #include "teardown.h"
@@ -18,13 +20,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: defnetd [--config FILE] [--state-dir DIR] [--runtime-dir DIR]\n"
-		"               [--check-config] [--teardown] [--version]\n"
+		"               [--check-config] [--teardown] [--host-forwarding] [--version]\n"
 		"\n"
 		"  --config FILE      configuration (default %s; missing = defaults)\n"
 		"  --state-dir DIR    leases and subnet (default $STATE_DIRECTORY or /var/lib/defnet)\n"
 		"  --runtime-dir DIR  control socket (default $RUNTIME_DIRECTORY or /run/defnet)\n"
 		"  --check-config     validate the configuration and exit\n"
 		"  --teardown         remove the bridge and the nftables table, for uninstalling\n"
+		"  --host-forwarding  turn on IPv4 (and, with IPv6=yes, IPv6) forwarding, keeping\n"
+		"                     router advertisements on the links that take them; as root,\n"
+		"                     for the unit's one unsandboxed step, then exit\n"
 		"  --version          print the version and exit\n",
 		CONFIG_DEFAULT_PATH);
 }
@@ -46,6 +51,25 @@ static const char *dir_from_env(const char *var, const char *fallback, char *buf
 	return buf;
 }
 
+/* The unit's ExecStartPre=+: the sandboxed daemon sees /proc/sys read-only.
+ * IPv6 forwarding makes links with accept_ra=1 ignore router
+ * advertisements, so those move to 2 first (host6_forwarding_enable). */
+static int main_host_forwarding(const struct config *c)
+{
+	int r = ip_forwarding_enable();
+
+	if (r < 0) {
+		fprintf(stderr, "defnetd: cannot turn on IPv4 forwarding: %s\n", strerror(-r));
+		return r;
+	}
+	if (!c->ipv6)
+		return 0;
+	r = host6_forwarding_enable(c->bridge);
+	if (r < 0)
+		fprintf(stderr, "defnetd: cannot turn on IPv6 forwarding: %s\n", strerror(-r));
+	return r;
+}
+
 /* Root outside systemd: once the bridge, nftables and the privileged
  * ports are in place, go on as the unit's user would. */
 static int main_drop_privileges(const struct daemon *d)
@@ -64,6 +88,7 @@ int main(int argc, char **argv)
 		{ "runtime-dir", required_argument, NULL, 'r' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "teardown", no_argument, NULL, 'T' },
+		{ "host-forwarding", no_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -71,7 +96,7 @@ int main(int argc, char **argv)
 	static char state_buf[4096], runtime_buf[4096];
 	struct daemon d = { 0 };
 	char err[512];
-	int check_only = 0, teardown = 0, opt, r;
+	int check_only = 0, teardown = 0, host_forwarding = 0, opt, r;
 
 	d.config_path = CONFIG_DEFAULT_PATH;
 	d.state_dir = dir_from_env("STATE_DIRECTORY", "/var/lib/defnet", state_buf, sizeof(state_buf));
@@ -83,6 +108,7 @@ int main(int argc, char **argv)
 		case 'r': d.runtime_dir = optarg; break;
 		case 'C': check_only = 1; break;
 		case 'T': teardown = 1; break;
+		case 'F': host_forwarding = 1; break;
 		case 'V': printf("defnetd %s\n", DEFNET_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_CONFIG;
@@ -105,6 +131,11 @@ int main(int argc, char **argv)
 		config_free(&d.cfg);
 		printf("%s: configuration is valid\n", d.config_path);
 		return 0;
+	}
+	if (host_forwarding) {
+		r = main_host_forwarding(&d.cfg);
+		config_free(&d.cfg);
+		return r < 0 ? EXIT_FAILURE : 0;
 	}
 	if (teardown) {
 		r = teardown_run(d.cfg.bridge, d.runtime_dir, stdout);

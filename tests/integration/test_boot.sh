@@ -337,6 +337,8 @@ dn_ok "$DN_BRIDGE has the gateway address $gw_cidr"
 gateway=${gw_cidr%/*}
 dn_assert_eq "$(dn_h sysctl -n net.ipv4.ip_forward)" 1 \
 	"forwarding on (ExecStartPre=, though ProtectKernelTunables=)"
+dn_assert_eq "$(dn_h sysctl -n net.ipv6.conf.all.forwarding)" 1 \
+	"IPv6 forwarding on (the same step, IPv6=yes by default)"
 dn_assert "nftables table inet defnet is in place" dn_h nft list table inet defnet
 
 # The sandbox as the running system sees it.
@@ -394,6 +396,10 @@ dn_wait 60 guest_has_addr || {
 guest_ip=$(guest_addr)
 guest_ip=${guest_ip%/*}
 dn_ok "the guest got $guest_ip by DHCP"
+prefix6=$(boot_h defnetctl status --json | dn_py -c 'import json,sys; print(json.load(sys.stdin)["ipv6"]["prefix"])')
+[ -n "$prefix6" ] && [ "$prefix6" != None ] || dn_fail "no IPv6 prefix in status"
+guest_slaac() { ip -n "$guest_ns" -6 -o addr show dev eth0 scope global | grep -q "inet6 ${prefix6%%::/64}:"; }
+dn_assert_wait 20 "the guest configured an address in $prefix6 from the router advertisements" guest_slaac
 dn_assert "... inside the bridge's subnet" dn_overlap "$guest_ip/32" "$gw_cidr"
 
 lease_logged() { boot_journal -u defnetd.service | grep -i "$guest_mac" | grep "$guest_ip" >/dev/null; }
