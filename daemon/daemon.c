@@ -103,6 +103,7 @@ void daemon_announce_gateway(struct daemon *d)
 	if (sn->old_subnet.len)
 		ips[n++] = subnet_gateway(sn->old_subnet);
 	announce_gateway(d->announce, d->ifindex, d->mac, ips, n);
+	ra_glue_announce(d);
 }
 
 /* A guest that talked to an adopted bridge before holds its old MAC for
@@ -132,9 +133,9 @@ static void daemon_on_subnet_changed(void *ctx)
 	dns_glue_reload(d);
 	mdns_glue_reload(d);
 	forward_glue_follow(d);
-	daemon_announce_gateway(d);
 	ra_glue_follow(d);
 	dhcp6_glue_reload(d);
+	daemon_announce_gateway(d);
 }
 
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)

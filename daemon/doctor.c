@@ -131,6 +131,28 @@ static void doctor_uplink(struct daemon *d, struct doctor_report *r)
 		   u->masq ? ip4_format(u->masq, masq) : "the route's address");
 }
 
+/* IPv6: only with a prefix. Without a way out guests still have IPv6 on
+ * the link, and the router lifetime 0 tells them not to route by us: a
+ * report, not a failure, unless forwarding is what is missing. */
+static void doctor_uplink6(struct daemon *d, struct doctor_report *r)
+{
+	const struct uplink6 *u = &d->uplink6;
+	char a[IP6_STRLEN];
+
+	if (!d->subnet.prefix6.len)
+		return;
+	if (u->present)
+		doctor_add(r, "uplink6", true, NULL, "%s, guests leave as %s", u->ifname,
+			   ip6_format(u->addr, a));
+	else if (u->no_forwarding)
+		doctor_add(r, "uplink6", false, "sysctl -w net.ipv6.conf.all.forwarding=1 (or "
+			   "systemctl restart defnetd, whose unit turns it on)", "IPv6 forwarding "
+			   "is off: guests get no IPv6 route out");
+	else
+		doctor_add(r, "uplink6", true, NULL, "none: the host has no IPv6 route out, so "
+			   "guests get IPv6 on the bridge only");
+}
+
 static void doctor_docker(const struct coexist_report *rep, struct doctor_report *r)
 {
 	for (size_t i = 0; i < rep->n; i++)
@@ -480,6 +502,7 @@ void doctor_collect(struct daemon *d, const char *guest, struct doctor_report *r
 	doctor_forwarding(r);
 	doctor_nat(d, r);
 	doctor_uplink(d, r);
+	doctor_uplink6(d, r);
 	doctor_firewall(d, r);
 	doctor_nm(d, r);
 	doctor_dns(d, r);

@@ -5,10 +5,12 @@
 #include "boot_clock.h"
 #include "bridge.h"
 #include "daemon.h"
+#include "dhcp6_glue.h"
 #include "dhcp_glue.h"
 #include "glue.h"
 #include "heal.h"
 #include "log.h"
+#include "ra_glue.h"
 
 void heal_gate_init(struct heal_gate *g, struct daemon *d, const char *what,
 		    void (*run)(struct daemon *d))
@@ -55,6 +57,8 @@ void heal_gate_stop(struct heal_gate *g)
  * back on start, so no lease is lost. */
 static void heal_restart_services(struct daemon *d)
 {
+	ra_glue_stop(d);
+	dhcp6_glue_stop(d);
 	mdns_glue_stop(d);
 	dhcp_glue_stop(d);
 	dns_glue_stop(d);
@@ -63,6 +67,8 @@ static void heal_restart_services(struct daemon *d)
 	if (dhcp_glue_start(d) < 0)
 		log_error("DHCP: not serving the recreated bridge");
 	mdns_glue_start(d);
+	dhcp6_glue_start(d);
+	ra_glue_start(d);
 }
 
 static void heal_recreate_bridge(struct daemon *d)
@@ -84,7 +90,8 @@ static void heal_recreate_bridge(struct daemon *d)
 	heal_restart_services(d);
 	daemon_announce_gateway(d);
 	log_warning("bridge %s was deleted by another program: recreated (ifindex %u, MAC %s) "
-		    "with its gateway address; DHCP, DNS and mDNS restarted on it, leases kept",
+		    "with its gateway address; DHCP, DNS, mDNS (and router advertisements, "
+		    "DHCPv6) restarted on it, leases kept",
 		    d->cfg.bridge, d->ifindex, mac_format(d->mac, mac));
 }
 

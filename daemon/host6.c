@@ -300,11 +300,20 @@ static int host6_addr_msg(struct nl *nl, uint16_t type, uint16_t flags, unsigned
 	return nl_request(nl, nlh);
 }
 
-int host6_addr_add(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len)
+int host6_addr_ensure(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len)
 {
 	int ret = host6_addr_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr, len);
 
-	return ret == -EEXIST ? 0 : ret;
+	if (ret == -EEXIST)
+		return 0;
+	return ret < 0 ? ret : 1;
+}
+
+int host6_addr_add(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len)
+{
+	int ret = host6_addr_ensure(nl, ifindex, addr, len);
+
+	return ret < 0 ? ret : 0;
 }
 
 int host6_addr_del(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len)

@@ -50,6 +50,8 @@ int host6_uplink(struct nl *nl, unsigned bridge_ifindex, const uint8_t src[16],
 /* The gateway's address, without duplicate address detection (it is
  * ours; guests may use it at once). Present: 0. Returns 0 or -errno. */
 int host6_addr_add(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len);
+/* The same, saying whether it had to: 1 added, 0 already there, -errno. */
+int host6_addr_ensure(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len);
 /* Absent: 0. */
 int host6_addr_del(struct nl *nl, unsigned ifindex, const uint8_t addr[16], uint8_t len);
 

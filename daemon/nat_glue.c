@@ -207,16 +207,41 @@ int nat_glue_apply(struct daemon *d)
 	return 0;
 }
 
+/* The guards' table, when they are on, holds a counter per guard: one
+ * missing means someone removed the table (or its contents). */
+static bool nat_glue_guards_gone(const struct daemon *d)
+{
+	const bool on[NAT_GUARD_COUNT] = {
+		[NAT_GUARD_DHCP4] = d->cfg.guard_dhcp_servers,
+		[NAT_GUARD_DHCP6] = d->cfg.guard_dhcp_servers,
+		[NAT_GUARD_RA] = d->cfg.guard_router_ads,
+	};
+	struct nat_guard_counts c;
+	int r;
+
+	if (!d->cfg.guard_dhcp_servers && !d->cfg.guard_router_ads)
+		return false;
+	r = nat_counters_read(&c);
+	if (r < 0)
+		return r == -ENOENT;
+	for (int g = 0; g < NAT_GUARD_COUNT; g++)
+		if (on[g] && !c.present[g])
+			return true;
+	return false;
+}
+
 void nat_glue_heal(struct daemon *d)
 {
 	struct nat_heal *h = &d->nat_heal;
+	bool guards_gone;
 	uint64_t fp;
 	int r;
 
 	if (!d->nat.sock)
 		return;
 	r = nat_conn_fingerprint(&d->nat, &fp);
-	if (r == 0 && h->fp_known && fp == h->fp)
+	guards_gone = nat_glue_guards_gone(d);
+	if (r == 0 && h->fp_known && fp == h->fp && !guards_gone)
 		return;
 	if (r < 0 && r != -ENOENT) {
 		log_warning("nftables: cannot read table inet defnet: %s", strerror(-r));
@@ -224,8 +249,12 @@ void nat_glue_heal(struct daemon *d)
 	}
 	if (!heal_gate_allow(&h->gate))
 		return;
-	log_warning("nftables: table inet defnet was %s by another program; restoring it",
-		    r == -ENOENT ? "removed" : "changed");
+	if (r == 0 && h->fp_known && fp == h->fp)
+		log_warning("nftables: table bridge defnet (the guest guards) was removed by "
+			    "another program; restoring it");
+	else
+		log_warning("nftables: table inet defnet was %s by another program; restoring it",
+			    r == -ENOENT ? "removed" : "changed");
 	if (nat_glue_apply(d) == 0)
 		log_info("nftables: restored table inet defnet (chains postrouting, forward, input) "
 			 "in one batch, repair %llu", (unsigned long long)h->gate.budget.repairs);

@@ -88,6 +88,14 @@ void ra_glue_start(struct daemon *d)
 	ra_glue_opts(d, &o);
 	if (ra_service_start(d->base, &o, &d->ra) < 0)
 		log_warning("ra: router advertisements are off; guests get no IPv6 address");
+	else
+		ra_glue_announce(d);
+}
+
+void ra_glue_announce(struct daemon *d)
+{
+	if (d->ra)
+		ra_service_announce(d->ra);
 }
 
 void ra_glue_follow(struct daemon *d)
@@ -123,6 +131,7 @@ static void ra_glue_json_ra(const struct daemon *d, struct json *j)
 	json_object_begin(j);
 	json_field_uint(j, "sent", c.sent);
 	json_field_uint(j, "solicits", c.solicits);
+	json_field_uint(j, "announced", c.announced);
 	json_field_uint(j, "dropped", c.dropped);
 	json_object_end(j);
 }

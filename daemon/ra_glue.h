@@ -14,6 +14,9 @@ struct json;
 void ra_glue_start(struct daemon *d);
 void ra_glue_follow(struct daemon *d);
 void ra_glue_stop(struct daemon *d);
+/* The IPv6 gateway's address appeared or moved to a new MAC: an
+ * unsolicited neighbor advertisement (ra_service_announce()). */
+void ra_glue_announce(struct daemon *d);
 
 /* status: "ipv6" {"prefix","prefix_mode","gateway","uplink" (null or
  * {"ifname","address"}),"router_lifetime","ra" {"sent","solicits","dropped"},"dhcp6" (dhcp6_glue.h)},

@@ -305,10 +305,11 @@ int subnet_owner_restore(struct subnet_owner *so, unsigned ifindex)
 	so->o.ifindex = ifindex;
 	so->flap.bridge = ifindex;
 	n = subnet_owner_restore_one(so, so->subnet);
-	if (n < 0 || !so->old_subnet.len)
-		return n;
-	r = subnet_owner_restore_one(so, so->old_subnet);
-	return r < 0 ? r : n + r;
+	if (n >= 0 && so->old_subnet.len)
+		n = (r = subnet_owner_restore_one(so, so->old_subnet)) < 0 ? r : n + r;
+	if (n >= 0)
+		n = (r = subnet_owner6_restore(so)) < 0 ? r : n + r;
+	return n;
 }
 
 void subnet_owner_stop(struct subnet_owner *so)

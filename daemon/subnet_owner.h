@@ -112,5 +112,8 @@ struct subnet_state;
 void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st);
 void subnet_owner_save(struct subnet_owner *so, struct subnet_state *st);
 void subnet_owner6_check(struct subnet_owner *so);
+/* The IPv6 gateway address back on the bridge: 1 restored, 0 there (or no
+ * prefix), -errno after logging why. */
+int subnet_owner6_restore(struct subnet_owner *so);
 
 #endif

@@ -181,3 +181,20 @@ void subnet_owner6_check(struct subnet_owner *so)
 	}
 	prefix6_list_free(&used);
 }
+
+int subnet_owner6_restore(struct subnet_owner *so)
+{
+	char gw[IP6_STRLEN];
+	int r;
+
+	if (!so->prefix6.len)
+		return 0;
+	r = host6_addr_ensure(so->o.nl, so->o.ifindex, so->gateway6, so->prefix6.len);
+	if (r < 0)
+		log_error("cannot put the IPv6 gateway address %s back on %s: %s",
+			  ip6_format(so->gateway6, gw), so->o.bridge, strerror(-r));
+	else if (r > 0)
+		log_warning("the IPv6 gateway address %s/%u was missing from %s: restored",
+			    ip6_format(so->gateway6, gw), so->prefix6.len, so->o.bridge);
+	return r;
+}

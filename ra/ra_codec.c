@@ -8,6 +8,7 @@
 
 /* RFC 4861 4.6, RFC 8106 5. */
 #define RA_OPT_SLL 1
+#define RA_OPT_TLL 2
 #define RA_OPT_PREFIX 3
 #define RA_OPT_MTU 5
 #define RA_OPT_RDNSS 25
@@ -17,6 +18,8 @@
 #define RA_RS_HDR_LEN 8
 #define RA_FLAG_M 0x80
 #define RA_FLAG_O 0x40
+#define RA_NA_FLAG_R 0x80   /* RFC 4861 4.4: router */
+#define RA_NA_FLAG_O 0x20   /* override */
 #define RA_PREFIX_FLAG_L 0x80
 #define RA_PREFIX_FLAG_A 0x40
 #define RA_PREFIX_OPT_LEN 32
@@ -145,6 +148,23 @@ int ra_build(const struct ra_info *ra, uint8_t *buf, size_t size)
 	if ((r = ra_put_header(&w, ra)) < 0 || (r = ra_put_small(&w, ra)) < 0 ||
 	    (r = ra_put_prefix(&w, ra)) < 0 || (r = ra_put_dnssl(&w, ra)) < 0)
 		return r;
+	return (int)w.pos;
+}
+
+int ra_build_na(const uint8_t target[16], const uint8_t mac[6], uint8_t *buf, size_t size)
+{
+	struct ra_writer w = { .buf = buf, .size = size };
+	uint8_t *p = ra_put(&w, 24), *opt;
+
+	if (!p)
+		return -ENOSPC;
+	p[0] = RA_ICMP_NA;
+	p[4] = RA_NA_FLAG_R | RA_NA_FLAG_O;
+	memcpy(p + 8, target, 16);
+	opt = ra_put_opt(&w, RA_OPT_TLL, 8);
+	if (!opt)
+		return -ENOSPC;
+	memcpy(opt + 2, mac, 6);
 	return (int)w.pos;
 }
 

@@ -11,6 +11,10 @@
 
 #define RA_ICMP_RS 133
 #define RA_ICMP_RA 134
+#define RA_ICMP_NA 136
+/* An unsolicited neighbor advertisement with its target link-layer
+ * address option (RFC 4861 4.4). */
+#define RA_NA_LEN 32
 /* RFC 4861 6.1: a Neighbor Discovery message arrives with hop limit 255,
  * so it was not forwarded. */
 #define RA_HOP_LIMIT 255
@@ -43,6 +47,12 @@ struct ra_info {
  * field: a domain that is not a name, a prefix longer than 128) or
  * -ENOSPC. */
 int ra_build(const struct ra_info *ra, uint8_t *buf, size_t size);
+
+/* An unsolicited neighbor advertisement from a router (RFC 4861 4.4,
+ * 7.2.6): R and O set, S clear, target the address, the target link-layer
+ * address option mac. Writes RA_NA_LEN bytes into buf; returns that length
+ * or -ENOSPC. */
+int ra_build_na(const uint8_t target[16], const uint8_t mac[6], uint8_t *buf, size_t size);
 
 /* Parses an advertisement (the fields ra_build() writes; unknown options
  * are skipped, RFC 4861 4.6). Returns 0 or -EINVAL. */

@@ -92,6 +92,24 @@ static void ra_send(struct ra_service *s, bool final)
 	s->c.sent++;
 }
 
+void ra_service_announce(struct ra_service *s)
+{
+	struct sockaddr_in6 to = {
+		.sin6_family = AF_INET6,
+		.sin6_scope_id = s->o.ifindex,
+		.sin6_addr = { .s6_addr = { 0xff, 0x02, [15] = 1 } },
+	};
+	uint8_t buf[RA_NA_LEN];
+	int n = ra_build_na(s->o.gateway, s->o.mac, buf, sizeof(buf));
+
+	if (n < 0 || sendto(s->fd, buf, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		log_sink_printf(&s->o.log, LOG_LEVEL_DEBUG, "ra: cannot announce the gateway on "
+				"%s: %s", s->o.ifname, strerror(n < 0 ? -n : errno));
+		return;
+	}
+	s->c.announced++;
+}
+
 static void ra_arm(struct ra_service *s, uint64_t now)
 {
 	uint64_t at = s->reply_ms && s->reply_ms < s->next_ms ? s->reply_ms : s->next_ms;

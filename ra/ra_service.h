@@ -42,6 +42,7 @@ struct ra_service_opts {
 
 struct ra_counters {
 	uint64_t sent, solicits, dropped;
+	uint64_t announced;          /* unsolicited neighbor advertisements */
 };
 
 /* Opens the socket and sends the first advertisement. Returns 0 or -errno
@@ -56,6 +57,12 @@ int ra_service_reload(struct ra_service *svc, const struct ra_service_opts *opts
 /* Sends the final advertisement (router lifetime 0), then closes. NULL is
  * fine. */
 void ra_service_stop(struct ra_service *svc);
+
+/* The gateway's address appeared or moved to a new MAC (an adopted or
+ * recreated bridge, a renumbering): an unsolicited neighbor advertisement
+ * to all nodes (RFC 4861 7.2.6), so that guests update their neighbor
+ * cache at once. */
+void ra_service_announce(struct ra_service *svc);
 
 void ra_service_counters(const struct ra_service *svc, struct ra_counters *c);
 

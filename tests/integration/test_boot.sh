@@ -445,6 +445,10 @@ else
 	boot_h defnetctl status --json >"$DN_DIR/status-off.json" || dn_fail "defnetctl status --json"
 	dn_assert "... and status --json carries the same hint" \
 		grep -q 'MulticastDNS=no' "$DN_DIR/status-off.json"
+	boot_h defnetctl doctor >"$DN_DIR/doctor-off.txt" 2>&1
+	dn_assert_eq "$?" 1 "... and defnetctl doctor exits 1"
+	dn_assert_grep "^FAIL mdns: " "$DN_DIR/doctor-off.txt" "... naming the mdns check"
+	dn_assert_grep "fix: .*MulticastDNS=resolve" "$DN_DIR/doctor-off.txt" "... with the fix"
 	boot_h sh -c 'rm /etc/systemd/resolved.conf.d/90-test-off.conf && systemctl restart systemd-resolved' ||
 		dn_fail "turning resolved's mDNS back on"
 fi

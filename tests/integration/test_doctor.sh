@@ -44,7 +44,7 @@ json_ok() { dn_py -m json.tool "$OUT" >/dev/null && [ "$(dn_json "$OUT" 'd["ok"]
 # ------------------------------------------------------------ healthy
 dn_assert_eq "$(doctor_rc)" 0 "healthy: doctor exits 0"
 dn_assert_grep "^doctor: ok" "$OUT" "healthy: says ok"
-for c in bridge forwarding nat uplink firewall docker networkmanager "dns $DN_UP0_PEER" mdns; do
+for c in bridge forwarding nat uplink uplink6 firewall docker networkmanager "dns $DN_UP0_PEER" mdns; do
 	dn_assert_grep "^ok   $c: " "$OUT" "healthy: check $c"
 done
 dn_assert_eq "$(doctor_rc --json)" 0 "healthy: doctor --json exits 0"

@@ -56,6 +56,14 @@ restored=$(log_count "restored table inet defnet")
 sleep 1
 dn_assert_eq "$(log_count "restored table inet defnet")" "$restored" "no repair loop on our own batch"
 
+# The guest guards' table is ours too.
+bridge_table_present() { dn_h nft list table bridge defnet >/dev/null 2>&1; }
+dn_assert "the guards' table bridge defnet is in place" bridge_table_present
+dn_h nft delete table bridge defnet || dn_fail "delete table bridge defnet"
+dn_assert_wait 1 "table bridge defnet deleted: back within 1 s" bridge_table_present
+dn_assert_grep "table bridge defnet \(the guest guards\) was removed by another program" \
+	"$DN_LOG" "log: the guards' table restored"
+
 # ------------------------------------------------------- a flush loop
 before=$(cpu_ticks)
 restored=$(log_count "restored table inet defnet")
@@ -94,6 +102,9 @@ dn_assert_grep "the gateway address $GW/$LEN was missing from $DN_BRIDGE: restor
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "address back: the guest reaches the upstream"
 
 # ------------------------------------------------------ the bridge
+dn_status_json "$DN_DIR/status6.json"
+GW6=$(dn_json "$DN_DIR/status6.json" 'd["ipv6"]["gateway"]')
+gw6_present() { dn_h ip -6 -o addr show dev "$DN_BRIDGE" | grep -q " $GW6/64 "; }
 dn_h ip link del "$DN_BRIDGE" || dn_fail "delete the bridge"
 dn_assert_wait 2 "bridge deleted: back with its gateway address" gw_present
 dn_assert_eq "$(dn_h cat "/sys/class/net/$DN_BRIDGE/address")" "$MAC" "the recreated bridge keeps its MAC"
@@ -101,6 +112,9 @@ dn_assert "the recreated bridge is up" \
 	sh -c "ip -n $DN_HOST -o link show $DN_BRIDGE | grep -q '<.*UP.*>'"
 dn_assert_wait 2 "log: the bridge recreated" \
 	grep -q "bridge $DN_BRIDGE was deleted by another program: recreated" "$DN_LOG"
+dn_assert_wait 2 "... with its IPv6 gateway address $GW6 too" gw6_present
+ra_restarted() { [ "$(grep -c "ra: advertising on " "$DN_LOG")" -ge 2 ]; }
+dn_assert_wait 2 "... and router advertisements on it again" ra_restarted
 dn_guest g2
 G2=$DN_GUEST_NS
 dn_assert "a new guest gets a lease on the recreated bridge" dn_dhcp_guest g2 g2

@@ -155,6 +155,18 @@ dn_assert_grep "IPv6 forwarding is off" "$DN_LOG" "and the log says why"
 dn_h sysctl -qw net.ipv6.conf.all.forwarding=1 || dn_fail "forwarding on"
 dn_assert_wait 5 "forwarding on again: the route is back" dn_guest6_default "$G"
 
+# A restart adopts the bridge: the gateway is announced at once with an
+# unsolicited neighbour advertisement (RFC 4861 7.2.6).
+dn_bg "$G" "$DN_DIR/na.out" tcpdump -Z root -i eth0 -n -U -l "icmp6 and ip6[40] == 136"
+na_dump=$DN_BG_PID
+dn_wait 5 grep -q "listening on" "$DN_DIR/na.out" || dn_fail "tcpdump did not start"
+dn_stop_defnetd || dn_fail "restart: exit $DN_DAEMON_RC"
+dn_start_defnetd
+na_seen() { grep -q "neighbor advertisement, tgt is ${P%::/64}::1," "$DN_DIR/na.out"; }
+dn_assert_wait 5 "restart: an unsolicited neighbour advertisement for ${P%::/64}::1" na_seen
+dn_kill "$na_dump" 5
+dn_assert_wait 10 "... and the guest's default route is back" dn_guest6_default "$G"
+
 dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
 dn_assert_wait 3 "stop: the final advertisement removes the guest's route" \
 	dn_guest6_no_default "$G"

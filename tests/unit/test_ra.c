@@ -146,6 +146,26 @@ static void test_parse_rs(void **state)
 	assert_int_equal(ra_parse_rs(rs, 16, &s), -EINVAL);
 }
 
+/* RFC 4861 4.4: type 136, code 0, R and O set, S clear, the target, and
+ * the target link-layer address option (type 2, length 1). */
+static void test_build_na(void **state)
+{
+	const uint8_t target[16] = { 0xfd, 0x12, [15] = 1 };
+	const uint8_t lladdr[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+	uint8_t buf[RA_NA_LEN + 8];
+
+	assert_int_equal(ra_build_na(target, lladdr, buf, sizeof(buf)), RA_NA_LEN);
+	assert_int_equal(buf[0], RA_ICMP_NA);
+	assert_int_equal(buf[1], 0);
+	assert_int_equal(buf[4], 0xa0);
+	assert_memory_equal(buf + 8, target, 16);
+	assert_int_equal(buf[24], 2);
+	assert_int_equal(buf[25], 1);
+	assert_memory_equal(buf + 26, lladdr, 6);
+	for (size_t size = 0; size < RA_NA_LEN; size++)
+		assert_int_equal(ra_build_na(target, lladdr, buf, size), -ENOSPC);
+}
+
 static void test_sched(void **state)
 {
 	unsigned i;
@@ -174,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_rs),
+		cmocka_unit_test(test_build_na),
 		cmocka_unit_test(test_sched),
 	};
 
