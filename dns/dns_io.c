@@ -200,7 +200,8 @@ static void io_udp_batch(struct dns_listen *l, struct mmsghdr *in, unsigned n,
 			continue;
 		iov[k] = (struct iovec){ .iov_base = ob, .iov_len = len };
 		out[k] = (struct mmsghdr){ .msg_hdr = {
-			.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+			/* The address as received: IPv4's is shorter than the union. */
+			.msg_name = &from[i], .msg_namelen = in[i].msg_hdr.msg_namelen,
 			.msg_iov = &iov[k], .msg_iovlen = 1 } };
 		k++;
 	}

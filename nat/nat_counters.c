@@ -100,7 +100,8 @@ static int nat_counters_receive(struct mnl_socket *sock, struct nat_guard_counts
 
 int nat_counters_read(struct nat_guard_counts *c)
 {
-	_Alignas(uint32_t) char req[NAT_COUNTERS_REQ];
+	/* Zeroed: attribute padding goes out as zeros. */
+	_Alignas(uint32_t) char req[NAT_COUNTERS_REQ] = { 0 };
 	uint32_t seq = (uint32_t)time(NULL);
 	struct mnl_socket *sock;
 	size_t len;
