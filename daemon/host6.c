@@ -16,7 +16,6 @@
 #include "log.h"
 
 #define PREFIX6_LIST_MIN_CAP 16
-#define HOST6_DUMP_TRIES 3
 #define HOST6_CONF_DIR "/proc/sys/net/ipv6/conf"
 
 int prefix6_list_add(struct prefix6_list *l, const struct ip6_prefix *p)
@@ -131,36 +130,20 @@ static int host6_addr_cb(const struct nlmsghdr *nlh, void *data)
 	return a.has_addr ? host6_add(ctx, a.addr, 128) : MNL_CB_OK;
 }
 
-static int host6_dump_once(struct nl *nl, struct host6_ctx *ctx)
+static void host6_reset(void *data)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	struct ifaddrmsg *ifa;
-	int ret;
+	struct host6_ctx *ctx = data;
 
-	nlh = nl_msg_start(nl, RTM_GETROUTE, NLM_F_DUMP);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_table = RT_TABLE_UNSPEC;  /* every table, policy routing's too */
-	ret = nl_query(nl, nlh, host6_route_cb, ctx);
-	if (ret < 0)
-		return ret;
-	nlh = nl_msg_start(nl, RTM_GETADDR, NLM_F_DUMP);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET6;
-	return nl_query(nl, nlh, host6_addr_cb, ctx);
+	prefix6_list_free(ctx->out);
 }
 
 int host6_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix6_list *out)
 {
 	struct host6_ctx ctx = { .skip_ifindex = skip_ifindex, .out = out };
-	int ret = -EINTR, i;
+	int ret;
 
 	*out = (struct prefix6_list){ 0 };
-	for (i = 0; i < HOST6_DUMP_TRIES && ret == -EINTR; i++) {
-		prefix6_list_free(out);
-		ret = host6_dump_once(nl, &ctx);
-	}
+	ret = nl_dump_used(nl, AF_INET6, host6_route_cb, host6_addr_cb, host6_reset, &ctx);
 	if (ret < 0)
 		prefix6_list_free(out);
 	return ret;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "nl.h"
 #include "nl_ext_ack.h"
@@ -202,4 +203,35 @@ int nl_query(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	if (ret < 0)
 		return ret;
 	return nl_receive(nl, &ans);
+}
+
+static int nl_dump_used_once(struct nl *nl, uint8_t family, mnl_cb_t route_cb,
+			     mnl_cb_t addr_cb, void *data)
+{
+	struct nlmsghdr *nlh = nl_msg_start(nl, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct ifaddrmsg *ifa;
+	int ret;
+
+	rtm->rtm_family = family;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	ret = nl_query(nl, nlh, route_cb, data);
+	if (ret < 0)
+		return ret;
+	nlh = nl_msg_start(nl, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	return nl_query(nl, nlh, addr_cb, data);
+}
+
+int nl_dump_used(struct nl *nl, uint8_t family, mnl_cb_t route_cb, mnl_cb_t addr_cb,
+		 void (*reset)(void *data), void *data)
+{
+	int ret = -EINTR;
+
+	for (int i = 0; i < NL_DUMP_TRIES && ret == -EINTR; i++) {
+		reset(data);
+		ret = nl_dump_used_once(nl, family, route_cb, addr_cb, data);
+	}
+	return ret;
 }

@@ -37,4 +37,16 @@ int nl_request(struct nl *nl, struct nlmsghdr *req);
  * until the kernel says done. Returns 0 or -errno. */
 int nl_query(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 
+/* A dump that raced with a change of the tables is marked interrupted
+ * (NLM_F_DUMP_INTR) and taken again; tables that keep changing this many
+ * times give -EINTR to the caller, who will try later. */
+#define NL_DUMP_TRIES 3
+
+/* What the host uses of one family: every route of every table (local,
+ * main and policy routing's), then every address, each message through
+ * its callback. An interrupted dump starts again after reset(data), at
+ * most NL_DUMP_TRIES times. Returns 0 or -errno. */
+int nl_dump_used(struct nl *nl, uint8_t family, mnl_cb_t route_cb, mnl_cb_t addr_cb,
+		 void (*reset)(void *data), void *data);
+
 #endif

@@ -12,10 +12,6 @@
 #include "routes.h"
 
 #define PREFIX_LIST_MIN_CAP 16
-/* A dump that raced with a change of the tables is marked interrupted
- * (NLM_F_DUMP_INTR) and taken again; tables that keep changing this many
- * times give -EINTR to the caller, who will try later. */
-#define ROUTES_DUMP_TRIES 3
 
 int prefix_list_add(struct prefix_list *l, struct ip4_prefix p)
 {
@@ -169,39 +165,20 @@ static int routes_addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int routes_dump_once(struct nl *nl, struct routes_ctx *ctx)
+static void routes_reset(void *data)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	struct ifaddrmsg *ifa;
-	int ret;
+	struct routes_ctx *ctx = data;
 
-	nlh = nl_msg_start(nl, RTM_GETROUTE, NLM_F_DUMP);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	/* Every table (local, main, and policy routing's), not just main. */
-	rtm->rtm_table = RT_TABLE_UNSPEC;
-	ret = nl_query(nl, nlh, routes_route_cb, ctx);
-	if (ret < 0)
-		return ret;
-
-	nlh = nl_msg_start(nl, RTM_GETADDR, NLM_F_DUMP);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
-	return nl_query(nl, nlh, routes_addr_cb, ctx);
+	prefix_list_free(ctx->out);
 }
 
 int routes_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix_list *out)
 {
 	struct routes_ctx ctx = { .skip_ifindex = skip_ifindex, .out = out };
-	int ret = -EINTR;
-	int i;
+	int ret;
 
 	*out = (struct prefix_list){ 0 };
-	for (i = 0; i < ROUTES_DUMP_TRIES && ret == -EINTR; i++) {
-		prefix_list_free(out);
-		ret = routes_dump_once(nl, &ctx);
-	}
+	ret = nl_dump_used(nl, AF_INET, routes_route_cb, routes_addr_cb, routes_reset, &ctx);
 	if (ret < 0)
 		prefix_list_free(out);
 	return ret;
