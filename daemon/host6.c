@@ -199,8 +199,7 @@ static bool host6_forwarding_on(void)
 
 struct host6_global {
 	unsigned ifindex;
-	bool found;
-	uint8_t addr[16];
+	struct uplink6 *out;
 };
 
 static int host6_global_cb(const struct nlmsghdr *nlh, void *data)
@@ -209,24 +208,22 @@ static int host6_global_cb(const struct nlmsghdr *nlh, void *data)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct host6_attrs a = { .want = IFA_ADDRESS };
 
-	if (g->found || nlh->nlmsg_type != RTM_NEWADDR ||
+	if (g->out->n_addrs == UPLINK6_MAX_ADDRS || nlh->nlmsg_type != RTM_NEWADDR ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET6 ||
 	    ifa->ifa_index != g->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
 	    (ifa->ifa_flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED)))
 		return MNL_CB_OK;
 	if (mnl_attr_parse(nlh, sizeof(*ifa), host6_attr_cb, &a) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (a.has_addr) {
-		memcpy(g->addr, a.addr, 16);
-		g->found = true;
-	}
+	if (a.has_addr)
+		memcpy(g->out->addrs[g->out->n_addrs++], a.addr, 16);
 	return MNL_CB_OK;
 }
 
 int host6_uplink(struct nl *nl, unsigned bridge_ifindex, const uint8_t src[16],
 		 struct uplink6 *out)
 {
-	struct host6_global g = { 0 };
+	struct host6_global g = { .out = out };
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	unsigned oif;
@@ -251,11 +248,13 @@ int host6_uplink(struct nl *nl, unsigned bridge_ifindex, const uint8_t src[16],
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET6;
 	ret = nl_query(nl, nlh, host6_global_cb, &g);
-	if (ret < 0 || !g.found)
+	if (ret < 0 || !out->n_addrs) {
+		out->n_addrs = 0;
 		return ret;
+	}
 	out->present = true;
 	out->ifindex = oif;
-	memcpy(out->addr, g.addr, 16);
+	memcpy(out->addr, out->addrs[0], 16);
 	if (!if_indextoname(oif, out->ifname))
 		snprintf(out->ifname, sizeof(out->ifname), "if%u", oif);
 	return 0;

@@ -31,12 +31,18 @@ void prefix6_list_free(struct prefix6_list *l);
  * Returns 0 or -errno; on error *out is empty. */
 int host6_dump_used(struct nl *nl, unsigned skip_ifindex, struct prefix6_list *out);
 
+#define UPLINK6_MAX_ADDRS 8
+
 struct uplink6 {
 	bool present;                /* a route out with a global address to masquerade to */
 	bool no_forwarding;          /* !present because IPv6 forwarding is off */
 	unsigned ifindex;
 	char ifname[IF_NAMESIZE];
 	uint8_t addr[16];            /* that address */
+	/* Every usable global address of that link: masquerade picks one
+	 * per destination (RFC 6724 source selection). addrs[0] is addr. */
+	uint8_t addrs[UPLINK6_MAX_ADDRS][16];
+	size_t n_addrs;
 };
 
 /* The route a guest's packet (from src, in on the bridge) takes to a

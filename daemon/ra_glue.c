@@ -14,6 +14,7 @@
 #include "ra_glue.h"
 #include "ra_sched.h"
 #include "ra_service.h"
+#include "uplink6.h"
 
 static void ra_glue_log(void *ctx, enum log_level level, const char *msg)
 {
@@ -36,35 +37,6 @@ static uint32_t ra_glue_mtu(const char *ifname)
 	return r < 0 || ifr.ifr_mtu <= 0 ? 0 : (uint32_t)ifr.ifr_mtu;
 }
 
-/* A guest's view of the way out: a source in the prefix, in on the
- * bridge. */
-static void ra_glue_uplink(struct daemon *d)
-{
-	char addr[IP6_STRLEN];
-	struct uplink6 u;
-	uint8_t src[16];
-	int r;
-
-	memcpy(src, d->subnet.gateway6, sizeof(src));
-	src[15] = 2;
-	r = host6_uplink(&d->nl, d->ifindex, src, &u);
-	if (r < 0) {
-		log_warning("cannot look up the IPv6 route out: %s", strerror(-r));
-		return;
-	}
-	if (u.present != d->uplink6.present || u.ifindex != d->uplink6.ifindex ||
-	    u.no_forwarding != d->uplink6.no_forwarding || memcmp(u.addr, d->uplink6.addr, 16) != 0) {
-		if (u.present)
-			log_info("IPv6 uplink now %s (%s)", u.ifname, ip6_format(u.addr, addr));
-		else if (u.no_forwarding)
-			log_warning("IPv6 uplink: none, IPv6 forwarding is off "
-				    "(net.ipv6.conf.all.forwarding=0): guests get no IPv6 default route");
-		else
-			log_info("IPv6 uplink: none (no IPv6 route out with a global address)");
-	}
-	d->uplink6 = u;
-}
-
 static void ra_glue_opts(struct daemon *d, struct ra_service_opts *o)
 {
 	*o = (struct ra_service_opts){
@@ -84,7 +56,7 @@ void ra_glue_start(struct daemon *d)
 
 	if (!d->subnet.prefix6.len || d->ra)
 		return;
-	ra_glue_uplink(d);
+	uplink6_evaluate(d);
 	ra_glue_opts(d, &o);
 	if (ra_service_start(d->base, &o, &d->ra) < 0)
 		log_warning("ra: router advertisements are off; guests get no IPv6 address");
@@ -104,7 +76,7 @@ void ra_glue_follow(struct daemon *d)
 
 	if (!d->ra)
 		return;
-	ra_glue_uplink(d);
+	uplink6_evaluate(d);
 	ra_glue_opts(d, &o);
 	if (ra_service_reload(d->ra, &o) < 0)
 		log_warning("ra: the advertisements do not follow the change");

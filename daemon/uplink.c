@@ -469,16 +469,18 @@ static void uplink_move_flows(struct uplink *u)
 	struct uplink_keep_ctx k = { .d = d, .cur = &u->cur };
 	struct conntrack_sweep sw;
 	uint32_t keep[UPLINK_MAX_ADDRS];
-	size_t n = 1, n_keep;
+	struct conntrack_scope scope = { .family = AF_INET, .subnets = subnets, .n_subnets = 1,
+					 .keep = keep };
 	uint64_t t0 = boot_clock_ms();
 	int r;
 
 	if (!d->cfg.masquerade || !u->cur.present)
 		return;
 	if (sn->old_subnet.len)
-		subnets[n++] = (struct nat_subnet){ sn->old_subnet.addr, sn->old_subnet.len };
-	n_keep = uplink_keep_set(&u->cur, keep);
-	r = conntrack_flush_stale(subnets, n, keep, n_keep, uplink_flow_keep, &k, &sw);
+		subnets[scope.n_subnets++] = (struct nat_subnet){ sn->old_subnet.addr,
+								  sn->old_subnet.len };
+	scope.n_keep = uplink_keep_set(&u->cur, keep);
+	r = conntrack_flush_stale(&scope, uplink_flow_keep, &k, &sw);
 	if (r < 0)
 		log_warning("conntrack: cannot move guest flows to %s: %s", u->cur.ifname,
 			    strerror(-r));

@@ -15,7 +15,7 @@
 #include "conntrack.h"
 
 static struct nlmsghdr *conntrack_msg_start(void *buf, size_t size, uint32_t seq,
-					    uint8_t type, uint16_t flags)
+					    uint8_t family, uint8_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
@@ -27,25 +27,31 @@ static struct nlmsghdr *conntrack_msg_start(void *buf, size_t size, uint32_t seq
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = htons(0);
 	return nlh;
 }
 
-struct nlmsghdr *conntrack_build_dump(void *buf, size_t size, uint32_t seq)
+struct nlmsghdr *conntrack_build_dump(void *buf, size_t size, uint32_t seq, uint8_t family)
 {
-	return conntrack_msg_start(buf, size, seq, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
+	return conntrack_msg_start(buf, size, seq, family, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
 }
 
-void conntrack_put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct conntrack_tuple *t)
+void conntrack_put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t family,
+			 const struct conntrack_tuple *t)
 {
 	struct nlattr *tuple, *nest;
 
 	tuple = mnl_attr_nest_start(nlh, type);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, htonl(t->src));
-	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(t->dst));
+	if (family == AF_INET6) {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src6);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst6);
+	} else {
+		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, htonl(t->src));
+		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(t->dst));
+	}
 	mnl_attr_nest_end(nlh, nest);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
@@ -67,10 +73,10 @@ struct nlmsghdr *conntrack_build_delete(void *buf, size_t size, uint32_t seq,
 {
 	struct nlmsghdr *nlh;
 
-	nlh = conntrack_msg_start(buf, size, seq, IPCTNL_MSG_CT_DELETE, NLM_F_ACK);
+	nlh = conntrack_msg_start(buf, size, seq, e->family, IPCTNL_MSG_CT_DELETE, NLM_F_ACK);
 	if (!nlh)
 		return NULL;
-	conntrack_put_tuple(nlh, CTA_TUPLE_ORIG, &e->orig);
+	conntrack_put_tuple(nlh, CTA_TUPLE_ORIG, e->family, &e->orig);
 	if (e->has_id)
 		mnl_attr_put_u32(nlh, CTA_ID, htonl(e->id));
 	if (e->has_zone)
@@ -88,12 +94,12 @@ static int conntrack_attr_check(const struct nlattr *a, enum mnl_attr_data_type 
 
 struct conntrack_ip_seen {
 	struct conntrack_tuple *t;
+	uint8_t family;
 	bool src, dst;
 };
 
-static int conntrack_ip_cb(const struct nlattr *a, void *data)
+static int conntrack_ip4_cb(const struct nlattr *a, struct conntrack_ip_seen *s)
 {
-	struct conntrack_ip_seen *s = data;
 	uint16_t type = mnl_attr_get_type(a);
 
 	if (type != CTA_IP_V4_SRC && type != CTA_IP_V4_DST)
@@ -108,6 +114,31 @@ static int conntrack_ip_cb(const struct nlattr *a, void *data)
 		s->dst = true;
 	}
 	return MNL_CB_OK;
+}
+
+static int conntrack_ip6_cb(const struct nlattr *a, struct conntrack_ip_seen *s)
+{
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type != CTA_IP_V6_SRC && type != CTA_IP_V6_DST)
+		return MNL_CB_OK;
+	if (mnl_attr_validate2(a, MNL_TYPE_BINARY, 16) < 0)
+		return MNL_CB_ERROR;
+	if (type == CTA_IP_V6_SRC) {
+		memcpy(s->t->src6, mnl_attr_get_payload(a), 16);
+		s->src = true;
+	} else {
+		memcpy(s->t->dst6, mnl_attr_get_payload(a), 16);
+		s->dst = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int conntrack_ip_cb(const struct nlattr *a, void *data)
+{
+	struct conntrack_ip_seen *s = data;
+
+	return s->family == AF_INET6 ? conntrack_ip6_cb(a, s) : conntrack_ip4_cb(a, s);
 }
 
 struct conntrack_proto_seen {
@@ -172,8 +203,8 @@ static int conntrack_parse_proto(const struct nlattr *nest, struct conntrack_tup
 
 struct conntrack_tuple_seen {
 	struct conntrack_tuple *t;
+	uint8_t family;
 	bool ip, proto;
-	int err;
 };
 
 static int conntrack_tuple_cb(const struct nlattr *a, void *data)
@@ -186,13 +217,13 @@ static int conntrack_tuple_cb(const struct nlattr *a, void *data)
 	if (conntrack_attr_check(a, MNL_TYPE_NESTED) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	if (type == CTA_TUPLE_IP) {
-		struct conntrack_ip_seen ip = { .t = s->t };
+		struct conntrack_ip_seen ip = { .t = s->t, .family = s->family };
 
-		if (mnl_attr_parse_nested(a, conntrack_ip_cb, &ip) != MNL_CB_OK)
+		/* Both addresses, of the message's family: a delete must name
+		 * the entry exactly. */
+		if (mnl_attr_parse_nested(a, conntrack_ip_cb, &ip) != MNL_CB_OK ||
+		    !ip.src || !ip.dst)
 			return MNL_CB_ERROR;
-		/* IPv6 addresses instead: not an entry of ours. */
-		if (!ip.src || !ip.dst)
-			s->err = -ENOENT;
 		s->ip = true;
 		return MNL_CB_OK;
 	}
@@ -202,36 +233,26 @@ static int conntrack_tuple_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int conntrack_parse_tuple(const struct nlattr *nest, struct conntrack_tuple *t)
+static int conntrack_parse_tuple(const struct nlattr *nest, uint8_t family,
+				 struct conntrack_tuple *t)
 {
-	struct conntrack_tuple_seen s = { .t = t };
+	struct conntrack_tuple_seen s = { .t = t, .family = family };
 
 	if (mnl_attr_parse_nested(nest, conntrack_tuple_cb, &s) != MNL_CB_OK)
 		return -EINVAL;
-	if (s.err)
-		return s.err;
 	return s.ip && s.proto ? 0 : -EINVAL;
 }
 
 struct conntrack_entry_seen {
 	struct conntrack_entry *e;
 	bool orig, reply;
-	int err;
 };
 
-static int conntrack_entry_tuple(const struct nlattr *a, struct conntrack_tuple *t,
-				 bool *seen, int *err)
+static int conntrack_entry_tuple(const struct nlattr *a, uint8_t family,
+				 struct conntrack_tuple *t, bool *seen)
 {
-	int r;
-
-	if (conntrack_attr_check(a, MNL_TYPE_NESTED) != MNL_CB_OK)
-		return MNL_CB_ERROR;
-	r = conntrack_parse_tuple(a, t);
-	if (r == -ENOENT) {
-		*err = r;
-		return MNL_CB_STOP;
-	}
-	if (r < 0)
+	if (conntrack_attr_check(a, MNL_TYPE_NESTED) != MNL_CB_OK ||
+	    conntrack_parse_tuple(a, family, t) < 0)
 		return MNL_CB_ERROR;
 	*seen = true;
 	return MNL_CB_OK;
@@ -244,9 +265,9 @@ static int conntrack_entry_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case CTA_TUPLE_ORIG:
-		return conntrack_entry_tuple(a, &e->orig, &s->orig, &s->err);
+		return conntrack_entry_tuple(a, e->family, &e->orig, &s->orig);
 	case CTA_TUPLE_REPLY:
-		return conntrack_entry_tuple(a, &e->reply, &s->reply, &s->err);
+		return conntrack_entry_tuple(a, e->family, &e->reply, &s->reply);
 	case CTA_STATUS:
 		if (conntrack_attr_check(a, MNL_TYPE_U32) != MNL_CB_OK)
 			return MNL_CB_ERROR;
@@ -287,11 +308,10 @@ int conntrack_parse(const void *buf, size_t len, struct conntrack_entry *e)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
 		return -EINVAL;
 	nfg = mnl_nlmsg_get_payload(nlh);
-	if (nfg->nfgen_family != AF_INET)
+	if (nfg->nfgen_family != AF_INET && nfg->nfgen_family != AF_INET6)
 		return -ENOENT;
+	e->family = nfg->nfgen_family;
 	r = mnl_attr_parse(nlh, sizeof(*nfg), conntrack_entry_cb, &s);
-	if (s.err)
-		return s.err;
 	if (r != MNL_CB_OK || !s.orig || !s.reply)
 		return -EINVAL;
 	return 0;
@@ -310,19 +330,48 @@ static bool conntrack_in_subnets(uint32_t addr, const struct nat_subnet *subnets
 	return false;
 }
 
-bool conntrack_is_stale(const struct conntrack_entry *e,
-			const struct nat_subnet *subnets, size_t n_subnets,
-			const uint32_t *keep, size_t n_keep)
+static bool conntrack_in_prefix(const uint8_t a[16], const struct nat_prefix6 *p)
+{
+	unsigned bytes = p->len / 8, bits = p->len % 8;
+
+	if (p->len > 128 || memcmp(a, p->addr, bytes) != 0)
+		return false;
+	return !bits || ((a[bytes] ^ p->addr[bytes]) & (0xffu << (8 - bits))) == 0;
+}
+
+static bool conntrack_is_stale4(const struct conntrack_entry *e, const struct conntrack_scope *s)
 {
 	/* The reply goes back to the address the flow was masqueraded to. */
 	uint32_t masq = e->reply.dst;
 
-	if (!(e->status & IPS_SRC_NAT) || masq == e->orig.src)
+	if (masq == e->orig.src || !conntrack_in_subnets(e->orig.src, s->subnets, s->n_subnets))
 		return false;
-	if (!conntrack_in_subnets(e->orig.src, subnets, n_subnets))
-		return false;
-	for (size_t i = 0; i < n_keep; i++)
-		if (keep[i] == masq)
+	for (size_t i = 0; i < s->n_keep; i++)
+		if (s->keep[i] == masq)
 			return false;
 	return true;
+}
+
+static bool conntrack_is_stale6(const struct conntrack_entry *e, const struct conntrack_scope *s)
+{
+	const uint8_t *masq = e->reply.dst6;
+	bool guest = false;
+
+	if (memcmp(masq, e->orig.src6, 16) == 0)
+		return false;
+	for (size_t i = 0; i < s->n_prefixes && !guest; i++)
+		guest = conntrack_in_prefix(e->orig.src6, &s->prefixes[i]);
+	if (!guest)
+		return false;
+	for (size_t i = 0; i < s->n_keep6; i++)
+		if (memcmp(s->keep6[i], masq, 16) == 0)
+			return false;
+	return true;
+}
+
+bool conntrack_is_stale(const struct conntrack_entry *e, const struct conntrack_scope *s)
+{
+	if (!(e->status & IPS_SRC_NAT) || e->family != s->family)
+		return false;
+	return e->family == AF_INET6 ? conntrack_is_stale6(e, s) : conntrack_is_stale4(e, s);
 }

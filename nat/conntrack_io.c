@@ -62,10 +62,7 @@ static ssize_t conntrack_io_recv(struct conntrack_io *io)
 
 /* The stale entries found by the dump. */
 struct conntrack_found {
-	const struct nat_subnet *subnets;
-	size_t n_subnets;
-	const uint32_t *keep;
-	size_t n_keep;
+	const struct conntrack_scope *scope;
 	struct conntrack_entry *v;
 	size_t n, cap;
 	struct conntrack_sweep *sw;
@@ -99,7 +96,7 @@ static int conntrack_dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (conntrack_parse(nlh, nlh->nlmsg_len, &e) < 0)
 		return MNL_CB_OK;
 	f->sw->seen++;
-	if (!conntrack_is_stale(&e, f->subnets, f->n_subnets, f->keep, f->n_keep))
+	if (!conntrack_is_stale(&e, f->scope))
 		return MNL_CB_OK;
 	f->sw->stale++;
 	r = conntrack_found_add(f, &e);
@@ -113,7 +110,8 @@ static int conntrack_dump_cb(const struct nlmsghdr *nlh, void *data)
 static int conntrack_dump(struct conntrack_io *io, struct conntrack_found *f)
 {
 	uint32_t seq = ++io->seq;
-	struct nlmsghdr *nlh = conntrack_build_dump(io->buf, sizeof(io->buf), seq);
+	struct nlmsghdr *nlh = conntrack_build_dump(io->buf, sizeof(io->buf), seq,
+						    f->scope->family);
 	ssize_t n;
 	int r;
 
@@ -220,16 +218,12 @@ static void conntrack_filter(struct conntrack_found *f, conntrack_keep_fn keep_f
 	f->n = n;
 }
 
-int conntrack_flush_stale(const struct nat_subnet *subnets, size_t n_subnets,
-			  const uint32_t *keep, size_t n_keep,
+int conntrack_flush_stale(const struct conntrack_scope *scope,
 			  conntrack_keep_fn keep_fn, void *ctx,
 			  struct conntrack_sweep *sw)
 {
 	struct conntrack_io *io;
-	struct conntrack_found f = {
-		.subnets = subnets, .n_subnets = n_subnets,
-		.keep = keep, .n_keep = n_keep, .sw = sw,
-	};
+	struct conntrack_found f = { .scope = scope, .sw = sw };
 	int r;
 
 	memset(sw, 0, sizeof(*sw));

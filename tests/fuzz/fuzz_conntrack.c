@@ -34,13 +34,19 @@ static const struct nat_subnet fuzz_subnets[] = {
 	{ .addr = 0, .len = 0 },             /* everything */
 };
 static const uint32_t fuzz_keep[] = { 0xc6336402u, 0 };
+static const struct nat_prefix6 fuzz_prefixes[] = {
+	{ .addr = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a }, .len = 64 },
+	{ .len = 0 },                        /* everything */
+};
+static const uint8_t fuzz_keep6[][16] = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
 
 static _Alignas(uint32_t) uint8_t fuzz_buf[FUZZ_MAX + 4];
 static _Alignas(uint32_t) uint8_t fuzz_msg[2 * CONNTRACK_MSG_MAX];
 
 static bool fuzz_tuple_equal(const struct conntrack_tuple *a, const struct conntrack_tuple *b)
 {
-	if (a->src != b->src || a->dst != b->dst || a->proto != b->proto ||
+	if (a->src != b->src || a->dst != b->dst || memcmp(a->src6, b->src6, 16) != 0 ||
+	    memcmp(a->dst6, b->dst6, 16) != 0 || a->proto != b->proto ||
 	    a->has_ports != b->has_ports || a->has_icmp != b->has_icmp)
 		return false;
 	if (a->has_ports && (a->sport != b->sport || a->dport != b->dport))
@@ -51,7 +57,7 @@ static bool fuzz_tuple_equal(const struct conntrack_tuple *a, const struct connt
 
 static bool fuzz_entry_equal(const struct conntrack_entry *a, const struct conntrack_entry *b)
 {
-	return fuzz_tuple_equal(&a->orig, &b->orig) && fuzz_tuple_equal(&a->reply, &b->reply) &&
+	return a->family == b->family && fuzz_tuple_equal(&a->orig, &b->orig) && fuzz_tuple_equal(&a->reply, &b->reply) &&
 	       a->status == b->status && a->has_id == b->has_id &&
 	       (!a->has_id || a->id == b->id) && a->has_zone == b->has_zone &&
 	       (!a->has_zone || a->zone == b->zone);
@@ -68,7 +74,7 @@ static void fuzz_round_trip(const struct conntrack_entry *e)
 	    nlh->nlmsg_type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE))
 		abort();
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-	conntrack_put_tuple(nlh, CTA_TUPLE_REPLY, &e->reply);
+	conntrack_put_tuple(nlh, CTA_TUPLE_REPLY, e->family, &e->reply);
 	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e->status));
 	if (conntrack_parse(nlh, nlh->nlmsg_len, &back) != 0 || !fuzz_entry_equal(e, &back))
 		abort();
@@ -76,12 +82,27 @@ static void fuzz_round_trip(const struct conntrack_entry *e)
 
 static void fuzz_rule(const struct conntrack_entry *e)
 {
-	bool stale = conntrack_is_stale(e, fuzz_subnets, 2, fuzz_keep, 2);
+	const struct conntrack_scope v4 = {
+		.family = AF_INET, .subnets = fuzz_subnets, .n_subnets = 2,
+		.keep = fuzz_keep, .n_keep = 2,
+	};
+	const struct conntrack_scope v6 = {
+		.family = AF_INET6, .prefixes = fuzz_prefixes, .n_prefixes = 2,
+		.keep6 = fuzz_keep6, .n_keep6 = 1,
+	};
+	const struct conntrack_scope none4 = { .family = AF_INET };
+	const struct conntrack_scope none6 = { .family = AF_INET6 };
+	bool stale4 = conntrack_is_stale(e, &v4), stale6 = conntrack_is_stale(e, &v6);
 
-	if (stale && (!(e->status & IPS_SRC_NAT) || e->reply.dst == e->orig.src ||
-		      e->reply.dst == fuzz_keep[0] || e->reply.dst == fuzz_keep[1]))
+	if ((stale4 || stale6) && !(e->status & IPS_SRC_NAT))
 		abort();
-	if (conntrack_is_stale(e, fuzz_subnets, 0, NULL, 0))
+	if (stale4 && (e->family != AF_INET || e->reply.dst == e->orig.src ||
+		       e->reply.dst == fuzz_keep[0] || e->reply.dst == fuzz_keep[1]))
+		abort();
+	if (stale6 && (e->family != AF_INET6 || !memcmp(e->reply.dst6, e->orig.src6, 16) ||
+		       !memcmp(e->reply.dst6, fuzz_keep6[0], 16)))
+		abort();
+	if (conntrack_is_stale(e, &none4) || conntrack_is_stale(e, &none6))
 		abort();
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """A long-lived UDP flow, for the uplink tests and bench/nat.sh.
 
-  udp_flow.py log PORT FILE SECONDS
-      Listens on 0.0.0.0:PORT and writes one line per datagram to FILE:
+  udp_flow.py log PORT FILE SECONDS [BIND]
+      Listens on BIND (default 0.0.0.0; an IPv6 address such as :: for
+      IPv6 only):PORT and writes one line per datagram to FILE:
       "<CLOCK_MONOTONIC ns> <source address>", flushed at once.
   udp_flow.py send ADDR PORT INTERVAL_MS SECONDS [SPORT]
       Sends a datagram every INTERVAL_MS from one socket (one flow,
-      source port SPORT or any) for SECONDS.
+      source port SPORT or any) for SECONDS; over IPv6 when ADDR is.
   udp_flow.py at CMD...
       Prints CLOCK_MONOTONIC in ns, then runs CMD: the moment of a change.
   udp_flow.py first FILE T0_NS ADDR [WAIT_S]
@@ -23,10 +24,16 @@ import sys
 import time
 
 
-def log(port, path, seconds):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def log(port, path, seconds, bind="0.0.0.0"):
+    s = socket.socket(family(bind), socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(port)))
+    if ":" in bind:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((bind, int(port)))
     end = time.monotonic() + float(seconds)
     with open(path, "a", buffering=1) as out:
         while True:
@@ -42,8 +49,8 @@ def log(port, path, seconds):
 
 
 def send(addr, port, interval_ms, seconds, sport="0"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", int(sport)))
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.bind(("::" if ":" in addr else "0.0.0.0", int(sport)))
     interval = float(interval_ms) / 1000.0
     end = time.monotonic() + float(seconds)
     n = 0
@@ -83,8 +90,8 @@ def first(path, t0, addr, wait="0"):
 
 
 def main(argv):
-    if len(argv) >= 4 and argv[0] == "log":
-        return log(*argv[1:4])
+    if len(argv) in (4, 5) and argv[0] == "log":
+        return log(*argv[1:])
     if len(argv) in (5, 6) and argv[0] == "send":
         return send(*argv[1:])
     if len(argv) >= 2 and argv[0] == "at":

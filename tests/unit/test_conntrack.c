@@ -46,6 +46,7 @@ static const struct nfgenmsg *nfg_of(const struct nlmsghdr *nlh)
 static struct conntrack_entry udp_entry(void)
 {
 	return (struct conntrack_entry){
+		.family = AF_INET,
 		.orig = { .src = GUEST, .dst = REMOTE, .proto = IPPROTO_UDP,
 			  .has_ports = true, .sport = 5000, .dport = 7777 },
 		.reply = { .src = REMOTE, .dst = UP0_ADDR, .proto = IPPROTO_UDP,
@@ -55,10 +56,33 @@ static struct conntrack_entry udp_entry(void)
 	};
 }
 
+#define GUEST6 { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 0, [15] = 0x10 }
+#define REMOTE6 { 0x20, 0x01, 0x0d, 0xb8, 0xff, [15] = 1 }
+#define UP0_ADDR6 { 0x20, 0x01, 0x0d, 0xb8, 0, 0, [15] = 2 }
+#define UP1_ADDR6 { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 }
+
+static const struct nat_prefix6 prefix6 = {
+	.addr = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a }, .len = 64,
+};
+
+/* A TCP flow from a guest's ULA, masqueraded (NAT66) to UP0_ADDR6. */
+static struct conntrack_entry tcp6_entry(void)
+{
+	return (struct conntrack_entry){
+		.family = AF_INET6,
+		.orig = { .src6 = GUEST6, .dst6 = REMOTE6, .proto = IPPROTO_TCP,
+			  .has_ports = true, .sport = 40001, .dport = 443 },
+		.reply = { .src6 = REMOTE6, .dst6 = UP0_ADDR6, .proto = IPPROTO_TCP,
+			   .has_ports = true, .sport = 443, .dport = 40001 },
+		.status = IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED,
+		.has_id = true, .id = 66,
+	};
+}
+
 /* --- building entries as the kernel dumps them -------------------------- */
 
 struct shape {
-	bool v6;              /* IPv6 addresses in the original tuple */
+	bool other_family;    /* addresses of the other family in the original tuple */
 	bool no_reply;
 	bool half_ports;      /* a source port without its destination port */
 	bool short_status;    /* CTA_STATUS of 2 bytes */
@@ -71,11 +95,11 @@ static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct conntrac
 {
 	struct nlattr *tuple = mnl_attr_nest_start(nlh, type);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	bool v6 = (s->family == AF_INET6) != (s->other_family && type == CTA_TUPLE_ORIG);
 
-	if (s->v6 && type == CTA_TUPLE_ORIG) {
-		mnl_attr_put(nlh, CTA_IP_V6_SRC, sizeof(v6), v6);
-		mnl_attr_put(nlh, CTA_IP_V6_DST, sizeof(v6), v6);
+	if (v6) {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src6);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst6);
 	} else {
 		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, htonl(t->src));
 		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(t->dst));
@@ -106,7 +130,7 @@ static struct nlmsghdr *build_new(char *buf, const struct conntrack_entry *e,
 	nlh->nlmsg_type = ct_type(IPCTNL_MSG_CT_NEW);
 	nlh->nlmsg_flags = NLM_F_MULTI;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = s->family ? s->family : AF_INET;
+	nfg->nfgen_family = s->family;
 	nfg->version = NFNETLINK_V0;
 	put_tuple(nlh, CTA_TUPLE_ORIG, &e->orig, s);
 	if (!s->no_reply)
@@ -128,6 +152,8 @@ static void assert_tuple_equal(const struct conntrack_tuple *a, const struct con
 {
 	assert_int_equal(a->src, b->src);
 	assert_int_equal(a->dst, b->dst);
+	assert_memory_equal(a->src6, b->src6, 16);
+	assert_memory_equal(a->dst6, b->dst6, 16);
 	assert_int_equal(a->proto, b->proto);
 	assert_int_equal(a->has_ports, b->has_ports);
 	assert_int_equal(a->sport, b->sport);
@@ -143,7 +169,7 @@ static void assert_tuple_equal(const struct conntrack_tuple *a, const struct con
 static void test_dump_request(void **state)
 {
 	_Alignas(uint32_t) char buf[CONNTRACK_MSG_MAX];
-	struct nlmsghdr *nlh = conntrack_build_dump(buf, sizeof(buf), 77);
+	struct nlmsghdr *nlh = conntrack_build_dump(buf, sizeof(buf), 77, AF_INET);
 
 	assert_non_null(nlh);
 	assert_int_equal(nlh->nlmsg_type, ct_type(IPCTNL_MSG_CT_GET));
@@ -152,6 +178,8 @@ static void test_dump_request(void **state)
 	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)));
 	assert_int_equal(nfg_of(nlh)->nfgen_family, AF_INET);
 	assert_int_equal(nfg_of(nlh)->version, NFNETLINK_V0);
+	nlh = conntrack_build_dump(buf, sizeof(buf), 78, AF_INET6);
+	assert_int_equal(nfg_of(nlh)->nfgen_family, AF_INET6);
 }
 
 static void test_too_small_buffer(void **state)
@@ -159,7 +187,7 @@ static void test_too_small_buffer(void **state)
 	_Alignas(uint32_t) char buf[CONNTRACK_MSG_MAX];
 	struct conntrack_entry e = udp_entry();
 
-	assert_null(conntrack_build_dump(buf, CONNTRACK_MSG_MAX - 1, 1));
+	assert_null(conntrack_build_dump(buf, CONNTRACK_MSG_MAX - 1, 1, AF_INET));
 	assert_null(conntrack_build_delete(buf, CONNTRACK_MSG_MAX - 1, 1, &e));
 	assert_null(conntrack_build_delete(NULL, sizeof(buf), 1, &e));
 }
@@ -210,7 +238,7 @@ static void check_delete(const struct conntrack_entry *e)
 	assert_int_equal(nlh->nlmsg_type, ct_type(IPCTNL_MSG_CT_DELETE));
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 	assert_int_equal(nlh->nlmsg_seq, 9);
-	assert_int_equal(nfg_of(nlh)->nfgen_family, AF_INET);
+	assert_int_equal(nfg_of(nlh)->nfgen_family, e->family);
 	assert_int_equal(mnl_attr_parse(nlh, sizeof(struct nfgenmsg), delete_cb, &s), MNL_CB_OK);
 	assert_non_null(s.orig);
 	assert_false(s.other);
@@ -228,6 +256,7 @@ static void check_delete(const struct conntrack_entry *e)
 	mnl_attr_put(b, CTA_TUPLE_REPLY, mnl_attr_get_payload_len(s.orig),
 		     mnl_attr_get_payload(s.orig));
 	assert_int_equal(conntrack_parse(b, b->nlmsg_len, &got), 0);
+	assert_int_equal(got.family, e->family);
 	assert_tuple_equal(&got.orig, &e->orig);
 	assert_tuple_equal(&got.reply, &e->orig);
 }
@@ -242,6 +271,7 @@ static void test_delete_udp(void **state)
 static void test_delete_icmp_zone_no_id(void **state)
 {
 	struct conntrack_entry e = {
+		.family = AF_INET,
 		.orig = { .src = GUEST, .dst = REMOTE, .proto = IPPROTO_ICMP,
 			  .has_icmp = true, .icmp_id = 0x1234, .icmp_type = 8 },
 		.has_zone = true, .zone = 7,
@@ -253,9 +283,17 @@ static void test_delete_icmp_zone_no_id(void **state)
 static void test_delete_other_proto(void **state)
 {
 	struct conntrack_entry e = {
+		.family = AF_INET,
 		.orig = { .src = GUEST, .dst = REMOTE, .proto = 50 },  /* ESP */
 		.has_id = true, .id = 1,
 	};
+
+	check_delete(&e);
+}
+
+static void test_delete_ipv6(void **state)
+{
+	struct conntrack_entry e = tcp6_entry();
 
 	check_delete(&e);
 }
@@ -266,7 +304,7 @@ static void test_parse_entry(void **state)
 {
 	_Alignas(uint32_t) char buf[1024];
 	struct conntrack_entry want = udp_entry(), got;
-	struct shape s = { .zone = true };
+	struct shape s = { .zone = true, .family = AF_INET };
 	struct nlmsghdr *nlh;
 
 	want.has_zone = true;
@@ -282,6 +320,20 @@ static void test_parse_entry(void **state)
 	assert_int_equal(got.zone, 3);
 }
 
+static void test_parse_ipv6(void **state)
+{
+	_Alignas(uint32_t) char buf[1024];
+	struct conntrack_entry want = tcp6_entry(), got;
+	struct shape s = { .family = AF_INET6 };
+	struct nlmsghdr *nlh = build_new(buf, &want, &s);
+
+	assert_int_equal(conntrack_parse(nlh, nlh->nlmsg_len, &got), 0);
+	assert_int_equal(got.family, AF_INET6);
+	assert_tuple_equal(&got.orig, &want.orig);
+	assert_tuple_equal(&got.reply, &want.reply);
+	assert_int_equal(got.id, 66);
+}
+
 static void test_parse_icmp(void **state)
 {
 	_Alignas(uint32_t) char buf[1024];
@@ -292,7 +344,7 @@ static void test_parse_icmp(void **state)
 			   .has_icmp = true, .icmp_id = 99 },
 		.status = IPS_SRC_NAT,
 	}, got;
-	struct shape s = { 0 };
+	struct shape s = { .family = AF_INET };
 	struct nlmsghdr *nlh = build_new(buf, &want, &s);
 
 	assert_int_equal(conntrack_parse(nlh, nlh->nlmsg_len, &got), 0);
@@ -313,17 +365,23 @@ static int parse_shape(const struct shape *s)
 
 static void test_parse_not_ours(void **state)
 {
-	struct shape v6 = { .v6 = true }, fam = { .family = AF_INET6 };
+	struct shape bridge = { .family = AF_BRIDGE }, unspec = { .family = AF_UNSPEC };
 
-	assert_int_equal(parse_shape(&v6), -ENOENT);
-	assert_int_equal(parse_shape(&fam), -ENOENT);
+	assert_int_equal(parse_shape(&bridge), -ENOENT);
+	assert_int_equal(parse_shape(&unspec), -ENOENT);
 }
 
 static void test_parse_malformed(void **state)
 {
-	struct shape noreply = { .no_reply = true }, half = { .half_ports = true };
-	struct shape shortst = { .short_status = true };
+	struct shape noreply = { .no_reply = true, .family = AF_INET };
+	struct shape half = { .half_ports = true, .family = AF_INET };
+	struct shape shortst = { .short_status = true, .family = AF_INET };
+	struct shape mixed4 = { .other_family = true, .family = AF_INET };
+	struct shape mixed6 = { .other_family = true, .family = AF_INET6 };
 
+	/* A tuple of the other family could not be named in a delete. */
+	assert_int_equal(parse_shape(&mixed4), -EINVAL);
+	assert_int_equal(parse_shape(&mixed6), -EINVAL);
 	assert_int_equal(parse_shape(&noreply), -EINVAL);
 	assert_int_equal(parse_shape(&half), -EINVAL);
 	assert_int_equal(parse_shape(&shortst), -EINVAL);
@@ -332,7 +390,7 @@ static void test_parse_malformed(void **state)
 static void test_parse_other_type(void **state)
 {
 	_Alignas(uint32_t) char buf[CONNTRACK_MSG_MAX];
-	struct nlmsghdr *nlh = conntrack_build_dump(buf, sizeof(buf), 1);
+	struct nlmsghdr *nlh = conntrack_build_dump(buf, sizeof(buf), 1, AF_INET);
 	struct conntrack_entry got;
 
 	assert_int_equal(conntrack_parse(nlh, nlh->nlmsg_len, &got), -ENOENT);
@@ -347,7 +405,7 @@ static void test_parse_truncated(void **state)
 {
 	_Alignas(uint32_t) char buf[1024];
 	struct conntrack_entry e = udp_entry(), got;
-	struct shape s = { 0 };
+	struct shape s = { .family = AF_INET };
 	struct nlmsghdr *nlh = build_new(buf, &e, &s);
 	uint32_t full = nlh->nlmsg_len;
 	unsigned ok = 0;
@@ -372,6 +430,17 @@ static void test_parse_truncated(void **state)
 
 /* --- the rule ------------------------------------------------------------ */
 
+static bool stale4(const struct conntrack_entry *e, size_t n_subnets, const uint32_t *keep,
+		   size_t n_keep)
+{
+	const struct conntrack_scope scope = {
+		.family = AF_INET, .subnets = subnets, .n_subnets = n_subnets,
+		.keep = keep, .n_keep = n_keep,
+	};
+
+	return conntrack_is_stale(e, &scope);
+}
+
 static void test_stale_rule(void **state)
 {
 	const uint32_t keep_up1[] = { UP1_ADDR, 0x0a000001u };
@@ -379,27 +448,75 @@ static void test_stale_rule(void **state)
 	struct conntrack_entry e = udp_entry();
 
 	/* Masqueraded to up0's address while the uplink is up1: stale. */
-	assert_true(conntrack_is_stale(&e, subnets, 2, keep_up1, 2));
+	assert_true(stale4(&e, 2, keep_up1, 2));
 	/* Still up0: keep. */
-	assert_false(conntrack_is_stale(&e, subnets, 2, keep_up0, 1));
+	assert_false(stale4(&e, 2, keep_up0, 1));
 	/* Not masqueraded (Masquerade=no, or a flow the host made). */
 	e.status = IPS_CONFIRMED;
-	assert_false(conntrack_is_stale(&e, subnets, 2, keep_up1, 2));
+	assert_false(stale4(&e, 2, keep_up1, 2));
 	/* Not a guest's. */
 	e = udp_entry();
 	e.orig.src = 0xc0a80105u;
-	assert_false(conntrack_is_stale(&e, subnets, 2, keep_up1, 2));
+	assert_false(stale4(&e, 2, keep_up1, 2));
 	/* The second subnet (renumbering) counts too. */
 	e.orig.src = 0x0a0900feu;
-	assert_true(conntrack_is_stale(&e, subnets, 2, keep_up1, 2));
-	assert_false(conntrack_is_stale(&e, subnets, 1, keep_up1, 2));
+	assert_true(stale4(&e, 2, keep_up1, 2));
+	assert_false(stale4(&e, 1, keep_up1, 2));
 	/* Source NAT to itself (a port clash only): nothing to move. */
 	e = udp_entry();
 	e.reply.dst = GUEST;
-	assert_false(conntrack_is_stale(&e, subnets, 2, keep_up1, 2));
+	assert_false(stale4(&e, 2, keep_up1, 2));
 	/* No addresses to keep: every masqueraded guest flow. */
 	e = udp_entry();
-	assert_true(conntrack_is_stale(&e, subnets, 2, NULL, 0));
+	assert_true(stale4(&e, 2, NULL, 0));
+	/* An IPv6 entry is not an IPv4 sweep's. */
+	e = tcp6_entry();
+	assert_false(stale4(&e, 2, NULL, 0));
+}
+
+static bool stale6(const struct conntrack_entry *e, const struct nat_prefix6 *p,
+		   const uint8_t (*keep)[16], size_t n_keep)
+{
+	const struct conntrack_scope scope = {
+		.family = AF_INET6, .prefixes = p, .n_prefixes = 1,
+		.keep6 = keep, .n_keep6 = n_keep,
+	};
+
+	return conntrack_is_stale(e, &scope);
+}
+
+static void test_stale_rule_ipv6(void **state)
+{
+	const uint8_t keep_up1[][16] = { UP1_ADDR6, { 0xfe, 0x80, [15] = 1 } };
+	const uint8_t keep_up0[][16] = { UP1_ADDR6, UP0_ADDR6 };
+	const uint8_t guest[16] = GUEST6;
+	struct nat_prefix6 p48 = { .addr = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9b }, .len = 47 };
+	struct conntrack_entry e = tcp6_entry();
+
+	/* NAT66 to up0's address while the uplink is up1: stale. */
+	assert_true(stale6(&e, &prefix6, keep_up1, 2));
+	/* up0's address still kept (any of the link's). */
+	assert_false(stale6(&e, &prefix6, keep_up0, 2));
+	assert_true(stale6(&e, &prefix6, NULL, 0));
+	/* Not a guest's: outside the prefix by one bit of the /64. */
+	e.orig.src6[7] ^= 1;
+	assert_false(stale6(&e, &prefix6, keep_up1, 2));
+	/* A prefix whose length is not a whole number of bytes. */
+	e = tcp6_entry();
+	p48.addr[5] = 0x9a;
+	assert_true(stale6(&e, &p48, NULL, 0));
+	p48.addr[5] = 0x98;
+	assert_false(stale6(&e, &p48, NULL, 0));
+	/* Not translated, or translated to itself. */
+	e = tcp6_entry();
+	e.status = IPS_CONFIRMED;
+	assert_false(stale6(&e, &prefix6, NULL, 0));
+	e = tcp6_entry();
+	memcpy(e.reply.dst6, guest, 16);
+	assert_false(stale6(&e, &prefix6, NULL, 0));
+	/* An IPv4 entry is not an IPv6 sweep's. */
+	e = udp_entry();
+	assert_false(stale6(&e, &prefix6, NULL, 0));
 }
 
 int main(void)
@@ -410,13 +527,16 @@ int main(void)
 		cmocka_unit_test(test_delete_udp),
 		cmocka_unit_test(test_delete_icmp_zone_no_id),
 		cmocka_unit_test(test_delete_other_proto),
+		cmocka_unit_test(test_delete_ipv6),
 		cmocka_unit_test(test_parse_entry),
+		cmocka_unit_test(test_parse_ipv6),
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_not_ours),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_other_type),
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_stale_rule),
+		cmocka_unit_test(test_stale_rule_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
