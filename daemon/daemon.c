@@ -147,7 +147,7 @@ static void daemon_check_firewall(struct daemon *d)
 {
 	const struct coexist_opts o = {
 		.bridge = d->cfg.bridge, .docker_compat = d->cfg.docker_compat,
-		.log = { daemon_coexist_log, NULL },
+		.ipv6 = d->subnet.prefix6.len != 0, .log = { daemon_coexist_log, NULL },
 	};
 
 	coexist_check(&d->coexist, &o);

@@ -178,7 +178,10 @@ static void doctor_firewall(struct daemon *d, struct doctor_report *r)
 			   strerror(-e));
 		return;
 	}
-	coexist_analyze(&view, d->cfg.bridge, d->cfg.docker_compat, &rep);
+	coexist_analyze(&view, &(struct coexist_opts){ .bridge = d->cfg.bridge,
+						       .docker_compat = d->cfg.docker_compat,
+						       .ipv6 = d->subnet.prefix6.len != 0 },
+			&rep);
 	coexist_view_free(&view);
 	for (size_t i = 0; i < rep.n; i++) {
 		char name[DOCTOR_NAME_SIZE];

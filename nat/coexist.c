@@ -82,30 +82,60 @@ static void coexist_firewalld(const struct coexist_view *v, const char *br,
 		 "--add-interface=%s && firewall-cmd --reload", br);
 }
 
+/* The iptables-nft tables of one family and the tool that fixes them. */
+struct coexist_xt {
+	uint8_t family;          /* NFPROTO_IPV4 or NFPROTO_IPV6 */
+	const char *tool;        /* "iptables", "ip6tables" */
+	const char *ufw_prefix;  /* ufw's chain names in that table */
+	const char *traffic;     /* what a drop there costs the guests */
+};
+
+static const struct coexist_xt coexist_xt4 = {
+	NFPROTO_IPV4, "iptables", "ufw-", "guests",
+};
+static const struct coexist_xt coexist_xt6 = {
+	NFPROTO_IPV6, "ip6tables", "ufw6-", "guests' IPv6",
+};
+
+static bool coexist_has_kind(const struct coexist_report *rep, enum coexist_kind kind)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->v[i].kind == kind)
+			return true;
+	return false;
+}
+
+static void coexist_ufw(const char *br, struct coexist_report *rep)
+{
+	struct coexist_problem *p;
+
+	/* ufw's rules cover both families: one report, one fix. */
+	if (coexist_has_kind(rep, COEXIST_UFW) || !(p = coexist_add(rep, COEXIST_UFW)))
+		return;
+	snprintf(p->what, sizeof(p->what), "ufw drops traffic from %s (its default "
+		 "policy): guests get no DHCP, DNS or forwarding", br);
+	snprintf(p->fix, sizeof(p->fix), "ufw allow in on %s && ufw route allow in on %s "
+		 "&& ufw route allow out on %s", br, br, br);
+}
+
 /* iptables-nft's own tables: ufw's chains, Docker's, or plain policies. */
-static void coexist_iptables(const struct coexist_view *v, const char *br, bool docker_compat,
-			     struct coexist_report *rep)
+static void coexist_iptables(const struct coexist_view *v, const struct coexist_xt *xt,
+			     const char *br, bool docker_compat, struct coexist_report *rep)
 {
 	const struct coexist_chain *fwd, *in;
 	struct coexist_problem *p;
 
-	if (coexist_table_knows(v, NFPROTO_IPV4, "filter"))
+	if (coexist_table_knows(v, xt->family, "filter"))
 		return;
-	fwd = coexist_find_drop(v, NFPROTO_IPV4, "filter", NF_INET_FORWARD);
-	in = coexist_find_drop(v, NFPROTO_IPV4, "filter", NF_INET_LOCAL_IN);
-	if (coexist_has_chain_prefix(v, NFPROTO_IPV4, "filter", "ufw-")) {
-		if (!fwd && !in)
-			return;
-		p = coexist_add(rep, COEXIST_UFW);
-		if (!p)
-			return;
-		snprintf(p->what, sizeof(p->what), "ufw drops traffic from %s (its default "
-			 "policy): guests get no DHCP, DNS or forwarding", br);
-		snprintf(p->fix, sizeof(p->fix), "ufw allow in on %s && ufw route allow in on %s "
-			 "&& ufw route allow out on %s", br, br, br);
+	fwd = coexist_find_drop(v, xt->family, "filter", NF_INET_FORWARD);
+	in = coexist_find_drop(v, xt->family, "filter", NF_INET_LOCAL_IN);
+	if (coexist_has_chain_prefix(v, xt->family, "filter", xt->ufw_prefix)) {
+		if (fwd || in)
+			coexist_ufw(br, rep);
 		return;
 	}
-	if (fwd && rep->docker_user) {
+	/* DockerCompat writes iptables' DOCKER-USER only. */
+	if (fwd && rep->docker_user && xt->family == NFPROTO_IPV4) {
 		p = coexist_add(rep, COEXIST_DOCKER);
 		if (!p)
 			return;
@@ -114,26 +144,23 @@ static void coexist_iptables(const struct coexist_view *v, const char *br, bool 
 			 ", and the DockerCompat rules could not be added" : "");
 		snprintf(p->fix, sizeof(p->fix), "set DockerCompat=yes in [NAT] of the "
 			 "configuration and run: defnetctl reload");
-	} else if (fwd) {
-		p = coexist_add(rep, COEXIST_IPTABLES_FORWARD);
-		if (!p)
-			return;
-		snprintf(p->what, sizeof(p->what), "iptables' FORWARD policy is DROP: guests "
-			 "cannot reach beyond the host");
-		snprintf(p->fix, sizeof(p->fix), "iptables -I FORWARD -i %s -j ACCEPT && "
-			 "iptables -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
-			 "-j ACCEPT", br, br);
+	} else if (fwd && (p = coexist_add(rep, COEXIST_IPTABLES_FORWARD))) {
+		snprintf(p->what, sizeof(p->what), "%s' FORWARD policy is DROP: %s cannot reach "
+			 "beyond the host", xt->tool, xt->traffic);
+		snprintf(p->fix, sizeof(p->fix), "%s -I FORWARD -i %s -j ACCEPT && "
+			 "%s -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
+			 "-j ACCEPT", xt->tool, br, xt->tool, br);
 	}
 	if (in && (p = coexist_add(rep, COEXIST_IPTABLES_FORWARD))) {
-		snprintf(p->what, sizeof(p->what), "iptables' INPUT policy is DROP: guests get "
-			 "no DHCP or DNS from the host");
-		snprintf(p->fix, sizeof(p->fix), "iptables -I INPUT -i %s -j ACCEPT", br);
+		snprintf(p->what, sizeof(p->what), "%s' INPUT policy is DROP: %s get no DHCP "
+			 "or DNS from the host", xt->tool, xt->traffic);
+		snprintf(p->fix, sizeof(p->fix), "%s -I INPUT -i %s -j ACCEPT", xt->tool, br);
 	}
 }
 
 static const char *coexist_family_name(uint8_t family)
 {
-	return family == NFPROTO_INET ? "inet" : "ip";
+	return family == NFPROTO_INET ? "inet" : family == NFPROTO_IPV6 ? "ip6" : "ip";
 }
 
 /* A rule that drops what names the bridge: whoever wrote it meant it, but
@@ -155,8 +182,20 @@ static void coexist_nft_rule(const struct coexist_chain *c, const char *br,
 		 c->name, (unsigned long long)c->drop_handle);
 }
 
+/* The families whose tables see guest traffic, iptables-nft's own filter
+ * tables and firewalld aside (each has its own report). */
+static bool coexist_nft_sees(const struct coexist_chain *c, bool ipv6)
+{
+	if (c->family != NFPROTO_IPV4 && c->family != NFPROTO_INET &&
+	    !(ipv6 && c->family == NFPROTO_IPV6))
+		return false;
+	return !coexist_is(c, NFPROTO_IPV4, "filter") && !coexist_is(c, NFPROTO_IPV6, "filter") &&
+	       !coexist_is(c, NFPROTO_INET, "firewalld");
+}
+
 /* Any other table's forward or input base chain that drops by policy. */
-static void coexist_nft(const struct coexist_view *v, const char *br, struct coexist_report *rep)
+static void coexist_nft(const struct coexist_view *v, const char *br, bool ipv6,
+			struct coexist_report *rep)
 {
 	for (size_t i = 0; i < v->n_chains; i++) {
 		const struct coexist_chain *c = &v->chains[i];
@@ -164,8 +203,7 @@ static void coexist_nft(const struct coexist_view *v, const char *br, struct coe
 		struct coexist_problem *p;
 		bool fwd = coexist_drops(c, NF_INET_FORWARD);
 
-		if ((c->family != NFPROTO_IPV4 && c->family != NFPROTO_INET) ||
-		    coexist_is(c, NFPROTO_IPV4, "filter") || coexist_is(c, NFPROTO_INET, "firewalld"))
+		if (!coexist_nft_sees(c, ipv6))
 			continue;
 		if (c->drops_bridge) {
 			coexist_nft_rule(c, br, rep);
@@ -191,23 +229,27 @@ static void coexist_nft(const struct coexist_view *v, const char *br, struct coe
 	}
 }
 
-static void coexist_legacy(const struct coexist_view *v, const char *br,
+static void coexist_legacy(bool loaded, const struct coexist_xt *xt, const char *br,
 			   struct coexist_report *rep)
 {
 	struct coexist_problem *p;
 
-	if (!v->legacy_filter || !(p = coexist_add(rep, COEXIST_LEGACY)))
+	if (!loaded || !(p = coexist_add(rep, COEXIST_LEGACY)))
 		return;
-	snprintf(p->what, sizeof(p->what), "iptables-legacy's filter table is loaded: defnetd "
-		 "cannot see it through nftables, and a DROP policy there kills guest traffic");
-	snprintf(p->fix, sizeof(p->fix), "iptables-legacy -I FORWARD -i %s -j ACCEPT && "
-		 "iptables-legacy -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
-		 "-j ACCEPT && iptables-legacy -I INPUT -i %s -j ACCEPT", br, br, br);
+	snprintf(p->what, sizeof(p->what), "%s-legacy's filter table is loaded: defnetd "
+		 "cannot see it through nftables, and a DROP policy there cuts off %s",
+		 xt->tool, xt->traffic);
+	snprintf(p->fix, sizeof(p->fix), "%s-legacy -I FORWARD -i %s -j ACCEPT && "
+		 "%s-legacy -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
+		 "-j ACCEPT && %s-legacy -I INPUT -i %s -j ACCEPT", xt->tool, br, xt->tool, br,
+		 xt->tool, br);
 }
 
-void coexist_analyze(const struct coexist_view *v, const char *bridge, bool docker_compat,
+void coexist_analyze(const struct coexist_view *v, const struct coexist_opts *o,
 		     struct coexist_report *rep)
 {
+	const char *bridge = o->bridge;
+
 	memset(rep, 0, sizeof(*rep));
 	for (size_t i = 0; i < v->n_chains; i++) {
 		const struct coexist_chain *c = &v->chains[i];
@@ -218,10 +260,13 @@ void coexist_analyze(const struct coexist_view *v, const char *bridge, bool dock
 			rep->docker_rules = c->mentions_bridge;
 		}
 	}
-	coexist_iptables(v, bridge, docker_compat, rep);
+	coexist_iptables(v, &coexist_xt4, bridge, o->docker_compat, rep);
+	if (o->ipv6)
+		coexist_iptables(v, &coexist_xt6, bridge, o->docker_compat, rep);
 	coexist_firewalld(v, bridge, rep);
-	coexist_nft(v, bridge, rep);
-	coexist_legacy(v, bridge, rep);
+	coexist_nft(v, bridge, o->ipv6, rep);
+	coexist_legacy(v->legacy_filter, &coexist_xt4, bridge, rep);
+	coexist_legacy(o->ipv6 && v->legacy_filter6, &coexist_xt6, bridge, rep);
 }
 
 const char *coexist_kind_name(enum coexist_kind k)

@@ -8,6 +8,9 @@
  *   - a hand-written nftables table whose forward or input base chain drops
  *     by policy, or has a rule that drops what names the bridge;
  *   - iptables-legacy tables, which nftables cannot see at all.
+ * With IPv6 on, the same for the IPv6 side (ip6tables-nft's table ip6
+ * filter, ip6 tables, ip6tables-legacy): a drop there is as fatal to the
+ * guests' IPv6 as the IPv4 one is to the rest.
  * Each is reported in the log and in `defnetctl status` with the exact
  * command that fixes it. A table that mentions the bridge in a rule that
  * does not drop is taken as already fixed.
@@ -33,6 +36,7 @@
 #define COEXIST_MAX_PROBLEMS 8
 #define COEXIST_MAX_CHAINS 1024
 #define COEXIST_LEGACY_NAMES "/proc/net/ip_tables_names"
+#define COEXIST_LEGACY6_NAMES "/proc/net/ip6_tables_names"
 
 /* A chain of someone else's table, as the scan saw it. */
 struct coexist_chain {
@@ -53,10 +57,11 @@ struct coexist_view {
 	struct coexist_chain *chains;
 	size_t n_chains;
 	bool legacy_filter;      /* iptables-legacy's filter table is loaded */
+	bool legacy_filter6;     /* ip6tables-legacy's */
 };
 
 enum coexist_kind {
-	COEXIST_IPTABLES_FORWARD,   /* ip filter FORWARD policy drop (iptables-nft) */
+	COEXIST_IPTABLES_FORWARD,   /* ip (or ip6) filter FORWARD policy drop (iptables-nft) */
 	COEXIST_DOCKER,             /* the same, with Docker's DOCKER-USER chain */
 	COEXIST_FIREWALLD,
 	COEXIST_UFW,
@@ -81,11 +86,13 @@ struct coexist_report {
  * status and doctor show it. */
 const char *coexist_kind_name(enum coexist_kind k);
 
-/* Pure: what in view kills guest traffic for bridge. docker_compat says
- * whether DockerCompat=yes (then a Docker FORWARD drop is fixed once our
- * rules are in DOCKER-USER). */
-void coexist_analyze(const struct coexist_view *view, const char *bridge,
-		     bool docker_compat, struct coexist_report *rep);
+struct coexist_opts;
+
+/* Pure: what in view kills guest traffic for o->bridge. o->docker_compat
+ * says whether DockerCompat=yes (then a Docker FORWARD drop is fixed once
+ * our rules are in DOCKER-USER); o->ipv6 whether the IPv6 side counts. */
+void coexist_analyze(const struct coexist_view *view, const struct coexist_opts *o,
+		     struct coexist_report *rep);
 
 /* The kernel's side: reads every chain and rule (NFT_MSG_GETCHAIN and
  * NFT_MSG_GETRULE dumps, libnftnl) and the legacy tables' names. The
@@ -111,11 +118,12 @@ struct coexist {
 	bool scanned;
 };
 
-/* What coexist_check() works for: the bridge, DockerCompat=, and where
- * its lines go. */
+/* What coexist_check() works for: the bridge, DockerCompat=, whether
+ * guests have IPv6, and where its lines go. */
 struct coexist_opts {
 	const char *bridge;
 	bool docker_compat;
+	bool ipv6;
 	struct log_sink log;
 };
 

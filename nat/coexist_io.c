@@ -194,23 +194,31 @@ static int coexist_dump(struct mnl_socket *sock, char *buf, uint16_t type, uint3
 	return nat_dump_receive(sock, buf, COEXIST_BUF_SIZE, seq, cb, data);
 }
 
-/* /proc/net/ip_tables_names lists this namespace's legacy tables. */
-static void coexist_scan_legacy(struct coexist_view *v)
+/* /proc/net/ip_tables_names (ip6_tables_names) lists this namespace's
+ * legacy tables: whether filter is one. */
+static bool coexist_legacy_filter(const char *path)
 {
 	char names[512];
 	ssize_t n;
-	int fd = open(COEXIST_LEGACY_NAMES, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return false;
 	n = read(fd, names, sizeof(names) - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return false;
 	names[n] = '\0';
 	for (char *save = NULL, *t = strtok_r(names, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
 		if (strcmp(t, "filter") == 0)
-			v->legacy_filter = true;
+			return true;
+	return false;
+}
+
+static void coexist_scan_legacy(struct coexist_view *v)
+{
+	v->legacy_filter = coexist_legacy_filter(COEXIST_LEGACY_NAMES);
+	v->legacy_filter6 = coexist_legacy_filter(COEXIST_LEGACY6_NAMES);
 }
 
 static struct mnl_socket *coexist_socket(void)
@@ -611,7 +619,7 @@ static int coexist_analyze_now(const struct coexist_opts *o, struct coexist_repo
 
 	if (r < 0)
 		return r;
-	coexist_analyze(&v, o->bridge, o->docker_compat, rep);
+	coexist_analyze(&v, o, rep);
 	coexist_view_free(&v);
 	return 0;
 }

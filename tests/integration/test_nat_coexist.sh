@@ -157,6 +157,24 @@ dn_h sh -c "$fix" || dn_fail "the fix failed: $fix"
 dn_assert_wait 5 "after its fix: nothing reported" kinds_are ""
 dn_assert_eq "$(dn_echo_from "$G1")" "$DN_UP0_HOST" "after its fix: the guest reaches the upstream"
 
+# ------------------------------------------------------- the IPv6 side
+# Guests have IPv6 (the default): a drop there counts as much.
+dn_h ip6tables -P FORWARD DROP || dn_fail "ip6tables -P FORWARD DROP"
+dn_assert_wait 5 "status reports ip6tables' FORWARD drop" kinds_are iptables
+dn_assert_grep "firewall: ip6tables' FORWARD policy is DROP" "$DN_LOG" "the log reports it"
+fix=$(dn_json "$st" 'd["firewall"][0]["fix"]')
+dn_assert_eq "$fix" "ip6tables -I FORWARD -i $B -j ACCEPT && ip6tables -I FORWARD -o $B -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" \
+	"the fix is the two ip6tables rules"
+dn_h sh -c "$fix" || dn_fail "the fix failed: $fix"
+dn_assert_wait 5 "after the fix: nothing reported" kinds_are ""
+dn_h nft add table ip6 mine6 &&
+	dn_h nft add chain ip6 mine6 guard '{ type filter hook forward priority 5; policy drop; }' ||
+	dn_fail "table ip6 mine6"
+dn_assert_wait 5 "status reports a hand-written ip6 forward drop" kinds_are nftables
+dn_assert_grep "nft insert rule ip6 mine6 guard iifname" "$st" "its fix names the ip6 table"
+dn_h nft delete table ip6 mine6 || dn_fail "nft delete table ip6 mine6"
+dn_assert_wait 5 "the table gone: nothing reported" kinds_are ""
+
 # ------------------------------------------------------ iptables-legacy
 if command -v iptables-legacy >/dev/null && dn_h iptables-legacy -P FORWARD ACCEPT 2>/dev/null &&
 	dn_h grep -qx filter /proc/net/ip_tables_names 2>/dev/null; then

@@ -58,12 +58,18 @@ static void vb_iptables(struct view_builder *b, uint32_t forward_policy, uint32_
 	vb_base(b, NFPROTO_IPV4, "filter", "OUTPUT", NF_INET_LOCAL_OUT, NF_ACCEPT);
 }
 
-static struct coexist_report analyze(struct view_builder *b, bool docker_compat)
+static struct coexist_report analyze_with(struct view_builder *b, bool docker_compat, bool ipv6)
 {
+	const struct coexist_opts o = { .bridge = BR, .docker_compat = docker_compat, .ipv6 = ipv6 };
 	struct coexist_report rep;
 
-	coexist_analyze(&b->v, BR, docker_compat, &rep);
+	coexist_analyze(&b->v, &o, &rep);
 	return rep;
+}
+
+static struct coexist_report analyze(struct view_builder *b, bool docker_compat)
+{
+	return analyze_with(b, docker_compat, false);
 }
 
 static void test_nothing(void **state)
@@ -237,6 +243,57 @@ static void test_legacy(void **state)
 	assert_non_null(strstr(rep.v[0].fix, "iptables-legacy -I FORWARD -i defnet0 -j ACCEPT"));
 }
 
+/* With IPv6 on, the IPv6 side's drops count as much; with it off, not
+ * at all. */
+static void test_ipv6_side(void **state)
+{
+	struct view_builder b;
+	struct coexist_report rep;
+
+	vb_init(&b);
+	vb_base(&b, NFPROTO_IPV6, "filter", "FORWARD", NF_INET_FORWARD, NF_DROP);
+	vb_base(&b, NFPROTO_IPV6, "filter", "INPUT", NF_INET_LOCAL_IN, NF_DROP);
+	vb_base(&b, NFPROTO_IPV6, "mine", "fw", NF_INET_FORWARD, NF_DROP);
+	b.v.legacy_filter6 = true;
+	assert_int_equal(analyze(&b, false).n, 0);
+	rep = analyze_with(&b, false, true);
+	assert_int_equal(rep.n, 4);
+	assert_int_equal(rep.v[0].kind, COEXIST_IPTABLES_FORWARD);
+	assert_string_equal(rep.v[0].what, "ip6tables' FORWARD policy is DROP: guests' IPv6 "
+			    "cannot reach beyond the host");
+	assert_string_equal(rep.v[0].fix, "ip6tables -I FORWARD -i defnet0 -j ACCEPT && "
+			    "ip6tables -I FORWARD -o defnet0 -m conntrack --ctstate "
+			    "RELATED,ESTABLISHED -j ACCEPT");
+	assert_string_equal(rep.v[1].fix, "ip6tables -I INPUT -i defnet0 -j ACCEPT");
+	assert_int_equal(rep.v[2].kind, COEXIST_NFT_DROP);
+	assert_string_equal(rep.v[2].fix, "nft insert rule ip6 mine fw iifname \"defnet0\" accept "
+			    "&& nft insert rule ip6 mine fw oifname \"defnet0\" ct state "
+			    "established,related accept");
+	assert_int_equal(rep.v[3].kind, COEXIST_LEGACY);
+	assert_non_null(strstr(rep.v[3].fix, "ip6tables-legacy -I FORWARD -i defnet0 -j ACCEPT"));
+	/* Told about the bridge: fixed. */
+	b.chains[0].mentions_bridge = true;
+	b.chains[2].mentions_bridge = true;
+	b.v.legacy_filter6 = false;
+	assert_int_equal(analyze_with(&b, false, true).n, 0);
+}
+
+/* ufw has chains in both families and one fix for both: one report. */
+static void test_ufw_both_families(void **state)
+{
+	struct view_builder b;
+	struct coexist_report rep;
+
+	vb_init(&b);
+	vb_iptables(&b, NF_DROP, NF_DROP);
+	vb_chain(&b, NFPROTO_IPV4, "filter", "ufw-before-input");
+	vb_base(&b, NFPROTO_IPV6, "filter", "FORWARD", NF_INET_FORWARD, NF_DROP);
+	vb_chain(&b, NFPROTO_IPV6, "filter", "ufw6-before-input");
+	rep = analyze_with(&b, false, true);
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.v[0].kind, COEXIST_UFW);
+}
+
 static void test_bounded(void **state)
 {
 	struct view_builder b;
@@ -262,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_nft_drop),
 		cmocka_unit_test(test_nft_rule_drops_bridge),
 		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_ipv6_side),
+		cmocka_unit_test(test_ufw_both_families),
 		cmocka_unit_test(test_bounded),
 	};
 
