@@ -47,6 +47,8 @@ static void ra_glue_opts(struct daemon *d, struct ra_service_opts *o)
 	};
 	memcpy(o->mac, d->mac, sizeof(o->mac));
 	memcpy(o->prefix, d->subnet.prefix6.addr, sizeof(o->prefix));
+	memcpy(o->old_prefix, d->subnet.old_prefix6.addr, sizeof(o->old_prefix));
+	o->old_prefix_len = d->subnet.old_prefix6.len;
 	memcpy(o->gateway, d->subnet.gateway6, sizeof(o->gateway));
 }
 

@@ -318,4 +318,7 @@ void subnet_owner_stop(struct subnet_owner *so)
 	if (so->drain_timer)
 		event_free(so->drain_timer);
 	so->drain_timer = NULL;
+	if (so->old6_timer)
+		event_free(so->old6_timer);
+	so->old6_timer = NULL;
 }

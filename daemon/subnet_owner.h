@@ -29,8 +29,10 @@
  * The guests' IPv6 /64 (subnet_owner6.c) follows the same path: Prefix6=
  * auto keeps the last run's ULA unless the host uses part of it, else
  * picks another (ip6_ula_choose) and remembers the conflict; a fixed one
- * is only warned about. There is no drain: SLAAC guests drop the old
- * prefix when the router advertisements stop listing it. */
+ * is only warned about. There is no drain: the old gateway address goes
+ * at once, and old_prefix6 holds the prefix given up (at run time, or
+ * since the last run) for two hours, which the router advertisements
+ * list deprecated (ra_codec.h) so that guests stop using it at once. */
 #ifndef DEFNET_SUBNET_OWNER_H
 #define DEFNET_SUBNET_OWNER_H
 
@@ -81,6 +83,8 @@ struct subnet_owner {
 	unsigned renumbered6;
 	struct ip6_prefix conflict6;    /* what the prefix last overlapped */
 	struct ip6_prefix warned6;      /* fixed prefix: the overlap warned about */
+	struct ip6_prefix old_prefix6;  /* given up, advertised deprecated; len 0: none */
+	struct event *old6_timer;
 };
 
 /* Chooses the subnet and puts its gateway on the bridge (a gateway of the

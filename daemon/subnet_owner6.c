@@ -68,8 +68,40 @@ static int subnet_owner6_initial(struct subnet_owner *so, const struct prefix6_l
 	return 0;
 }
 
+/* RFC 4862 5.5.3 e: a guest keeps an address whose prefix is advertised
+ * with lifetime 0 at most two hours more; advertising it longer would
+ * tell nobody anything. */
+#define SUBNET_OWNER6_OLD_PREFIX_S (2 * 3600)
+
+static void subnet_owner6_on_old_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct subnet_owner *so = arg;
+	char p[IP6_PREFIX_STRLEN];
+
+	(void)fd;
+	(void)what;
+	log_info("IPv6 prefix %s no longer advertised as deprecated",
+		 ip6_prefix_format(&so->old_prefix6, p));
+	so->old_prefix6.len = 0;
+	so->o.changed(so->o.ctx);
+}
+
+/* Guests may still hold addresses in old: the advertisements deprecate
+ * it (subnet_owner.h). */
+static void subnet_owner6_deprecate(struct subnet_owner *so, const struct ip6_prefix *old)
+{
+	const struct timeval tv = { .tv_sec = SUBNET_OWNER6_OLD_PREFIX_S };
+
+	so->old_prefix6 = *old;
+	if (!so->old6_timer)
+		so->old6_timer = evtimer_new(so->o.base, subnet_owner6_on_old_end, so);
+	if (!so->old6_timer || evtimer_add(so->old6_timer, &tv) < 0)
+		log_warning("cannot time the end of the old IPv6 prefix's deprecation: "
+			    "advertised deprecated until the next change");
+}
+
 /* A prefix given up (or IPv6 turned off) since the last run leaves its
- * gateway address behind. */
+ * gateway address behind; guests of the last run may still use it. */
 static void subnet_owner6_drop_old(struct subnet_owner *so, const struct subnet_state *st)
 {
 	uint8_t gw[16];
@@ -77,6 +109,8 @@ static void subnet_owner6_drop_old(struct subnet_owner *so, const struct subnet_
 
 	if (!st->have_prefix6 || ip6_prefix_equal(&st->prefix6, &so->prefix6))
 		return;
+	if (so->prefix6.len)
+		subnet_owner6_deprecate(so, &st->prefix6);
 	ip6_gateway(&st->prefix6, gw);
 	r = host6_addr_del(so->o.nl, so->o.ifindex, gw, st->prefix6.len);
 	if (r < 0)
@@ -131,7 +165,8 @@ int subnet_owner6_start(struct subnet_owner *so)
 }
 
 /* Run time: a new /64 at once; the old gateway address goes, and the
- * router advertisements (told through changed) stop listing the old one. */
+ * router advertisements (told through changed) list the old one as
+ * deprecated. */
 static void subnet_owner6_renumber(struct subnet_owner *so, const struct prefix6_list *used,
 				   const struct ip6_prefix *hit)
 {
@@ -152,6 +187,7 @@ static void subnet_owner6_renumber(struct subnet_owner *so, const struct prefix6
 		return;
 	if (host6_addr_del(so->o.nl, so->o.ifindex, old_gw, old.len) < 0)
 		log_warning("cannot remove the old IPv6 gateway address");
+	subnet_owner6_deprecate(so, &old);
 	subnet_owner_save(so, &st);
 	so->renumbered6++;
 	so->conflict6 = *hit;

@@ -72,24 +72,37 @@ static int ra_put_header(struct ra_writer *w, const struct ra_info *ra)
 }
 
 /* RFC 4861 4.6.2. */
-static int ra_put_prefix(struct ra_writer *w, const struct ra_info *ra)
+static int ra_put_pio(struct ra_writer *w, const uint8_t prefix[16], uint8_t len, uint8_t flags,
+		      uint32_t valid, uint32_t preferred)
 {
 	uint8_t *p;
 
-	if (!ra->have_prefix)
-		return 0;
-	if (ra->prefix_len > 128)
+	if (len > 128)
 		return -EINVAL;
 	p = ra_put_opt(w, RA_OPT_PREFIX, RA_PREFIX_OPT_LEN);
 	if (!p)
 		return -ENOSPC;
-	p[2] = ra->prefix_len;
-	p[3] = (uint8_t)((ra->onlink ? RA_PREFIX_FLAG_L : 0) |
-			 (ra->autonomous ? RA_PREFIX_FLAG_A : 0));
-	be32_put(p + 4, ra->valid_lifetime);
-	be32_put(p + 8, ra->preferred_lifetime);
-	memcpy(p + 16, ra->prefix, 16);
+	p[2] = len;
+	p[3] = flags;
+	be32_put(p + 4, valid);
+	be32_put(p + 8, preferred);
+	memcpy(p + 16, prefix, 16);
 	return 0;
+}
+
+static int ra_put_prefix(struct ra_writer *w, const struct ra_info *ra)
+{
+	int r = 0;
+
+	if (ra->have_prefix)
+		r = ra_put_pio(w, ra->prefix, ra->prefix_len,
+			       (uint8_t)((ra->onlink ? RA_PREFIX_FLAG_L : 0) |
+					 (ra->autonomous ? RA_PREFIX_FLAG_A : 0)),
+			       ra->valid_lifetime, ra->preferred_lifetime);
+	if (r == 0 && ra->have_old_prefix)
+		r = ra_put_pio(w, ra->old_prefix, ra->old_prefix_len,
+			       RA_PREFIX_FLAG_L | RA_PREFIX_FLAG_A, 0, 0);
+	return r;
 }
 
 static int ra_put_small(struct ra_writer *w, const struct ra_info *ra)
@@ -237,6 +250,12 @@ static int ra_prefix_opt(const uint8_t *opt, size_t n, struct ra_info *ra)
 {
 	if (n != RA_PREFIX_OPT_LEN || opt[2] > 128)
 		return -EINVAL;
+	if (be32_get(opt + 4) == 0 && be32_get(opt + 8) == 0) {
+		ra->have_old_prefix = true;
+		ra->old_prefix_len = opt[2];
+		memcpy(ra->old_prefix, opt + 16, 16);
+		return 0;
+	}
 	ra->have_prefix = true;
 	ra->prefix_len = opt[2];
 	ra->onlink = opt[3] & RA_PREFIX_FLAG_L;

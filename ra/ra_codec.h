@@ -34,6 +34,14 @@ struct ra_info {
 	uint8_t prefix_len;
 	bool onlink, autonomous;     /* L and A */
 	uint32_t valid_lifetime, preferred_lifetime;
+	/* A prefix given up (renumbering): a second prefix option with L and
+	 * A and both lifetimes 0, so guests stop using their addresses in it
+	 * for new connections at once (RFC 4862 5.5.3 e: they keep them at
+	 * most two hours more) and drop its on-link route (RFC 4861 6.3.4).
+	 * The parser reads a prefix option with both lifetimes 0 as this. */
+	bool have_old_prefix;
+	uint8_t old_prefix[16];
+	uint8_t old_prefix_len;
 	bool have_rdnss;
 	uint8_t rdnss[16];
 	uint32_t rdnss_lifetime;

@@ -50,6 +50,11 @@ void ra_service_info(const struct ra_service_opts *o, bool final, struct ra_info
 	ra->onlink = ra->autonomous = true;
 	ra->valid_lifetime = RA_VALID_LIFETIME_S;
 	ra->preferred_lifetime = RA_PREFERRED_LIFETIME_S;
+	if (o->old_prefix_len) {
+		ra->have_old_prefix = true;
+		memcpy(ra->old_prefix, o->old_prefix, 16);
+		ra->old_prefix_len = o->old_prefix_len;
+	}
 	ra->have_rdnss = true;
 	memcpy(ra->rdnss, o->gateway, 16);
 	ra->rdnss_lifetime = RA_DNS_LIFETIME_S;
@@ -312,7 +317,8 @@ int ra_service_start(struct event_base *base, const struct ra_service_opts *opts
 static bool ra_opts_differ(const struct ra_service_opts *a, const struct ra_service_opts *b)
 {
 	return memcmp(a->prefix, b->prefix, 16) != 0 || a->prefix_len != b->prefix_len ||
-	       memcmp(a->gateway, b->gateway, 16) != 0 || a->mtu != b->mtu ||
+	       memcmp(a->old_prefix, b->old_prefix, 16) != 0 ||
+	       a->old_prefix_len != b->old_prefix_len || memcmp(a->gateway, b->gateway, 16) != 0 || a->mtu != b->mtu ||
 	       a->default_router != b->default_router || memcmp(a->mac, b->mac, 6) != 0 ||
 	       strcmp(a->domain ? a->domain : "", b->domain ? b->domain : "") != 0;
 }

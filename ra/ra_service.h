@@ -33,6 +33,8 @@ struct ra_service_opts {
 	uint8_t mac[6];              /* the bridge's, for the source link-layer option */
 	uint8_t prefix[16];
 	uint8_t prefix_len;          /* 64 */
+	uint8_t old_prefix[16];      /* given up, advertised deprecated (ra_info) */
+	uint8_t old_prefix_len;      /* 0: none */
 	uint8_t gateway[16];         /* the DNS server advertised */
 	uint32_t mtu;                /* 0: no MTU option */
 	bool default_router;

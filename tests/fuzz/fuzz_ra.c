@@ -17,6 +17,8 @@ static void fuzz_ra_same(const struct ra_info *a, const struct ra_info *b)
 	if (a->router_lifetime != b->router_lifetime || a->managed != b->managed ||
 	    a->other != b->other || a->mtu != b->mtu || a->have_prefix != b->have_prefix ||
 	    memcmp(a->prefix, b->prefix, 16) != 0 || a->prefix_len != b->prefix_len ||
+	    a->have_old_prefix != b->have_old_prefix ||
+	    memcmp(a->old_prefix, b->old_prefix, 16) != 0 || a->old_prefix_len != b->old_prefix_len ||
 	    a->have_rdnss != b->have_rdnss || memcmp(a->rdnss, b->rdnss, 16) != 0 ||
 	    strcmp(a->dnssl, b->dnssl) != 0 || a->have_sll != b->have_sll ||
 	    memcmp(a->sll, b->sll, 6) != 0)

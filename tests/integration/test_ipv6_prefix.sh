@@ -42,6 +42,17 @@ dn_assert_ne "$Q" "$P" "a conflicting route moves the prefix"
 dn_assert_eq "$(dn_bridge6)" "${Q%::/64}::1/64" "bridge: only the new gateway"
 dn_assert_grep "conflicted6 $P" "$DN_STATE/subnet" "the conflict is remembered"
 
+# A guest with an address in Q, to see what renumbering does to it.
+dn_guest g1
+G=$DN_GUEST_NS
+# guest6_in PREFIX [FLAG]: the guest has an address in PREFIX (with FLAG).
+guest6_in()
+{
+	dn_in "$G" ip -6 -o addr show dev eth0 scope global |
+		grep " inet6 ${1%::/64}:" | grep -q -- "${2:-}"
+}
+dn_assert_wait 8 "the guest has a SLAAC address in Q" guest6_in "$Q"
+
 # At run time too: a route over Q moves the guests to a third prefix.
 dn_h ip -6 route add "${Q%::/64}::/96" dev up1 || dn_fail "route over Q"
 prefix_moved() { local now; now=$(dn_state_prefix6); [ -n "$now" ] && [ "$now" != "$Q" ]; }
@@ -49,6 +60,9 @@ dn_assert_wait 5 "run time: the prefix moves off Q" prefix_moved
 R=$(dn_state_prefix6)
 dn_assert_ne "$R" "$P" "and not back to P"
 dn_assert_eq "$(dn_bridge6)" "${R%::/64}::1/64" "bridge: the gateway of $R only"
+dn_assert_wait 5 "the guest gets an address in $R" guest6_in "$R"
+dn_assert_wait 5 "its address in Q is deprecated at once (advertised with lifetime 0)" \
+	guest6_in "$Q" deprecated
 dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
 
 dn_config <<EOF2

@@ -86,6 +86,38 @@ static void test_no_domain_no_dnssl_final_zero(void **state)
 	assert_true(ra.have_prefix && ra.onlink);
 }
 
+/* A prefix given up goes out as a second prefix option with both
+ * lifetimes 0 (deprecated at once), beside the current one. */
+static void test_old_prefix_deprecated(void **state)
+{
+	struct ra_service_opts o = opts(true, NULL);
+	const uint8_t old[16] = { 0xfd, 0x0f, 0xee, 0xdd, 0xcc, 0xbb, 0, 1 };
+	struct ra_info ra, back;
+	uint8_t buf[RA_MAX_LEN];
+	int n;
+
+	(void)state;
+	memcpy(o.old_prefix, old, 16);
+	o.old_prefix_len = 64;
+	ra_service_info(&o, false, &ra);
+	n = ra_build(&ra, buf, sizeof(buf));
+	assert_int_equal(n, 16 + 8 + 8 + 24 + 32 + 32);
+	/* The second prefix option: L and A, valid 0, preferred 0. */
+	assert_int_equal(buf[16 + 8 + 8 + 24 + 32], 3);
+	assert_int_equal(buf[16 + 8 + 8 + 24 + 32 + 3], 0xc0);
+	assert_int_equal(ra_parse(buf, (size_t)n, &back), 0);
+	assert_true(back.have_prefix);
+	assert_memory_equal(back.prefix, o.prefix, 16);
+	assert_int_not_equal(back.preferred_lifetime, 0);
+	assert_true(back.have_old_prefix);
+	assert_memory_equal(back.old_prefix, old, 16);
+	assert_int_equal(back.old_prefix_len, 64);
+	/* None given: none sent. */
+	o.old_prefix_len = 0;
+	ra_service_info(&o, false, &ra);
+	assert_false(ra.have_old_prefix);
+}
+
 static void test_build_errors(void **state)
 {
 	struct ra_service_opts o = opts(true, "a..b");
@@ -191,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_parse_round_trip),
 		cmocka_unit_test(test_no_domain_no_dnssl_final_zero),
+		cmocka_unit_test(test_old_prefix_deprecated),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_rs),
