@@ -6,7 +6,7 @@
 # upstream's address), from the host itself, from another guest (hairpin);
 # the forward follows the guest's address as it appears, moves and goes;
 # with IPv6=no nothing of it is in the table.
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2016
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2016,SC2317
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
 DN_SERVICES=0 dn_topology
