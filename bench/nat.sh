@@ -109,12 +109,25 @@ paired_runs()
 	mode nat
 }
 
-nat=()
-plain=()
-paired_runs nat plain iperf_gbps iperf_gbps
-nat_med=$(printf '%s\n' "${nat[@]}" | median)
-plain_med=$(printf '%s\n' "${plain[@]}" | median)
-ratio=$(awk -v a="$nat_med" -v b="$plain_med" 'BEGIN { printf "%.3f", a / b }')
+# compare A B RUN_A RUN_B RATIO: paired_runs into the arrays A and B, their
+# medians into A_med and B_med, and A_med / B_med into RATIO.
+compare()
+{
+	local -n runs_a=$1 runs_b=$2
+	runs_a=()
+	runs_b=()
+	paired_runs "$1" "$2" "$3" "$4"
+	printf -v "${1}_med" '%s' "$(printf '%s\n' "${runs_a[@]}" | median)"
+	printf -v "${2}_med" '%s' "$(printf '%s\n' "${runs_b[@]}" | median)"
+	local -n med_a=${1}_med med_b=${2}_med
+	printf -v "$5" '%s' "$(awk -v a="$med_a" -v b="$med_b" 'BEGIN { printf "%.3f", a / b }')"
+}
+
+# The ratios that compare() sets by name, for the report.
+ratio=''
+fwd_ratio=''
+fwd6_ratio=''
+compare nat plain iperf_gbps iperf_gbps ratio
 
 # ------------------------------------------------- (b) route change -> flow
 LOG="$DN_DIR/udp.log"
@@ -183,12 +196,7 @@ inbound_gbps()
 
 through_forward() { inbound_gbps "$DN_UP0_HOST" "$FWD_PORT"; }
 routed_to_guest() { inbound_gbps "$G1_IP" 5202; }
-fwd=()
-routed=()
-paired_runs fwd routed through_forward routed_to_guest
-fwd_med=$(printf '%s\n' "${fwd[@]}" | median)
-routed_med=$(printf '%s\n' "${routed[@]}" | median)
-fwd_ratio=$(awk -v a="$fwd_med" -v b="$routed_med" 'BEGIN { printf "%.3f", a / b }')
+compare fwd routed through_forward routed_to_guest fwd_ratio
 
 # Lease -> rule: a guest by MAC takes a new address MOVES times (a
 # reservation each time, then a fresh DORA); the daemon logs the time from
@@ -236,12 +244,7 @@ fwd6_ready()
 through_forward6() { dn_wait 5 fwd6_ready || return 1; inbound_gbps "$UP6_HOST" "$FWD6_PORT"; }
 routed6_to_guest() { inbound_gbps "$G1_IP6" 5202; }
 PREFIX6=$P6
-fwd6=()
-routed6=()
-paired_runs fwd6 routed6 through_forward6 routed6_to_guest
-fwd6_med=$(printf '%s\n' "${fwd6[@]}" | median)
-routed6_med=$(printf '%s\n' "${routed6[@]}" | median)
-fwd6_ratio=$(awk -v a="$fwd6_med" -v b="$routed6_med" 'BEGIN { printf "%.3f", a / b }')
+compare fwd6 routed6 through_forward6 routed6_to_guest fwd6_ratio
 
 # ------------------------------------------------------------------ report
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
@@ -250,6 +253,7 @@ ok_same=$(awk -v m="$same_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
 ok_fwd=$(awk -v r="$fwd_ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_follow=$(awk -v m="$follow_med" 'BEGIN { print (m < 10) ? "yes" : "NO" }')
 ok_fwd6=$(awk -v r="$fwd6_ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
+# shellcheck disable=SC2154 # compare() assigns the arrays and medians by name
 cat <<EOF
 
 | measure | runs | result | target | met |
