@@ -16,7 +16,12 @@
 #       routing to the guest's own address (no table), RUNS of each,
 #       interleaved; the ratio of the medians must be >= 0.9; and the time
 #       from a guest's new lease to the table pointing the forward at it
-#       (the daemon logs it), MOVES leases; median under 10 ms.
+#       (the daemon logs it), MOVES leases; median under 10 ms;
+#   (d) the same over IPv6: TCP upstream -> guest through the forward
+#       (iperf3 to the host's uplink IPv6 address, dnat ip6 to the guest's
+#       SLAAC address), against plain IPv6 routing to the guest's address
+#       (no table; the upstream routes the prefix to the host), RUNS of
+#       each, interleaved; the ratio of the medians must be >= 0.9.
 # Run as root from the repository after building (ninja -C build):
 #   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default)
 # Needs iperf3 and python3. Exits 1 when a target is missed.
@@ -74,11 +79,14 @@ mode()
 {
 	if [ "$1" = nat ]; then
 		ip -n "$DN_UP" route del "$SUBNET" 2>/dev/null
+		[ -z "${PREFIX6:-}" ] || ip -n "$DN_UP" -6 route del "$PREFIX6" 2>/dev/null
 		dn_start_defnetd
 	else
 		dn_stop_defnetd
 		dn_h nft delete table inet defnet || dn_fail "delete the table"
 		ip -n "$DN_UP" route replace "$SUBNET" via "$DN_UP0_HOST" || dn_fail "upstream route"
+		[ -z "${PREFIX6:-}" ] || ip -n "$DN_UP" -6 route replace "$PREFIX6" via "$UP6_HOST" ||
+			dn_fail "upstream IPv6 route"
 	fi
 }
 
@@ -101,12 +109,25 @@ paired_runs()
 	mode nat
 }
 
-nat=()
-plain=()
-paired_runs nat plain iperf_gbps iperf_gbps
-nat_med=$(printf '%s\n' "${nat[@]}" | median)
-plain_med=$(printf '%s\n' "${plain[@]}" | median)
-ratio=$(awk -v a="$nat_med" -v b="$plain_med" 'BEGIN { printf "%.3f", a / b }')
+# compare A B RUN_A RUN_B RATIO: paired_runs into the arrays A and B, their
+# medians into A_med and B_med, and A_med / B_med into RATIO.
+compare()
+{
+	local -n runs_a=$1 runs_b=$2
+	runs_a=()
+	runs_b=()
+	paired_runs "$1" "$2" "$3" "$4"
+	printf -v "${1}_med" '%s' "$(printf '%s\n' "${runs_a[@]}" | median)"
+	printf -v "${2}_med" '%s' "$(printf '%s\n' "${runs_b[@]}" | median)"
+	local -n med_a=${1}_med med_b=${2}_med
+	printf -v "$5" '%s' "$(awk -v a="$med_a" -v b="$med_b" 'BEGIN { printf "%.3f", a / b }')"
+}
+
+# The ratios that compare() sets by name, for the report.
+ratio=''
+fwd_ratio=''
+fwd6_ratio=''
+compare nat plain iperf_gbps iperf_gbps ratio
 
 # ------------------------------------------------- (b) route change -> flow
 LOG="$DN_DIR/udp.log"
@@ -175,12 +196,7 @@ inbound_gbps()
 
 through_forward() { inbound_gbps "$DN_UP0_HOST" "$FWD_PORT"; }
 routed_to_guest() { inbound_gbps "$G1_IP" 5202; }
-fwd=()
-routed=()
-paired_runs fwd routed through_forward routed_to_guest
-fwd_med=$(printf '%s\n' "${fwd[@]}" | median)
-routed_med=$(printf '%s\n' "${routed[@]}" | median)
-fwd_ratio=$(awk -v a="$fwd_med" -v b="$routed_med" 'BEGIN { printf "%.3f", a / b }')
+compare fwd routed through_forward routed_to_guest fwd_ratio
 
 # Lease -> rule: a guest by MAC takes a new address MOVES times (a
 # reservation each time, then a fresh DORA); the daemon logs the time from
@@ -200,12 +216,44 @@ while read -r us; do follow+=("$(awk -v u="$us" 'BEGIN { printf "%.2f", u / 1000
 	sed -n 's/.*the table follows the guests, \([0-9]*\) us after.*/\1/p' "$DN_LOG" | tail -n "$MOVES")
 follow_med=$(printf '%s\n' "${follow[@]}" | median)
 
+# ------------------------------------------- (d) a port forward over IPv6
+# RFC 3849 addresses upstream; the guest's SLAAC address in the prefix.
+UP6_HOST=2001:db8:1::2
+UP6_PEER=2001:db8:1::1
+FWD6_PORT=15202
+dn_h ip -6 addr add "$UP6_HOST/64" dev up0 nodad &&
+	dn_in "$DN_UP" ip -6 addr add "$UP6_PEER/64" dev up0 nodad &&
+	dn_h ip -6 route add default via "$UP6_PEER" dev up0 || dn_fail "upstream IPv6"
+dn_status_json "$st"
+P6=$(dn_json "$st" 'd["ipv6"]["prefix"]')
+GW6=${P6%::/64}::1
+dn_wait 8 dn_guest6_has_addr "$G1" || dn_fail "g1: no SLAAC address"
+G1_IP6=$(dn_guest6_addr "$G1")
+G1_MAC=$(dn_in "$G1" cat /sys/class/net/eth0/address) || dn_fail "g1: MAC"
+# Plain mode stops the daemon, whose last advertisement takes the guest's
+# default route: a static one stays behind the advertised one.
+dn_in "$G1" ip -6 route add default via "$GW6" dev eth0 metric 2048 || dn_fail "g1: IPv6 route"
+# By MAC: g1 has a static IPv4 address, no lease; its IPv6 address is
+# found by its MAC alone.
+dn_ctl forward add tcp "$FWD6_PORT" "$G1_MAC" 5202 >/dev/null || dn_fail "forward add (IPv6)"
+fwd6_ready()
+{
+	dn_ping6 "$G1" "$GW6" && [ "$(dn_ctl forward list --json | dn_py -c \
+		"import json,sys; print([f['address6'] for f in json.load(sys.stdin) if f['port'] == $FWD6_PORT][0])")" = "$G1_IP6" ]
+}
+through_forward6() { dn_wait 5 fwd6_ready || return 1; inbound_gbps "$UP6_HOST" "$FWD6_PORT"; }
+routed6_to_guest() { inbound_gbps "$G1_IP6" 5202; }
+PREFIX6=$P6
+compare fwd6 routed6 through_forward6 routed6_to_guest fwd6_ratio
+
 # ------------------------------------------------------------------ report
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_cross=$(awk -v m="$cross_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
 ok_same=$(awk -v m="$same_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
 ok_fwd=$(awk -v r="$fwd_ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_follow=$(awk -v m="$follow_med" 'BEGIN { print (m < 10) ? "yes" : "NO" }')
+ok_fwd6=$(awk -v r="$fwd6_ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
+# shellcheck disable=SC2154 # compare() assigns the arrays and medians by name
 cat <<EOF
 
 | measure | runs | result | target | met |
@@ -219,7 +267,10 @@ cat <<EOF
 | TCP upstream -> guest, plain routing (median Gbit/s) | $RUNS | $routed_med (${routed[*]}) | | |
 | forward / plain | | $fwd_ratio | >= 0.9 | $ok_fwd |
 | guest's new lease -> forward's rule in place (median ms) | ${#follow[@]} | $follow_med (${follow[*]}) | < 10 | $ok_follow |
+| TCP upstream -> guest through a port forward over IPv6 (median Gbit/s) | $RUNS | $fwd6_med (${fwd6[*]}) | | |
+| TCP upstream -> guest, plain IPv6 routing (median Gbit/s) | $RUNS | $routed6_med (${routed6[*]}) | | |
+| forward / plain, IPv6 | | $fwd6_ratio | >= 0.9 | $ok_fwd6 |
 EOF
 dn_stop_defnetd
-[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow" = yesyesyesyesyes ] || exit 1
+[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow$ok_fwd6" = yesyesyesyesyesyes ] || exit 1
 exit 0

@@ -138,6 +138,11 @@ static void daemon_on_subnet_changed(void *ctx)
 	daemon_announce_gateway(d);
 }
 
+void daemon_on_neigh6_changed(struct daemon *d)
+{
+	forward_glue_follow(d);
+}
+
 static void daemon_coexist_log(void *ctx, enum log_level level, const char *msg)
 {
 	log_msg(level, "%s", msg);

@@ -92,6 +92,8 @@ int daemon_start(struct daemon *d);
 /* Tells the guests the gateway's MAC (announce.h): its address, and the
  * old one while a renumbering drains. */
 void daemon_announce_gateway(struct daemon *d);
+/* neigh6_watch.c: a guest's IPv6 address appeared, moved or went. */
+void daemon_on_neigh6_changed(struct daemon *d);
 
 /* Runs the event loop until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

@@ -7,6 +7,7 @@
 
 #include "forward.h"
 #include "ip4.h"
+#include "ip6.h"
 
 #define FORWARD_WORD_MAX 5   /* "65535" */
 
@@ -245,9 +246,16 @@ int forward_state_parse(const char *buf, size_t len, struct forward_table *t, si
 	return 0;
 }
 
+bool forward_has_addr6(const struct forward *f)
+{
+	static const uint8_t none[16];
+
+	return memcmp(f->addr6, none, sizeof(none)) != 0;
+}
+
 void forward_json(struct json *j, const struct forward *f)
 {
-	char ip[IP4_STRLEN];
+	char ip[IP4_STRLEN], ip6[IP6_STRLEN];
 
 	json_object_begin(j);
 	json_field_string(j, "proto", forward_proto_name(f->proto));
@@ -257,6 +265,11 @@ void forward_json(struct json *j, const struct forward *f)
 	json_key(j, "address");
 	if (f->addr)
 		json_string(j, ip4_format(f->addr, ip));
+	else
+		json_null(j);
+	json_key(j, "address6");
+	if (forward_has_addr6(f))
+		json_string(j, ip6_format(f->addr6, ip6));
 	else
 		json_null(j);
 	json_object_end(j);

@@ -36,6 +36,7 @@ struct forward {
 	uint32_t ip;                   /* FORWARD_GUEST_IP, host order */
 	bool from_config;              /* [Forward] Port=, not the CLI */
 	uint32_t addr;                 /* the guest's address now, 0: no lease */
+	uint8_t addr6[16];             /* its IPv6 address in the prefix; ::: none */
 };
 
 struct forward_table {
@@ -70,7 +71,11 @@ void forward_table_remove(struct forward_table *t, size_t idx);
 int forward_state_format(const struct forward_table *t, char *buf, size_t size);
 int forward_state_parse(const char *buf, size_t len, struct forward_table *t, size_t *bad);
 
-/* {"proto","port","guest","guest_port","address"}; address null for 0. */
+/* Whether the forward has an IPv6 target. */
+bool forward_has_addr6(const struct forward *f);
+
+/* {"proto","port","guest","guest_port","address","address6"}; each
+ * address null while there is none. */
 void forward_json(struct json *j, const struct forward *f);
 
 #endif

@@ -11,6 +11,7 @@
 #include "glue.h"
 #include "log.h"
 #include "name_table.h"
+#include "neigh6_watch.h"
 #include "sock_diag.h"
 
 #define FORWARD_STATE_FILE "forwards"
@@ -18,69 +19,119 @@
 
 /* ------------------------------------------------------------- resolve */
 
-static bool forward_glue_live_ip(const struct daemon *d, uint32_t ip, uint64_t now)
+/* What a forward points at now. */
+struct forward_target {
+	uint32_t addr;
+	uint8_t addr6[16];
+};
+
+static const struct lease *forward_glue_live(const struct daemon *d, uint32_t ip, uint64_t now)
 {
 	const struct lease *l;
 
 	if (!d->dhcp)
-		return false;
+		return NULL;
 	l = lease_store_find_ip(dhcp_service_store(d->dhcp), ip);
-	return l && lease_is_live(l, now);
+	return l && lease_is_live(l, now) ? l : NULL;
 }
 
 /* The newest live lease of mac (commit order is oldest first). */
-static uint32_t forward_glue_mac_ip(const struct daemon *d, const uint8_t mac[6], uint64_t now)
+static const struct lease *forward_glue_mac_lease(const struct daemon *d, const uint8_t mac[6],
+						  uint64_t now)
 {
-	const struct lease *l;
-	uint32_t cur = 0, ip = 0;
+	const struct lease *l, *newest = NULL;
+	uint32_t cur = 0;
 
 	if (!d->dhcp)
-		return 0;
+		return NULL;
 	while ((l = lease_store_next(dhcp_service_store(d->dhcp), &cur)))
 		if (memcmp(l->mac, mac, 6) == 0 && lease_is_live(l, now))
-			ip = l->ip;
-	return ip;
+			newest = l;
+	return newest;
 }
 
-/* The address the forward's guest holds now, or 0: a name or MAC needs a
- * live lease; an address needs to be in the subnet (a guest configured by
- * hand has no lease). */
-static uint32_t forward_glue_resolve(const struct daemon *d, const struct forward *f)
+/* The forward's guest's live lease, or NULL: a name or MAC needs one; an
+ * address may have none (a guest configured by hand). */
+static const struct lease *forward_glue_lease_of(const struct daemon *d, const struct forward *f,
+						 uint64_t now)
 {
-	uint64_t now = boot_clock_ms();
 	uint32_t ip;
 
 	switch (f->kind) {
 	case FORWARD_GUEST_IP:
-		return ip4_prefix_contains(d->subnet.subnet, f->ip) ? f->ip : 0;
+		return forward_glue_live(d, f->ip, now);
 	case FORWARD_GUEST_MAC:
-		return forward_glue_mac_ip(d, f->mac, now);
+		return forward_glue_mac_lease(d, f->mac, now);
 	case FORWARD_GUEST_NAME:
 		if (name_table_lookup(d->names, f->guest, strlen(f->guest), &ip) < 0)
-			return 0;
-		return forward_glue_live_ip(d, ip, now) ? ip : 0;
+			return NULL;
+		return forward_glue_live(d, ip, now);
 	}
-	return 0;
+	return NULL;
+}
+
+/* The v4 address: the lease's, or a GUEST address in the subnet. The v6
+ * one: the guest's stable address in the prefix (neigh6_stable()), by the
+ * MAC of its lease or the MAC it was given as; none with IPv6=no. */
+static struct forward_target forward_glue_resolve(const struct daemon *d, const struct forward *f)
+{
+	const struct lease *l = forward_glue_lease_of(d, f, boot_clock_ms());
+	const uint8_t *mac = f->kind == FORWARD_GUEST_MAC ? f->mac : l ? l->mac : NULL;
+	struct forward_target t = { .addr = l ? l->ip : 0 };
+
+	if (f->kind == FORWARD_GUEST_IP)
+		t.addr = ip4_prefix_contains(d->subnet.subnet, f->ip) ? f->ip : 0;
+	if (!mac || !neigh6_watch_stable(d, mac, t.addr6) ||
+	    !ip6_prefix_contains(&d->subnet.prefix6, t.addr6))
+		memset(t.addr6, 0, sizeof(t.addr6));
+	return t;
+}
+
+static void forward_glue_set(struct forward *f, const struct forward_target *t)
+{
+	f->addr = t->addr;
+	memcpy(f->addr6, t->addr6, sizeof(f->addr6));
 }
 
 /* ------------------------------------------------------------- journal */
 
-static void forward_glue_log(const struct forward *f, const char *event, const char *what)
+enum forward_glue_event {
+	FORWARD_EVENT_ADD,
+	FORWARD_EVENT_REMOVE,
+	FORWARD_EVENT_RETARGET
+};
+
+static const struct {
+	const char *name;       /* DEFNET_EVENT= */
+	const char *message_id; /* systemd/defnet.catalog */
+	const char *what;
+} forward_glue_events[] = {
+	[FORWARD_EVENT_ADD] = { "forward-add", FORWARD_MSGID_ADD, "added," },
+	[FORWARD_EVENT_REMOVE] = { "forward-remove", FORWARD_MSGID_REMOVE, "removed, was" },
+	[FORWARD_EVENT_RETARGET] = { "forward-retarget", FORWARD_MSGID_RETARGET,
+				     "now points at" },
+};
+
+static void forward_glue_log(const struct forward *f, enum forward_glue_event ev)
 {
-	char port[6], gport[6], ip[IP4_STRLEN] = "";
-	struct log_field fields[6] = {
-		{ "DEFNET_EVENT", event }, { "DEFNET_PROTO", forward_proto_name(f->proto) },
+	char port[6], gport[6], ip[IP4_STRLEN] = "", ip6[IP6_STRLEN] = "";
+	struct log_field fields[7] = {
+		{ "DEFNET_EVENT", forward_glue_events[ev].name },
+		{ "DEFNET_PROTO", forward_proto_name(f->proto) },
 		{ "DEFNET_PORT", port }, { "DEFNET_GUEST", f->guest },
-		{ "DEFNET_GUEST_PORT", gport }, { "DEFNET_IP", ip },
+		{ "DEFNET_GUEST_PORT", gport }, { "DEFNET_IP", ip }, { "DEFNET_IP6", ip6 },
 	};
 
 	snprintf(port, sizeof(port), "%u", f->port);
 	snprintf(gport, sizeof(gport), "%u", f->guest_port);
 	if (f->addr)
 		ip4_format(f->addr, ip);
-	log_event(LOG_LEVEL_INFO, NULL, fields, 6, "forward %s %u to %s:%u %s%s%s",
-		  forward_proto_name(f->proto), f->port, f->guest, f->guest_port, what,
-		  f->addr ? " " : "", f->addr ? ip : " (no lease)");
+	if (forward_has_addr6(f))
+		ip6_format(f->addr6, ip6);
+	log_event(LOG_LEVEL_INFO, forward_glue_events[ev].message_id, fields, 7,
+		  "forward %s %u to %s:%u %s%s%s%s%s%s", forward_proto_name(f->proto), f->port,
+		  f->guest, f->guest_port, forward_glue_events[ev].what, f->addr ? " " : "",
+		  f->addr ? ip : " (no lease)", *ip6 ? " [" : "", ip6, *ip6 ? "]" : "");
 }
 
 /* Resolves every forward; logs those that moved. Whether one moved. */
@@ -90,13 +141,13 @@ static bool forward_glue_resolve_all(struct daemon *d)
 
 	for (size_t i = 0; i < d->forwards.n; i++) {
 		struct forward *f = &d->forwards.v[i];
-		uint32_t ip = forward_glue_resolve(d, f);
+		struct forward_target t = forward_glue_resolve(d, f);
 
-		if (ip == f->addr)
+		if (t.addr == f->addr && memcmp(t.addr6, f->addr6, sizeof(t.addr6)) == 0)
 			continue;
-		f->addr = ip;
+		forward_glue_set(f, &t);
 		moved = true;
-		forward_glue_log(f, "forward-retarget", "now points at");
+		forward_glue_log(f, FORWARD_EVENT_RETARGET);
 	}
 	return moved;
 }
@@ -119,8 +170,9 @@ void forward_glue_follow(struct daemon *d)
 		log_error("forwards: the nftables table does not follow the guests until it applies");
 		return;
 	}
-	/* What bench/nat.sh reads: from the lease's commit to the rules. */
-	log_info("forwards: the table follows the guests, %llu us after the lease event",
+	/* What bench/nat.sh reads: from the lease's commit (or the neighbour
+	 * table's change) to the rules. */
+	log_info("forwards: the table follows the guests, %llu us after the event",
 		 (unsigned long long)(forward_glue_us() - t0));
 }
 
@@ -211,13 +263,13 @@ static void forward_glue_log_changes(const struct forward_table *old,
 		int k = forward_table_find(now, old->v[i].proto, old->v[i].port);
 
 		if (k < 0 || !forward_glue_same(&old->v[i], &now->v[k]))
-			forward_glue_log(&old->v[i], "forward-remove", "removed, was");
+			forward_glue_log(&old->v[i], FORWARD_EVENT_REMOVE);
 	}
 	for (size_t i = 0; i < now->n; i++) {
 		int k = forward_table_find(old, now->v[i].proto, now->v[i].port);
 
 		if (k < 0 || !forward_glue_same(&old->v[k], &now->v[i]))
-			forward_glue_log(&now->v[i], "forward-add", "added,");
+			forward_glue_log(&now->v[i], FORWARD_EVENT_ADD);
 	}
 }
 
@@ -227,8 +279,11 @@ void forward_glue_reload(struct daemon *d)
 
 	old = d->forwards;
 	forward_glue_build(d, &old);
-	for (size_t i = 0; i < d->forwards.n; i++)
-		d->forwards.v[i].addr = forward_glue_resolve(d, &d->forwards.v[i]);
+	for (size_t i = 0; i < d->forwards.n; i++) {
+		struct forward_target t = forward_glue_resolve(d, &d->forwards.v[i]);
+
+		forward_glue_set(&d->forwards.v[i], &t);
+	}
 	forward_glue_log_changes(&old, &d->forwards);
 	if (nat_glue_apply(d) < 0)
 		log_error("reload: the forwards are not in the nftables table until it applies");
@@ -300,6 +355,7 @@ static int forward_glue_add(struct daemon *d, const struct control_request *req,
 			    char *err, size_t errlen)
 {
 	static struct forward_table before;
+	struct forward_target target;
 	char ip[IP4_STRLEN];
 	struct forward f;
 	const char *why;
@@ -321,14 +377,15 @@ static int forward_glue_add(struct daemon *d, const struct control_request *req,
 	if ((r = forward_glue_port_free(d, &f, err, errlen)) < 0)
 		return r;
 	before = d->forwards;
-	f.addr = forward_glue_resolve(d, &f);
+	target = forward_glue_resolve(d, &f);
+	forward_glue_set(&f, &target);
 	if ((r = forward_table_add(&d->forwards, &f)) < 0) {
 		snprintf(err, errlen, "already %d forwards", FORWARD_MAX);
 		return r;
 	}
 	if ((r = forward_glue_commit(d, &before, err, errlen)) < 0)
 		return r;
-	forward_glue_log(&f, "forward-add", "added,");
+	forward_glue_log(&f, FORWARD_EVENT_ADD);
 	fprintf(out, "forwarding %s port %u to %s:%u (%s)\n", forward_proto_name(f.proto), f.port,
 		f.guest, f.guest_port, f.addr ? ip4_format(f.addr, ip) : "no lease yet");
 	return 0;
@@ -366,7 +423,7 @@ static int forward_glue_remove(struct daemon *d, const struct control_request *r
 	forward_table_remove(&d->forwards, (size_t)i);
 	if ((r = forward_glue_commit(d, &before, err, errlen)) < 0)
 		return r;
-	forward_glue_log(&f, "forward-remove", "removed, was");
+	forward_glue_log(&f, FORWARD_EVENT_REMOVE);
 	fprintf(out, "%s port %u no longer forwarded\n", forward_proto_name(f.proto), f.port);
 	return 0;
 }
@@ -381,14 +438,16 @@ static void forward_glue_json(const struct daemon *d, struct json *j)
 
 static void forward_glue_text(const struct daemon *d, FILE *out, const char *indent)
 {
-	char ip[IP4_STRLEN];
+	char ip[IP4_STRLEN], ip6[IP6_STRLEN];
 
 	for (size_t i = 0; i < d->forwards.n; i++) {
 		const struct forward *f = &d->forwards.v[i];
+		bool has6 = forward_has_addr6(f);
 
-		fprintf(out, "%s%s %5u -> %s:%u  %s%s\n", indent, forward_proto_name(f->proto),
-			f->port, f->guest, f->guest_port,
-			f->addr ? ip4_format(f->addr, ip) : "no lease",
+		fprintf(out, "%s%s %5u -> %s:%u  %s%s%s%s%s\n", indent,
+			forward_proto_name(f->proto), f->port, f->guest, f->guest_port,
+			f->addr ? ip4_format(f->addr, ip) : "no lease", has6 ? " [" : "",
+			has6 ? ip6_format(f->addr6, ip6) : "", has6 ? "]" : "",
 			f->from_config ? " (config)" : "");
 	}
 }

@@ -13,13 +13,19 @@
 
 struct daemon;
 
+/* Journal MESSAGE_IDs of the forward events (systemd/defnet.catalog). */
+#define FORWARD_MSGID_ADD "c296708c577941f892043fc8d9e05dcb"
+#define FORWARD_MSGID_REMOVE "0b814954105d494f8399a4dde8e3c857"
+#define FORWARD_MSGID_RETARGET "3763659f70b144f6a99cadf0239e768d"
+
 /* The configuration's forwards and those of the state file, into
  * d->forwards (nothing resolved yet). */
 void forward_glue_start(struct daemon *d);
 /* The configuration's forwards are d->cfg's now; resolves and applies. */
 void forward_glue_reload(struct daemon *d);
-/* The subnet or the leases changed: every forward follows its guest's
- * address; the table is replaced when one moved. */
+/* The subnet, the leases or the guests' IPv6 addresses changed: every
+ * forward follows its guest's addresses; the table is replaced when one
+ * moved. */
 void forward_glue_follow(struct daemon *d);
 /* The lease of mac/ip was committed or ended (the name table already
  * says so): forward_glue_follow() when a forward may be concerned. */

@@ -28,6 +28,14 @@ bool ip6_prefix_overlaps(const struct ip6_prefix *a, const struct ip6_prefix *b)
 	return true;
 }
 
+bool ip6_prefix_contains(const struct ip6_prefix *p, const uint8_t addr[16])
+{
+	struct ip6_prefix a = { .len = 128 };
+
+	memcpy(a.addr, addr, 16);
+	return p->len && ip6_prefix_overlaps(p, &a);
+}
+
 bool ip6_prefix_equal(const struct ip6_prefix *a, const struct ip6_prefix *b)
 {
 	return a->len == b->len && memcmp(a->addr, b->addr, 16) == 0;

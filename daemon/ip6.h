@@ -18,6 +18,8 @@ struct ip6_prefix {
 };
 
 bool ip6_prefix_overlaps(const struct ip6_prefix *a, const struct ip6_prefix *b);
+/* Whether addr is inside p (never for a prefix of length 0: none). */
+bool ip6_prefix_contains(const struct ip6_prefix *p, const uint8_t addr[16]);
 bool ip6_prefix_equal(const struct ip6_prefix *a, const struct ip6_prefix *b);
 /* Clears the bits past len. */
 void ip6_prefix_mask(struct ip6_prefix *p);

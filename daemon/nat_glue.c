@@ -58,13 +58,17 @@ static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 		r = nat_ruleset_set_prefix6(rs, sn->prefix6.addr, sn->prefix6.len);
 	for (size_t i = 0; r == 0 && i < d->forwards.n; i++) {
 		const struct forward *f = &d->forwards.v[i];
-		const struct nat_forward nf = {
+		struct nat_forward nf = {
 			.proto = f->proto, .port = f->port, .addr = f->addr,
 			.to_port = f->guest_port,
 		};
 
-		/* A forward whose guest has no lease has no rule. */
-		if (f->addr)
+		/* The IPv6 target only while the guests have the prefix (it may
+		 * have just moved: the next neighbour events say where). */
+		if (forward_has_addr6(f) && ip6_prefix_contains(&sn->prefix6, f->addr6))
+			memcpy(nf.addr6, f->addr6, sizeof(nf.addr6));
+		/* A forward whose guest has no address has no rule. */
+		if (nf.addr || forward_has_addr6(f))
 			r = nat_ruleset_add_forward(rs, &nf);
 	}
 	return r;

@@ -75,14 +75,15 @@ static void neigh6_remove_at(struct neigh6_table *t, size_t i)
 	t->n--;
 }
 
-static void neigh6_forget(struct neigh6_table *t, const uint8_t addr[16])
+static bool neigh6_forget(struct neigh6_table *t, const uint8_t addr[16])
 {
 	for (size_t i = 0; i < t->n; i++) {
 		if (memcmp(t->v[i].addr, addr, 16) == 0) {
 			neigh6_remove_at(t, i);
-			return;
+			return true;
 		}
 	}
+	return false;
 }
 
 /* Entries stay in arrival order, so a MAC's first is its oldest. */
@@ -100,18 +101,29 @@ static void neigh6_make_room(struct neigh6_table *t, const uint8_t mac[6])
 		neigh6_remove_at(t, oldest);
 }
 
+bool neigh6_holds(const struct neigh6_table *t, const uint8_t addr[16], const uint8_t mac[6])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->v[i].addr, addr, 16) == 0)
+			return memcmp(t->v[i].mac, mac, 6) == 0;
+	return false;
+}
+
 int neigh6_apply(struct neigh6_table *t, const struct neigh6_event *ev)
 {
-	neigh6_forget(t, ev->addr);
-	if (!ev->add)
+	/* Reachable, stale, probe...: the kernel reports every state change. */
+	if (ev->add && neigh6_holds(t, ev->addr, ev->mac))
 		return 0;
+	if (!ev->add)
+		return neigh6_forget(t, ev->addr) ? 1 : 0;
+	neigh6_forget(t, ev->addr);
 	neigh6_make_room(t, ev->mac);
 	if (t->n == NEIGH6_MAX)
 		return -ENOSPC;
 	memcpy(t->v[t->n].mac, ev->mac, 6);
 	memcpy(t->v[t->n].addr, ev->addr, 16);
 	t->n++;
-	return 0;
+	return 1;
 }
 
 size_t neigh6_lookup(const struct neigh6_table *t, const uint8_t mac[6], uint8_t (*out)[16],
@@ -123,4 +135,36 @@ size_t neigh6_lookup(const struct neigh6_table *t, const uint8_t mac[6], uint8_t
 		if (memcmp(t->v[i].mac, mac, 6) == 0)
 			memcpy(out[n++], t->v[i].addr, 16);
 	return n;
+}
+
+/* RFC 4291 appendix A: the MAC with ff:fe in its middle and the
+ * universal/local bit inverted. */
+static void neigh6_eui64(const uint8_t mac[6], uint8_t iid[8])
+{
+	iid[0] = mac[0] ^ 0x02;
+	iid[1] = mac[1];
+	iid[2] = mac[2];
+	iid[3] = 0xff;
+	iid[4] = 0xfe;
+	iid[5] = mac[3];
+	iid[6] = mac[4];
+	iid[7] = mac[5];
+}
+
+bool neigh6_stable(const struct neigh6_table *t, const uint8_t mac[6], uint8_t out[16])
+{
+	uint8_t iid[8];
+	bool found = false;
+
+	neigh6_eui64(mac, iid);
+	for (size_t i = 0; i < t->n; i++) {
+		if (memcmp(t->v[i].mac, mac, 6) != 0)
+			continue;
+		if (!found || memcmp(t->v[i].addr + 8, iid, 8) == 0)
+			memcpy(out, t->v[i].addr, 16);
+		if (memcmp(t->v[i].addr + 8, iid, 8) == 0)
+			return true;
+		found = true;
+	}
+	return found;
 }

@@ -35,10 +35,21 @@ struct neigh6_table {
 	size_t n;
 };
 
-/* Applies an event: an address moves to the MAC that now has it; a
- * guest's oldest address goes when it has NEIGH6_PER_MAC; a full table
- * drops the event (-ENOSPC). Returns 0 or -ENOSPC. */
+/* Applies an event: an address moves to the MAC that now has it (one
+ * that stays with its MAC keeps its place); a guest's oldest address goes
+ * when it has NEIGH6_PER_MAC; a full table drops the event (-ENOSPC).
+ * Returns 1 when the table changed, 0 when not, or -ENOSPC. */
 int neigh6_apply(struct neigh6_table *t, const struct neigh6_event *ev);
+
+/* Whether the table pairs addr with mac. */
+bool neigh6_holds(const struct neigh6_table *t, const uint8_t addr[16], const uint8_t mac[6]);
+
+/* The one address of mac that a port forward targets, into out: the
+ * modified EUI-64 one (RFC 4291 2.5.1, appendix A: SLAAC's address from
+ * the MAC, the same after every reboot) when the guest has it, else the
+ * oldest seen (a stable-privacy address, RFC 7217, is configured before
+ * the temporary ones of RFC 8981, which change daily). Whether it has one. */
+bool neigh6_stable(const struct neigh6_table *t, const uint8_t mac[6], uint8_t out[16]);
 
 /* The addresses of mac, at most max, oldest first; returns how many. */
 size_t neigh6_lookup(const struct neigh6_table *t, const uint8_t mac[6], uint8_t (*out)[16],

@@ -27,10 +27,7 @@ struct neigh6_watch {
 
 static bool neigh6_watch_wanted(const struct daemon *d, const struct neigh6_event *ev)
 {
-	struct ip6_prefix a = { .len = 128 };
-
-	memcpy(a.addr, ev->addr, 16);
-	return ev->ifindex == d->ifindex && ip6_prefix_overlaps(&a, &d->subnet.prefix6) &&
+	return ev->ifindex == d->ifindex && ip6_prefix_contains(&d->subnet.prefix6, ev->addr) &&
 	       memcmp(ev->addr, d->subnet.gateway6, 16) != 0;
 }
 
@@ -39,13 +36,20 @@ static void neigh6_watch_batch(struct neigh6_watch *w, size_t len)
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->buf;
 	int remaining = (int)len;
 	struct neigh6_event ev;
+	bool changed = false;
+	int r;
 
 	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
 		if (neigh6_parse(nlh, nlh->nlmsg_len, &ev) != 1 || !neigh6_watch_wanted(w->d, &ev))
 			continue;
-		if (neigh6_apply(&w->table, &ev) < 0)
+		r = neigh6_apply(&w->table, &ev);
+		if (r < 0)
 			log_debug("neigh6: table full, %s not remembered", "an address");
+		/* Most events are a known address changing state: nothing to do. */
+		changed |= r == 1;
 	}
+	if (changed)
+		daemon_on_neigh6_changed(w->d);
 }
 
 static int neigh6_watch_dump(struct neigh6_watch *w)
@@ -132,4 +136,9 @@ size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t
 			   size_t max)
 {
 	return d->neigh6 ? neigh6_lookup(&d->neigh6->table, mac, out, max) : 0;
+}
+
+bool neigh6_watch_stable(const struct daemon *d, const uint8_t mac[6], uint8_t out[16])
+{
+	return d->neigh6 && neigh6_stable(&d->neigh6->table, mac, out);
 }

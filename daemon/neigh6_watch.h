@@ -4,6 +4,7 @@
 #ifndef DEFNET_NEIGH6_WATCH_H
 #define DEFNET_NEIGH6_WATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,5 +16,8 @@ void neigh6_watch_stop(struct daemon *d);
 /* The guest's addresses, at most max; 0 when the watch is off. */
 size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t (*out)[16],
 			   size_t max);
+/* The guest's stable address (neigh6_stable()); false when it has none or
+ * the watch is off. */
+bool neigh6_watch_stable(const struct daemon *d, const uint8_t mac[6], uint8_t out[16]);
 
 #endif

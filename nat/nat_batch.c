@@ -409,7 +409,8 @@ static int nat_load_imm(struct nftnl_rule *r, uint32_t reg, const void *data,
 	return nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len) < 0 ? -ENOMEM : 0;
 }
 
-/* dnat ip to A:Q: the address in register 1, the port in register 2. */
+/* dnat ip to A:Q or dnat ip6 to [A6]:Q: the address in register 1 (all
+ * 16 bytes of it for IPv6), the port in register 2. */
 static int nat_action_dnat(struct nftnl_rule *r, const struct nat_rule *rule)
 {
 	uint32_t addr = htonl(rule->dnat_addr);
@@ -417,7 +418,10 @@ static int nat_action_dnat(struct nftnl_rule *r, const struct nat_rule *rule)
 	struct nftnl_expr *e;
 	int ret;
 
-	ret = nat_load_imm(r, NFT_REG_1, &addr, sizeof(addr));
+	if (rule->dnat6)
+		ret = nat_load_imm(r, NFT_REG_1, rule->dnat_addr6, sizeof(rule->dnat_addr6));
+	else
+		ret = nat_load_imm(r, NFT_REG_1, &addr, sizeof(addr));
 	if (ret == 0)
 		ret = nat_load_imm(r, NFT_REG_2, &port, sizeof(port));
 	if (ret < 0)
@@ -426,7 +430,7 @@ static int nat_action_dnat(struct nftnl_rule *r, const struct nat_rule *rule)
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, rule->dnat6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
 	return 0;
@@ -513,13 +517,12 @@ static int nat_action(struct nftnl_rule *r, const struct nat_rule *rule)
 static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 			  const struct nat_rule *rule)
 {
-	bool ip4 = rule->match_saddr || rule->match_daddr || rule->fib_local ||
-		   rule->action == NAT_DNAT;
+	bool ip6 = rule->match_saddr6 || rule->dnat6;
+	bool ip4 = !ip6 && (rule->match_saddr || rule->match_daddr || rule->fib_local ||
+			    rule->action == NAT_DNAT);
 	int ret;
 
-	ret = ip4 ? nat_match_family(r, NFPROTO_IPV4) : 0;
-	if (ret == 0 && rule->match_saddr6)
-		ret = nat_match_family(r, NFPROTO_IPV6);
+	ret = ip4 || ip6 ? nat_match_family(r, ip6 ? NFPROTO_IPV6 : NFPROTO_IPV4) : 0;
 	if (ret == 0 && rule->match_saddr6)
 		ret = nat_match_saddr6(r, &rule->saddr6);
 	if (ret == 0 && rule->match_saddr)

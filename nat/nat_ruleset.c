@@ -163,15 +163,37 @@ int nat_ruleset_set_prefix6(struct nat_ruleset *rs, const uint8_t addr[16], uint
 	return 0;
 }
 
-static bool nat_forward_valid(const struct nat_forward *f)
+static bool nat_addr6_set(const uint8_t a[16])
 {
+	static const uint8_t none[16];
+
+	return memcmp(a, none, sizeof(none)) != 0;
+}
+
+static bool nat_prefix6_contains(const struct nat_prefix6 *p, const uint8_t a[16])
+{
+	size_t full = p->len / 8u;
+	uint8_t mask = (uint8_t)(0xff << (8 - p->len % 8));
+
+	return memcmp(p->addr, a, full) == 0 &&
+	       (p->len % 8 == 0 || ((p->addr[full] ^ a[full]) & mask) == 0);
+}
+
+/* An IPv6 target only inside the guests' prefix: nothing v6 without one
+ * (IPv6=no), and never a rewrite to somewhere that is not a guest. */
+static bool nat_forward_valid(const struct nat_ruleset *rs, const struct nat_forward *f)
+{
+	bool has6 = nat_addr6_set(f->addr6);
+
+	if (has6 && (rs->prefix6.len == 0 || !nat_prefix6_contains(&rs->prefix6, f->addr6)))
+		return false;
 	return (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) && f->port != 0 &&
-	       f->to_port != 0 && f->addr != 0;
+	       f->to_port != 0 && (f->addr != 0 || has6);
 }
 
 int nat_ruleset_add_forward(struct nat_ruleset *rs, const struct nat_forward *f)
 {
-	if (!nat_forward_valid(f))
+	if (!nat_forward_valid(rs, f))
 		return -EINVAL;
 	if (rs->n_forwards >= NAT_MAX_FORWARDS)
 		return -ENOSPC;
@@ -194,7 +216,7 @@ int nat_ruleset_check(const struct nat_ruleset *rs)
 	    (rs->prefix6.len && !nat_prefix6_valid(&rs->prefix6)))
 		return -EINVAL;
 	for (i = 0; i < rs->n_forwards; i++)
-		if (!nat_forward_valid(&rs->forwards[i]))
+		if (!nat_forward_valid(rs, &rs->forwards[i]))
 			return -EINVAL;
 	if (rs->n_ports > NAT_MAX_PORTS || (rs->n_ports && !rs->ports))
 		return -EINVAL;
@@ -288,6 +310,14 @@ static int nat_rules_forward_snat(const struct nat_ruleset *rs,
 		r->saddr = rs->subnets[i];
 		r->ct_dnat = true;
 	}
+	if (rs->prefix6.len) {
+		r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_OUT, NAT_MASQUERADE);
+		if (!r)
+			return -ENOSPC;
+		r->match_saddr6 = true;
+		r->saddr6 = rs->prefix6;
+		r->ct_dnat = true;
+	}
 	r = nat_rule_add(l, NAT_CHAIN_POSTROUTING, NAT_IF_OUT, NAT_MASQUERADE);
 	if (!r)
 		return -ENOSPC;
@@ -296,8 +326,23 @@ static int nat_rules_forward_snat(const struct nat_ruleset *rs,
 	return 0;
 }
 
+static struct nat_rule *nat_rule_dnat(struct nat_rule_list *l, enum nat_chain chain,
+				      const struct nat_forward *f)
+{
+	struct nat_rule *r = nat_rule_add(l, chain, NAT_IF_ANY, NAT_DNAT);
+
+	if (!r)
+		return NULL;
+	r->fib_local = true;
+	r->l4proto = f->proto;
+	r->dport = f->port;
+	r->dnat_port = f->to_port;
+	return r;
+}
+
 /* To every local address, from anywhere (prerouting) and from the host
- * itself (output). */
+ * itself (output): the IPv4 rule when the guest has an address, the IPv6
+ * one when it has one in the prefix. */
 static int nat_rules_dnat(const struct nat_ruleset *rs, struct nat_rule_list *l,
 			  enum nat_chain chain)
 {
@@ -307,14 +352,19 @@ static int nat_rules_dnat(const struct nat_ruleset *rs, struct nat_rule_list *l,
 	for (i = 0; i < rs->n_forwards; i++) {
 		const struct nat_forward *f = &rs->forwards[i];
 
-		r = nat_rule_add(l, chain, NAT_IF_ANY, NAT_DNAT);
-		if (!r)
-			return -ENOSPC;
-		r->fib_local = true;
-		r->l4proto = f->proto;
-		r->dport = f->port;
-		r->dnat_addr = f->addr;
-		r->dnat_port = f->to_port;
+		if (f->addr) {
+			r = nat_rule_dnat(l, chain, f);
+			if (!r)
+				return -ENOSPC;
+			r->dnat_addr = f->addr;
+		}
+		if (nat_addr6_set(f->addr6)) {
+			r = nat_rule_dnat(l, chain, f);
+			if (!r)
+				return -ENOSPC;
+			r->dnat6 = true;
+			memcpy(r->dnat_addr6, f->addr6, sizeof(r->dnat_addr6));
+		}
 	}
 	return 0;
 }

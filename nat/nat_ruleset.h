@@ -16,10 +16,14 @@
  * With port forwards (HOSTPORT P to guest address A, port Q), also:
  *   prerouting (nat, dstnat) and output (nat, -100), one rule each per
  *   forward:  fib daddr type local meta l4proto L th dport P dnat ip to A:Q
+ *   and, when the guest has an IPv6 address A6 in P6 (the prefix):
+ *     fib daddr type local meta l4proto L th dport P dnat ip6 to [A6]:Q
  *   postrouting:  oifname B ip saddr S ct status dnat masquerade (hairpin:
  *     a guest reaching another through the host must get the answers back
- *     through the host), oifname B ip saddr 127.0.0.0/8 masquerade (the
- *     host's own localhost:P; the guest cannot answer 127.0.0.1)
+ *     through the host), the same for ip6 saddr P6, and oifname B ip saddr
+ *     127.0.0.0/8 masquerade (the host's own localhost:P; the guest cannot
+ *     answer 127.0.0.1). No such path for ::1: IPv6 has no route_localnet,
+ *     and the kernel drops a packet from ::1 that would leave the host.
  *   forward, before the drop:  oifname B ct status dnat accept
  * Only DNAT on the way in: a guest sees the real address of a client from
  * the uplink side.
@@ -57,10 +61,11 @@
 #define NAT_MAX_SUBNETS 2
 #define NAT_MAX_FORWARDS 64
 /* Enough for every rule nat_ruleset_rules() makes: masquerade per subnet,
- * 5 forward, 4 input; per forward 2; hairpin per subnet, localhost and the
- * accept of forwarded flows; the IPv6 masquerade; 2 trace. */
-#define NAT_MAX_RULES (NAT_MAX_SUBNETS + 1 + 5 + 4 + 2 * NAT_MAX_FORWARDS + \
-		       NAT_MAX_SUBNETS + 2 + 2)
+ * 5 forward, 4 input; per forward 2 for IPv4 and 2 for IPv6; hairpin per
+ * subnet and for the prefix, localhost and the accept of forwarded flows;
+ * the IPv6 masquerade; 2 trace. */
+#define NAT_MAX_RULES (NAT_MAX_SUBNETS + 1 + 5 + 4 + 4 * NAT_MAX_FORWARDS + \
+		       NAT_MAX_SUBNETS + 3 + 2)
 
 struct nat_subnet {
 	uint32_t addr;  /* host order, host bits zero */
@@ -73,12 +78,14 @@ struct nat_prefix6 {
 	uint8_t len;        /* 1..128; 0: none */
 };
 
-/* HOSTPORT port of proto to addr:to_port. */
+/* HOSTPORT port of proto to addr:to_port, and over IPv6 to
+ * [addr6]:to_port; at least one of the two. */
 struct nat_forward {
 	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;
-	uint32_t addr;      /* host order */
+	uint32_t addr;      /* host order; 0: none */
 	uint16_t to_port;
+	uint8_t addr6[16];  /* in the prefix; all zero (::): none */
 };
 
 struct nat_ruleset {
@@ -180,10 +187,12 @@ struct nat_rule {
 	bool tcp_syn;            /* tcp flags syn / syn,rst; needs TCP */
 	bool ct_established;     /* ct state established,related */
 	bool ct_dnat;            /* ct status dnat */
-	bool fib_local;          /* fib daddr type local (IPv4 only) */
+	bool fib_local;          /* fib daddr type local (IPv4 unless dnat6) */
 	enum nat_action action;
 	uint32_t dnat_addr;      /* NAT_DNAT, host order */
 	uint16_t dnat_port;
+	bool dnat6;              /* NAT_DNAT to [dnat_addr6]: an IPv6 rule */
+	uint8_t dnat_addr6[16];
 };
 
 /* Sets up rs for bridge (NUL-terminated), no subnets yet. Returns 0, or
@@ -201,7 +210,8 @@ int nat_ruleset_add_subnet(struct nat_ruleset *rs, uint32_t addr,
 int nat_ruleset_set_prefix6(struct nat_ruleset *rs, const uint8_t addr[16], uint8_t len);
 
 /* Adds a port forward. Returns 0, -EINVAL (protocol not TCP or UDP, a
- * port 0, address 0) or -ENOSPC (already NAT_MAX_FORWARDS). */
+ * port 0, neither address, an addr6 outside the prefix or without one:
+ * set the prefix first) or -ENOSPC (already NAT_MAX_FORWARDS). */
 int nat_ruleset_add_forward(struct nat_ruleset *rs, const struct nat_forward *f);
 
 /* Checks a ruleset filled in by hand: bridge name, 1..NAT_MAX_SUBNETS

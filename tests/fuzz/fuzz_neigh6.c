@@ -25,7 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size - pos >= sizeof(nlh)) {
 		memcpy(&nlh, data + pos, sizeof(nlh));
 		if (neigh6_parse(data + pos, size - pos, &ev) == 1) {
-			(void)neigh6_apply(&fuzz_table, &ev);
+			/* An address just added is the MAC's, and it has a stable one. */
+			if (neigh6_apply(&fuzz_table, &ev) == 1 && ev.add &&
+			    (!neigh6_holds(&fuzz_table, ev.addr, ev.mac) ||
+			     !neigh6_stable(&fuzz_table, ev.mac, out[0])))
+				abort();
 			if (fuzz_table.n > NEIGH6_MAX ||
 			    neigh6_lookup(&fuzz_table, ev.mac, out, NEIGH6_PER_MAC) >
 				    NEIGH6_PER_MAC)

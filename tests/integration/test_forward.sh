@@ -115,7 +115,7 @@ journal_has() {
 	dn_py - "$jlog" "$@" <<-'EOF'
 	import json, sys
 	want = dict(zip(("DEFNET_EVENT", "DEFNET_PROTO", "DEFNET_PORT", "DEFNET_GUEST",
-	                 "DEFNET_GUEST_PORT", "DEFNET_IP"), sys.argv[2:]))
+	                 "DEFNET_GUEST_PORT", "DEFNET_IP", "MESSAGE_ID"), sys.argv[2:]))
 	for line in open(sys.argv[1]):
 	    e = json.loads(line)
 	    if all(e.get(k) == v for k, v in want.items()):
@@ -123,8 +123,8 @@ journal_has() {
 	sys.exit(1)
 	EOF
 }
-dn_assert_wait 3 "journal: forward-remove with its protocol, ports, guest and address" \
-	journal_has forward-remove tcp 2222 vm1 22 10.99.0.60
+dn_assert_wait 3 "journal: forward-remove with its protocol, ports, guest, address and MESSAGE_ID" \
+	journal_has forward-remove tcp 2222 vm1 22 10.99.0.60 0b814954105d494f8399a4dde8e3c857
 
 # [Forward] Port= applies on reload, and is the file's to remove.
 printf '[Forward]\nPort=tcp:3333:vm1:22\n' >>"$DN_CONF"

@@ -27,29 +27,7 @@ dn_state_prefix6()
 	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
 }
 
-# dn_guest6_addr NS: the guest's global, non-tentative IPv6 address.
-dn_guest6_addr()
-{
-	dn_in "$1" ip -6 -o addr show dev eth0 scope global -tentative |
-		awk '{sub("/.*", "", $4); print $4; exit}'
-}
-dn_guest6_default() { dn_in "$1" ip -6 route show default dev eth0 | grep -q 'via fe80:'; }
 dn_guest6_no_default() { ! dn_in "$1" ip -6 route show default | grep -q .; }
-dn_guest6_has_addr() { [ -n "$(dn_guest6_addr "$1")" ]; }
-# dn_ping6 NS ADDR: one ICMPv6 echo answered within 2 s (no ping here).
-dn_ping6()
-{
-	dn_in "$1" "$DN_PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-s.settimeout(2)
-s.sendto(bytes([128, 0, 0, 0, 0x12, 0x34, 0, 1]) + b"defnet", (sys.argv[1], 0))
-while True:
-    b, a = s.recvfrom(1500)
-    if b[0] == 129 and b[4:6] == bytes([0x12, 0x34]):
-        sys.exit(0)
-' "$2"
-}
 
 dn_start_defnetd
 P=$(dn_state_prefix6)

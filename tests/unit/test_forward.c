@@ -162,12 +162,18 @@ static void test_json(void **state)
 	forward_json(&j, &f);
 	f.addr = 0xac143005u;
 	forward_json(&j, &f);
+	f.addr6[0] = 0xfd;
+	f.addr6[15] = 5;
+	forward_json(&j, &f);
 	json_array_end(&j);
 	assert_int_equal(fclose(out), 0);
 	assert_string_equal(buf,
-		"[{\"proto\":\"tcp\",\"port\":2222,\"guest\":\"vm1\",\"guest_port\":22,\"address\":null},"
+		"[{\"proto\":\"tcp\",\"port\":2222,\"guest\":\"vm1\",\"guest_port\":22,\"address\":null,"
+		"\"address6\":null},"
 		"{\"proto\":\"tcp\",\"port\":2222,\"guest\":\"vm1\",\"guest_port\":22,"
-		"\"address\":\"172.20.48.5\"}]");
+		"\"address\":\"172.20.48.5\",\"address6\":null},"
+		"{\"proto\":\"tcp\",\"port\":2222,\"guest\":\"vm1\",\"guest_port\":22,"
+		"\"address\":\"172.20.48.5\",\"address6\":\"fd00::5\"}]");
 	free(buf);
 }
 

@@ -64,6 +64,9 @@ static void test_overlaps(void **state)
 	assert_true(ip6_prefix_overlaps(&b, &a));
 	assert_false(ip6_prefix_overlaps(&a, &c));
 	assert_true(ip6_prefix_overlaps(&a, &d));
+	assert_true(ip6_prefix_contains(&a, d.addr));
+	assert_false(ip6_prefix_contains(&a, c.addr));
+	assert_false(ip6_prefix_contains(&(struct ip6_prefix){ .len = 0 }, d.addr));
 	assert_false(ip6_prefix_overlaps(&a, &e));
 	assert_true(ip6_prefix_equal(&a, &a));
 	assert_false(ip6_prefix_equal(&a, &c));

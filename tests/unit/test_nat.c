@@ -41,6 +41,10 @@
 #define SUBNET_B 0x0a090000u  /* 10.9.0.0/24 */
 #define MAX_PARSED 256
 #define GUEST_A 0xac143005u   /* 172.20.48.5 */
+/* fd12:3456:789a:1::/64 and an EUI-64 address in it. */
+static const uint8_t PREFIX6[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+static const uint8_t GUEST6_A[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1,
+				      0x50, 0x54, 0x00, 0xff, 0xfe, 0x00, 0x66, 0x01 };
 
 static uint16_t nft_type(uint16_t cmd)
 {
@@ -1121,33 +1125,42 @@ static void test_ruleset_forwards(void **state)
 	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);
 }
 
-/* fib daddr type local, tcp dport 2222, dnat ip to 172.20.48.5:22. */
-static void assert_dnat_rule(const struct nftnl_rule *r)
+/* meta nfproto FAMILY, fib daddr type local, tcp dport 2222, dnat to
+ * ADDR:22 (ADDR in register 1: 4 bytes for IPv4, 16 for IPv6). */
+static void assert_dnat_rule(const struct nftnl_rule *r, uint8_t family, const void *addr,
+			     uint32_t alen)
 {
-	uint8_t ip4 = NFPROTO_IPV4, tcp = IPPROTO_TCP;
-	uint32_t local = RTN_LOCAL, addr = htonl(GUEST_A);
+	uint8_t tcp = IPPROTO_TCP;
+	uint32_t local = RTN_LOCAL;
 	uint16_t port = htons(2222), to = htons(22);
 	char names[256];
 	const struct nftnl_expr *e;
 
 	expr_names(r, names, sizeof(names));
 	assert_string_equal(names, "meta cmp fib cmp meta cmp payload cmp immediate immediate nat");
-	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &ip4, 1);
+	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &family, 1);
 	e = expr_at(r, 2);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT), NFT_FIB_RESULT_ADDRTYPE);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS), NFTA_FIB_F_DADDR);
 	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &local, 4);
 	assert_cmp(expr_at(r, 5), NFT_CMP_EQ, &tcp, 1);
 	assert_cmp(expr_at(r, 7), NFT_CMP_EQ, &port, 2);
-	assert_expr_data(expr_at(r, 8), NFTNL_EXPR_IMM_DATA, &addr, 4);
+	assert_expr_data(expr_at(r, 8), NFTNL_EXPR_IMM_DATA, addr, alen);
 	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 8), NFTNL_EXPR_IMM_DREG), NFT_REG_1);
 	assert_expr_data(expr_at(r, 9), NFTNL_EXPR_IMM_DATA, &to, 2);
 	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 9), NFTNL_EXPR_IMM_DREG), NFT_REG_2);
 	e = expr_at(r, 10);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE), NFT_NAT_DNAT);
-	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FAMILY), NFPROTO_IPV4);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FAMILY), family);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN), NFT_REG_1);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN), NFT_REG_2);
+}
+
+static void assert_dnat4_rule(const struct nftnl_rule *r)
+{
+	uint32_t addr = htonl(GUEST_A);
+
+	assert_dnat_rule(r, NFPROTO_IPV4, &addr, sizeof(addr));
 }
 
 static void test_batch_dnat(void **state)
@@ -1160,11 +1173,11 @@ static void test_batch_dnat(void **state)
 
 	n = chain_rules(&p, "prerouting", r, 8);
 	assert_int_equal(n, 2);
-	assert_dnat_rule(r[0]);
+	assert_dnat4_rule(r[0]);
 	free_rules(r, n);
 	n = chain_rules(&p, "output", r, 8);
 	assert_int_equal(n, 2);
-	assert_dnat_rule(r[0]);
+	assert_dnat4_rule(r[0]);
 	free_rules(r, n);
 	free(b);
 }
@@ -1205,16 +1218,83 @@ static void test_batch_forward_snat(void **state)
 	free(b);
 }
 
-/* The largest table fits the batch. */
+/* The largest table fits the batch, with both families' rules. */
 static void test_batch_max_forwards(void **state)
 {
-	struct nat_ruleset rs = ruleset_forwards(NAT_MAX_FORWARDS);
+	struct nat_ruleset rs = ruleset(1, true);
 	struct nat_batch *b = malloc(sizeof(*b));
 	struct nat_forward f = { .proto = IPPROTO_TCP, .port = 1, .addr = GUEST_A, .to_port = 1 };
 
+	(void)state;
 	assert_non_null(b);
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, PREFIX6, 64), 0);
+	memcpy(f.addr6, GUEST6_A, 16);
+	for (size_t i = 0; i < NAT_MAX_FORWARDS; i++) {
+		f.port = (uint16_t)(1 + i);
+		assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	}
 	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -ENOSPC);
 	assert_int_equal(nat_batch_build_apply(b, &rs, SEQ0, NAT_BATCH_COMMIT), 0);
+	free(b);
+}
+
+/* A v6 target needs the prefix and must lie in it; a forward may have
+ * the v6 target alone (a guest with no DHCPv4 lease but a MAC). */
+static void test_ruleset_forwards6(void **state)
+{
+	static const uint8_t outside[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 2, [15] = 5 };
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_forward f = { .proto = IPPROTO_TCP, .port = 80, .to_port = 8080 };
+
+	(void)state;
+	memcpy(f.addr6, GUEST6_A, 16);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);  /* IPv6=no */
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, PREFIX6, 64), 0);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	memcpy(f.addr6, outside, 16);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);
+	memset(f.addr6, 0, 16);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), -EINVAL);  /* no address */
+}
+
+/* Both families per forward, v4 first; the v6 hairpin after the v4 one. */
+static void test_batch_dnat6(void **state)
+{
+	struct nftnl_rule *r[8];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_forward f = { .proto = IPPROTO_TCP, .port = 2222, .addr = GUEST_A, .to_port = 22 };
+	uint32_t dnat = IPS_DST_NAT;
+	struct parsed p;
+	struct nat_batch *b;
+	char names[256];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, PREFIX6, 64), 0);
+	memcpy(f.addr6, GUEST6_A, 16);
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	f.port = 2223;
+	f.addr = 0;   /* v6 only */
+	assert_int_equal(nat_ruleset_add_forward(&rs, &f), 0);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = chain_rules(&p, "prerouting", r, 8);
+	assert_int_equal(n, 3);
+	assert_dnat4_rule(r[0]);
+	assert_dnat_rule(r[1], NFPROTO_IPV6, GUEST6_A, 16);
+	free_rules(r, n);
+	n = chain_rules(&p, "output", r, 8);
+	assert_int_equal(n, 3);
+	assert_dnat_rule(r[1], NFPROTO_IPV6, GUEST6_A, 16);
+	free_rules(r, n);
+	/* masquerade v4, NAT66, hairpin v4, hairpin v6, localhost. */
+	n = chain_rules(&p, "postrouting", r, 8);
+	assert_int_equal(n, 5);
+	expr_names(r[3], names, sizeof(names));
+	assert_string_equal(names, "meta cmp payload bitwise cmp meta cmp ct bitwise cmp masq");
+	assert_cmp(expr_at(r[3], 4), NFT_CMP_EQ, PREFIX6, 16);
+	assert_iface(r[3], 5, NFT_META_OIFNAME, NFT_CMP_EQ);
+	assert_expr_data(expr_at(r[3], 8), NFTNL_EXPR_BITWISE_MASK, &dnat, 4);
+	free_rules(r, n);
 	free(b);
 }
 
@@ -1373,6 +1453,8 @@ int main(void)
 		cmocka_unit_test(test_batch_dnat),
 		cmocka_unit_test(test_batch_forward_snat),
 		cmocka_unit_test(test_batch_max_forwards),
+		cmocka_unit_test(test_ruleset_forwards6),
+		cmocka_unit_test(test_batch_dnat6),
 		cmocka_unit_test(test_result_all_acked),
 		cmocka_unit_test(test_result_rule_error),
 		cmocka_unit_test(test_result_batch_error),

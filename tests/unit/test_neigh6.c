@@ -95,27 +95,28 @@ static void test_table(void **state)
 	assert_non_null(t);
 	memcpy(ev.mac, mac1, 6);
 	addr_n(ev.addr, 1);
-	assert_int_equal(neigh6_apply(t, &ev), 0);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
 	addr_n(ev.addr, 2);
-	assert_int_equal(neigh6_apply(t, &ev), 0);
-	assert_int_equal(neigh6_apply(t, &ev), 0);   /* again: still one entry */
+	assert_int_equal(neigh6_apply(t, &ev), 1);
+	assert_int_equal(neigh6_apply(t, &ev), 0);   /* again: unchanged, still one entry */
 	assert_int_equal(neigh6_lookup(t, mac1, out, NEIGH6_PER_MAC), 2);
 	addr_n(a, 1);
 	assert_memory_equal(out[0], a, 16);
 	/* Address 2 moves to another guest. */
 	memcpy(ev.mac, mac2, 6);
-	assert_int_equal(neigh6_apply(t, &ev), 0);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
 	assert_int_equal(neigh6_lookup(t, mac1, out, NEIGH6_PER_MAC), 1);
 	assert_int_equal(neigh6_lookup(t, mac2, out, NEIGH6_PER_MAC), 1);
 	ev.add = false;
-	assert_int_equal(neigh6_apply(t, &ev), 0);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
 	assert_int_equal(neigh6_lookup(t, mac2, out, NEIGH6_PER_MAC), 0);
+	assert_int_equal(neigh6_apply(t, &ev), 0);   /* gone already */
 	/* At most NEIGH6_PER_MAC a guest: the oldest goes. */
 	ev.add = true;
 	memcpy(ev.mac, mac1, 6);
 	for (i = 10; i < 10 + NEIGH6_PER_MAC; i++) {
 		addr_n(ev.addr, i);
-		assert_int_equal(neigh6_apply(t, &ev), 0);
+		assert_int_equal(neigh6_apply(t, &ev), 1);
 	}
 	assert_int_equal(neigh6_lookup(t, mac1, out, NEIGH6_PER_MAC), NEIGH6_PER_MAC);
 	addr_n(a, 10);
@@ -128,11 +129,50 @@ static void test_table(void **state)
 	free(t);
 }
 
+/* The EUI-64 address wins over older ones; without it, the oldest; a
+ * state change does not make an address younger. */
+static void test_stable(void **state)
+{
+	static const uint8_t eui[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 1,
+					 0x50, 0x54, 0x00, 0xff, 0xfe, 0x00, 0x66, 0x01 };
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x00, 0x66, 0x01 };
+	struct neigh6_table *t = calloc(1, sizeof(*t));
+	struct neigh6_event ev = { .add = true, .ifindex = 7 };
+	uint8_t out[16], a[16];
+
+	(void)state;
+	assert_non_null(t);
+	assert_false(neigh6_stable(t, mac, out));
+	memcpy(ev.mac, mac, 6);
+	addr_n(ev.addr, 1);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
+	addr_n(ev.addr, 2);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
+	addr_n(ev.addr, 1);
+	assert_int_equal(neigh6_apply(t, &ev), 0);   /* reachable again: still the oldest */
+	assert_true(neigh6_holds(t, ev.addr, mac));
+	assert_false(neigh6_holds(t, ev.addr, mac1));
+	assert_true(neigh6_stable(t, mac, out));
+	addr_n(a, 1);
+	assert_memory_equal(out, a, 16);
+	memcpy(ev.addr, eui, 16);
+	assert_int_equal(neigh6_apply(t, &ev), 1);
+	assert_true(neigh6_stable(t, mac, out));
+	assert_memory_equal(out, eui, 16);
+	assert_false(neigh6_stable(t, mac1, out));
+	ev.add = false;
+	assert_int_equal(neigh6_apply(t, &ev), 1);
+	assert_true(neigh6_stable(t, mac, out));
+	assert_memory_equal(out, a, 16);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
