@@ -17,9 +17,7 @@ static void dns_glue_log(void *ctx, enum log_level level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
-/* A guest's IPv6 addresses by its IPv4 one: its lease's MAC, then what
- * the neighbour table pairs with that MAC (neigh6.h). */
-static size_t dns_glue_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
 {
 	const struct daemon *d = ctx;
 	const struct lease *l = d->dhcp ? lease_store_find_ip(dhcp_service_store(d->dhcp), ip) :
@@ -51,7 +49,7 @@ static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *ho
 		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
 		.log = { dns_glue_log, NULL },
-		.prefix6_len = sn->prefix6.len, .aaaa = dns_glue_aaaa, .aaaa_ctx = d,
+		.prefix6_len = sn->prefix6.len, .aaaa = dns_glue_guest_aaaa, .aaaa_ctx = d,
 	};
 	memcpy(o->prefix6, sn->prefix6.addr, sizeof(o->prefix6));
 	memcpy(o->gateway6, sn->gateway6, sizeof(o->gateway6));

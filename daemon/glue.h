@@ -31,6 +31,10 @@ void nat_glue_stop(struct daemon *d);
 int dns_glue_start(struct daemon *d);
 void dns_glue_reload(struct daemon *d);
 void dns_glue_stop(struct daemon *d);
+/* A guest's IPv6 addresses by its IPv4 one (ctx: the daemon): its lease's
+ * MAC, then what the neighbour table pairs with that MAC (neigh6.h). For
+ * the DNS server's and the mDNS responder's AAAA. */
+size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max);
 
 /* mdns_glue.c: the responder is not essential: when it cannot start (port
  * 5353 held by a responder that does not share it), guests still get

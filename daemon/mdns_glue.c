@@ -35,7 +35,9 @@ static void mdns_glue_opts(struct daemon *d, struct mdns_service_opts *o)
 		.subnet_addr = d->subnet.subnet.addr, .subnet_len = d->subnet.subnet.len,
 		.names = d->names, .log = { mdns_glue_log, NULL },
 		.holder_port = mdns_glue_holder_port, .ctx = d,
+		.prefix6_len = d->subnet.prefix6.len, .aaaa = dns_glue_guest_aaaa, .aaaa_ctx = d,
 	};
+	memcpy(o->prefix6, d->subnet.prefix6.addr, sizeof(o->prefix6));
 }
 
 void mdns_glue_start(struct daemon *d)
