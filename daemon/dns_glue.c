@@ -26,6 +26,24 @@ size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t ma
 	return l ? neigh6_watch_lookup(d, l->mac, out, max) : 0;
 }
 
+/* The guest that has an IPv6 address: its MAC in the neighbour table,
+ * then the lease of that MAC, the most recently used if it has several
+ * (one walk of the leases, for PTR queries in the prefix only). */
+static uint32_t dns_glue_guest_ip(void *ctx, const uint8_t addr[16])
+{
+	const struct daemon *d = ctx;
+	const struct lease *l;
+	uint32_t cursor = 0, ip = 0;
+	uint8_t mac[6];
+
+	if (!d->dhcp || neigh6_watch_mac_of(d, addr, mac) < 0)
+		return 0;
+	while ((l = lease_store_next(dhcp_service_store(d->dhcp), &cursor)) != NULL)
+		if (memcmp(l->mac, mac, 6) == 0)
+			ip = l->ip;
+	return ip;
+}
+
 /* The opts point into host and ups, which the caller provides. */
 static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *host,
 			  size_t host_size, struct dns_server_addr *ups)
@@ -50,6 +68,7 @@ static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *ho
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
 		.log = { dns_glue_log, NULL },
 		.prefix6_len = sn->prefix6.len, .aaaa = dns_glue_guest_aaaa, .aaaa_ctx = d,
+		.name6 = dns_glue_guest_ip,
 	};
 	memcpy(o->prefix6, sn->prefix6.addr, sizeof(o->prefix6));
 	memcpy(o->gateway6, sn->gateway6, sizeof(o->gateway6));

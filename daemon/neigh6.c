@@ -75,14 +75,20 @@ static void neigh6_remove_at(struct neigh6_table *t, size_t i)
 	t->n--;
 }
 
+static long neigh6_find(const struct neigh6_table *t, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->v[i].addr, addr, 16) == 0)
+			return (long)i;
+	return -1;
+}
+
 static void neigh6_forget(struct neigh6_table *t, const uint8_t addr[16])
 {
-	for (size_t i = 0; i < t->n; i++) {
-		if (memcmp(t->v[i].addr, addr, 16) == 0) {
-			neigh6_remove_at(t, i);
-			return;
-		}
-	}
+	long i = neigh6_find(t, addr);
+
+	if (i >= 0)
+		neigh6_remove_at(t, (size_t)i);
 }
 
 /* Entries stay in arrival order, so a MAC's first is its oldest. */
@@ -123,4 +129,14 @@ size_t neigh6_lookup(const struct neigh6_table *t, const uint8_t mac[6], uint8_t
 		if (memcmp(t->v[i].mac, mac, 6) == 0)
 			memcpy(out[n++], t->v[i].addr, 16);
 	return n;
+}
+
+int neigh6_mac_of(const struct neigh6_table *t, const uint8_t addr[16], uint8_t mac[6])
+{
+	long i = neigh6_find(t, addr);
+
+	if (i < 0)
+		return -ENOENT;
+	memcpy(mac, t->v[i].mac, 6);
+	return 0;
 }

@@ -133,3 +133,8 @@ size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t
 {
 	return d->neigh6 ? neigh6_lookup(&d->neigh6->table, mac, out, max) : 0;
 }
+
+int neigh6_watch_mac_of(const struct daemon *d, const uint8_t addr[16], uint8_t mac[6])
+{
+	return d->neigh6 ? neigh6_mac_of(&d->neigh6->table, addr, mac) : -ENOENT;
+}

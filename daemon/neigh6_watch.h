@@ -15,5 +15,7 @@ void neigh6_watch_stop(struct daemon *d);
 /* The guest's addresses, at most max; 0 when the watch is off. */
 size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t (*out)[16],
 			   size_t max);
+/* The MAC of the guest that has addr: 0, or -ENOENT (also when off). */
+int neigh6_watch_mac_of(const struct daemon *d, const uint8_t addr[16], uint8_t mac[6]);
 
 #endif
