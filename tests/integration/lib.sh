@@ -452,6 +452,20 @@ dn_guest()
 	DN_GUEST_NS=$ns
 }
 
+# dn_state_prefix6: the guests' IPv6 prefix the daemon persisted.
+dn_state_prefix6()
+{
+	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
+}
+
+# dn_guest6_addr NS: the guest's global, non-tentative IPv6 address.
+dn_guest6_addr()
+{
+	dn_in "$1" ip -6 -o addr show dev eth0 scope global -tentative |
+		awk '{sub("/.*", "", $4); print $4; exit}'
+}
+dn_guest6_has_addr() { [ -n "$(dn_guest6_addr "$1")" ]; }
+
 # dn_static_guest NAME SUBNET GATEWAY N: dn_guest NAME with the N-th
 # address of SUBNET (a.b.c.d/len) on eth0 and a default route via
 # GATEWAY; the address is left in DN_GUEST_IP.

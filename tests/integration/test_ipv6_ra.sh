@@ -22,20 +22,8 @@ dn_h ip -6 addr add "$UP6_HOST/64" dev up0 nodad &&
 	dn_h ip -6 route add default via "$UP6_PEER" dev up0 ||
 	dn_fail "upstream IPv6"
 
-dn_state_prefix6()
-{
-	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
-}
-
-# dn_guest6_addr NS: the guest's global, non-tentative IPv6 address.
-dn_guest6_addr()
-{
-	dn_in "$1" ip -6 -o addr show dev eth0 scope global -tentative |
-		awk '{sub("/.*", "", $4); print $4; exit}'
-}
 dn_guest6_default() { dn_in "$1" ip -6 route show default dev eth0 | grep -q 'via fe80:'; }
 dn_guest6_no_default() { ! dn_in "$1" ip -6 route show default | grep -q .; }
-dn_guest6_has_addr() { [ -n "$(dn_guest6_addr "$1")" ]; }
 # dn_ping6 NS ADDR: one ICMPv6 echo answered within 2 s (no ping here).
 dn_ping6()
 {
