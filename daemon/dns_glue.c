@@ -26,22 +26,27 @@ size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t ma
 	return l ? neigh6_watch_lookup(d, l->mac, out, max) : 0;
 }
 
-/* The guest that has an IPv6 address: its MAC in the neighbour table,
- * then the lease of that MAC, the most recently used if it has several
- * (one walk of the leases, for PTR queries in the prefix only). */
-static uint32_t dns_glue_guest_ip(void *ctx, const uint8_t addr[16])
+uint32_t dns_glue_lease_ip(const struct daemon *d, const uint8_t mac[6])
 {
-	const struct daemon *d = ctx;
 	const struct lease *l;
 	uint32_t cursor = 0, ip = 0;
-	uint8_t mac[6];
 
-	if (!d->dhcp || neigh6_watch_mac_of(d, addr, mac) < 0)
+	if (!d->dhcp)
 		return 0;
 	while ((l = lease_store_next(dhcp_service_store(d->dhcp), &cursor)) != NULL)
 		if (memcmp(l->mac, mac, 6) == 0)
 			ip = l->ip;
 	return ip;
+}
+
+/* The guest that has an IPv6 address: its MAC in the neighbour table,
+ * then the lease of that MAC (for PTR queries in the prefix only). */
+static uint32_t dns_glue_guest_ip(void *ctx, const uint8_t addr[16])
+{
+	const struct daemon *d = ctx;
+	uint8_t mac[6];
+
+	return neigh6_watch_mac_of(d, addr, mac) == 0 ? dns_glue_lease_ip(d, mac) : 0;
 }
 
 /* The opts point into host and ups, which the caller provides. */

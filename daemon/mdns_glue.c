@@ -72,6 +72,18 @@ void mdns_glue_reload(struct daemon *d)
 		log_warning("mdns: the responder keeps announcing the previous gateway");
 }
 
+void mdns_glue_aaaa_event(struct daemon *d, const uint8_t mac[6], const uint8_t addr[16],
+			  bool added)
+{
+	uint32_t ip;
+
+	if (!d->mdns)
+		return;
+	ip = dns_glue_lease_ip(d, mac);
+	if (ip)
+		mdns_service_aaaa_event(d->mdns, ip, addr, added);
+}
+
 void mdns_glue_stop(struct daemon *d)
 {
 	mdns_service_stop(d->mdns);

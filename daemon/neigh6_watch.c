@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 
 #include "daemon.h"
+#include "glue.h"
 #include "log.h"
 #include "neigh6.h"
 #include "neigh6_watch.h"
@@ -34,6 +35,25 @@ static bool neigh6_watch_wanted(const struct daemon *d, const struct neigh6_even
 	       memcmp(ev->addr, d->subnet.gateway6, 16) != 0;
 }
 
+/* Applies an event and tells the mDNS responder what changed for a
+ * guest: an address new to it, or one it no longer has. A neighbour
+ * changing state (REACHABLE, STALE...) changes nothing. */
+static void neigh6_watch_apply(struct neigh6_watch *w, const struct neigh6_event *ev)
+{
+	uint8_t old[6];
+	bool had = neigh6_mac_of(&w->table, ev->addr, old) == 0;
+	bool same = had && ev->add && memcmp(old, ev->mac, 6) == 0;
+
+	if (neigh6_apply(&w->table, ev) < 0) {
+		log_debug("neigh6: table full, %s not remembered", "an address");
+		return;
+	}
+	if (had && !same)
+		mdns_glue_aaaa_event(w->d, old, ev->addr, false);
+	if (ev->add && !same)
+		mdns_glue_aaaa_event(w->d, ev->mac, ev->addr, true);
+}
+
 static void neigh6_watch_batch(struct neigh6_watch *w, size_t len)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->buf;
@@ -43,8 +63,7 @@ static void neigh6_watch_batch(struct neigh6_watch *w, size_t len)
 	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
 		if (neigh6_parse(nlh, nlh->nlmsg_len, &ev) != 1 || !neigh6_watch_wanted(w->d, &ev))
 			continue;
-		if (neigh6_apply(&w->table, &ev) < 0)
-			log_debug("neigh6: table full, %s not remembered", "an address");
+		neigh6_watch_apply(w, &ev);
 	}
 }
 

@@ -49,8 +49,11 @@ struct mdns_entry {
 	char name[DNS_LABEL_MAX + 1];
 };
 
+/* A record peers may hold: the name's A and PTR, or one of its AAAA. */
 struct mdns_goodbye {
 	uint32_t ip;
+	bool v6;
+	uint8_t addr6[16];
 	uint8_t len;
 	char name[DNS_LABEL_MAX + 1];
 };
@@ -332,7 +335,9 @@ static bool mdns_has_aaaa(const struct mdns_responder *r, const struct mdns_entr
 
 /* Goodbyes and announcements --------------------------------------------- */
 
-static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *e)
+/* addr6 NULL: the A and PTR goodbye; else that AAAA's. */
+static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *e,
+			     const uint8_t *addr6)
 {
 	if (r->n_goodbyes == r->cap_goodbyes) {
 		size_t cap = r->cap_goodbyes ? r->cap_goodbyes * 2 : 16;
@@ -343,23 +348,32 @@ static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *
 		r->goodbyes = g;
 		r->cap_goodbyes = cap;
 	}
-	r->goodbyes[r->n_goodbyes] = (struct mdns_goodbye){ .ip = e->ip, .len = e->len };
+	r->goodbyes[r->n_goodbyes] = (struct mdns_goodbye){ .ip = e->ip, .len = e->len,
+							    .v6 = addr6 != NULL };
+	if (addr6)
+		memcpy(r->goodbyes[r->n_goodbyes].addr6, addr6, 16);
 	memcpy(r->goodbyes[r->n_goodbyes].name, e->name, e->len + 1u);
 	r->n_goodbyes++;
 	return 0;
 }
 
-/* The goodbye of (name, ip) still waiting to go out, or -1. */
-static long mdns_goodbye_find(const struct mdns_responder *r, const char *name, size_t len,
-			      uint32_t ip)
+/* Drops the goodbyes of (name, ip) still waiting to go out, its AAAA
+ * ones too: peers keep what they have. Returns whether the A one was
+ * among them. */
+static bool mdns_goodbye_cancel(struct mdns_responder *r, const char *name, size_t len,
+				uint32_t ip)
 {
-	for (size_t i = 0; i < r->n_goodbyes; i++) {
+	bool a = false;
+
+	for (size_t i = r->n_goodbyes; i-- > 0;) {
 		const struct mdns_goodbye *g = &r->goodbyes[i];
 
-		if (g->ip == ip && g->len == len && memcmp(g->name, name, len) == 0)
-			return (long)i;
+		if (g->ip != ip || g->len != len || memcmp(g->name, name, len) != 0)
+			continue;
+		a |= !g->v6;
+		r->goodbyes[i] = r->goodbyes[--r->n_goodbyes];
 	}
-	return -1;
+	return a;
 }
 
 /* Peers may hold our records: they get a goodbye, unless the lease holder
@@ -367,9 +381,16 @@ static long mdns_goodbye_find(const struct mdns_responder *r, const char *name, 
  * their caches) or we had fallen silent on it. */
 static void mdns_entry_retire(struct mdns_responder *r, struct mdns_entry *e)
 {
+	struct mdns_aaaa a;
+	int rc;
+
 	if (!e->announced || e->silenced || e->holder_claims)
 		return;
-	if (mdns_goodbye_push(r, e) < 0)
+	mdns_entry_aaaa(r, e, &a);
+	rc = mdns_goodbye_push(r, e, NULL);
+	for (size_t i = 0; rc == 0 && i < a.n; i++)
+		rc = mdns_goodbye_push(r, e, a.addr[i]);
+	if (rc < 0)
 		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: no goodbye for %s.local", e->name);
 	e->announced = false;
 	e->announce_left = 0;
@@ -380,7 +401,6 @@ void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint3
 {
 	size_t len = strlen(name);
 	struct mdns_entry *e;
-	long g;
 
 	if (!added) {
 		e = mdns_entry_find(r, name, len);
@@ -397,14 +417,30 @@ void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint3
 	}
 	/* Removed and put back before its goodbye went out (a reload): for
 	 * the peers nothing changed. */
-	g = mdns_goodbye_find(r, e->name, len, ip);
-	if (g >= 0) {
-		r->goodbyes[g] = r->goodbyes[--r->n_goodbyes];
+	if (mdns_goodbye_cancel(r, e->name, len, ip)) {
 		e->announced = true;
 		return;
 	}
 	e->announce_left = MDNS_ANNOUNCE_COUNT;
 	e->next_announce_ms = now_ms;
+}
+
+void mdns_responder_aaaa_event(struct mdns_responder *r, uint32_t ip, const uint8_t addr[16],
+			       bool added, uint64_t now_ms)
+{
+	struct mdns_entry *e = r && addr ? mdns_entry_by_ip(r, ip) : NULL;
+
+	if (!e || e->silenced)
+		return;
+	/* RFC 6762 8.4: changed data is announced again. */
+	if (added && !e->announce_left) {
+		e->announce_left = MDNS_ANNOUNCE_COUNT;
+		e->next_announce_ms = now_ms;
+	} else if (!added && e->announced && !e->holder_claims &&
+		   mdns_goodbye_push(r, e, addr) < 0) {
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: no goodbye for "
+				"an address of %s.local", e->name);
+	}
 }
 
 void mdns_responder_goodbye_all(struct mdns_responder *r)
@@ -580,11 +616,69 @@ static bool mdns_has_reverse(const struct mdns_responder *r, const struct mdns_e
 	return mdns_in_subnet(r, e->ip);
 }
 
-/* Whether an entry's A and PTR fit in b uncompressed: both or neither go
- * in a packet, never an A whose PTR must wait for the next one. */
-static bool mdns_room(const struct dns_builder *b, size_t len)
+/* Whether an entry's A, PTR and n_aaaa AAAA fit in b uncompressed: all or
+ * none go in a packet, never an A whose PTR must wait for the next one. */
+static bool mdns_room(const struct dns_builder *b, size_t len, size_t n_aaaa)
 {
-	return b->size - b->len >= (len + 8 + 14) + (MDNS_REVERSE_NAME_MAX + 10 + len + 8);
+	return b->size - b->len >= (len + 8 + 14) + (MDNS_REVERSE_NAME_MAX + 10 + len + 8) +
+				   n_aaaa * (len + 8 + 26);
+}
+
+/* RFC 6762 10.1: TTL 0. No cache-flush bit: only our record goes, not an
+ * identical or newer one that the guest announces itself. */
+static int mdns_write_goodbye(const struct mdns_responder *r, struct dns_builder *b,
+			      const struct mdns_goodbye *g)
+{
+	struct mdns_entry e = { .ip = g->ip, .len = g->len };
+	uint8_t host[DNS_NAME_MAX];
+	int rc;
+
+	memcpy(e.name, g->name, sizeof(e.name));
+	if (!mdns_room(b, e.len, 0))
+		return -EMSGSIZE;
+	if (g->v6)
+		return dns_builder_aaaa(b, DNS_SECTION_ANSWER, host,
+					mdns_host_name(e.name, e.len, host), DNS_CLASS_IN, 0, g->addr6);
+	rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, &e, MDNS_REC_A, 0, false);
+	if (rc == 0 && mdns_has_reverse(r, &e))
+		rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, &e, MDNS_REC_PTR, 0, false);
+	return rc;
+}
+
+/* An entry's announcement: A, the reverse PTR, every AAAA. */
+static int mdns_write_announcement(const struct mdns_responder *r, struct dns_builder *b,
+				   struct mdns_entry *e, uint64_t now_ms)
+{
+	uint8_t recs = 1u << MDNS_REC_A | 1u << MDNS_REC_PTR;
+	uint8_t host[DNS_NAME_MAX];
+	struct mdns_aaaa a;
+	int rc;
+
+	mdns_entry_aaaa(r, e, &a);
+	if (!mdns_room(b, e->len, a.n))
+		return -EMSGSIZE;
+	rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, e, MDNS_REC_A, MDNS_TTL, true);
+	if (rc == 0 && mdns_has_reverse(r, e))
+		rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, e, MDNS_REC_PTR, MDNS_TTL, true);
+	if (rc == 0 && a.n) {
+		rc = mdns_write_aaaa(b, DNS_SECTION_ANSWER, host,
+				     mdns_host_name(e->name, e->len, host),
+				     DNS_CLASS_IN | DNS_CLASS_MDNS_BIT, MDNS_TTL, &a);
+		recs |= 1u << MDNS_REC_AAAA;
+	}
+	if (rc < 0)
+		return rc;
+	e->announce_left--;
+	e->next_announce_ms = now_ms + MDNS_ANNOUNCE_GAP_MS;
+	e->announced = true;
+	/* The I/O sends announcements on both families. */
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned rec = 0; rec < MDNS_REC_COUNT; rec++)
+			if (recs & (1u << rec))
+				e->last_mcast[f][rec] = now_ms;
+		e->mcast_mask[f] |= recs;
+	}
+	return 0;
 }
 
 /* Announcements and goodbyes due now, as many as fit in one packet. */
@@ -598,18 +692,8 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 	rc = dns_builder_init(&b, buf, size, 0, DNS_FLAG_QR | DNS_FLAG_AA);
 	if (rc < 0)
 		return rc;
-	/* RFC 6762 10.1: TTL 0. No cache-flush bit: only our record goes, not an
-	 * identical or newer one that the guest announces itself. */
 	while (r->n_goodbyes) {
-		struct mdns_goodbye *g = &r->goodbyes[r->n_goodbyes - 1];
-		struct mdns_entry e = { .ip = g->ip, .len = g->len };
-
-		memcpy(e.name, g->name, sizeof(e.name));
-		rc = mdns_room(&b, e.len) ? 0 : -EMSGSIZE;
-		if (rc == 0)
-			rc = mdns_write_rec(r, &b, DNS_SECTION_ANSWER, &e, MDNS_REC_A, 0, false);
-		if (rc == 0 && mdns_has_reverse(r, &e))
-			rc = mdns_write_rec(r, &b, DNS_SECTION_ANSWER, &e, MDNS_REC_PTR, 0, false);
+		rc = mdns_write_goodbye(r, &b, &r->goodbyes[r->n_goodbyes - 1]);
 		if (rc < 0)
 			break;
 		r->n_goodbyes--;
@@ -620,23 +704,8 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 		for (struct mdns_entry *e = r->buckets[i]; rc == 0 && e; e = e->next) {
 			if (!mdns_announce_due(e, now_ms))
 				continue;
-			rc = mdns_room(&b, e->len) ? 0 : -EMSGSIZE;
-			if (rc == 0)
-				rc = mdns_write_rec(r, &b, DNS_SECTION_ANSWER, e, MDNS_REC_A, MDNS_TTL, true);
-			if (rc == 0 && mdns_has_reverse(r, e))
-				rc = mdns_write_rec(r, &b, DNS_SECTION_ANSWER, e, MDNS_REC_PTR,
-						    MDNS_TTL, true);
-			if (rc < 0)
-				break;
-			e->announce_left--;
-			e->next_announce_ms = now_ms + MDNS_ANNOUNCE_GAP_MS;
-			e->announced = true;
-			/* The I/O sends announcements on both families. */
-			for (unsigned f = 0; f < 2; f++) {
-				e->last_mcast[f][MDNS_REC_A] = e->last_mcast[f][MDNS_REC_PTR] = now_ms;
-				e->mcast_mask[f] |= 1u << MDNS_REC_A | 1u << MDNS_REC_PTR;
-			}
-			done++;
+			rc = mdns_write_announcement(r, &b, e, now_ms);
+			done += rc == 0;
 		}
 	}
 	if (rc < 0 && rc != -EMSGSIZE)

@@ -18,7 +18,9 @@
  *
  * Names come and go through mdns_responder_name_event() (the name table's
  * listener): a new name is announced twice, one second apart (RFC 6762
- * 8.3), a name that goes away gets a goodbye, TTL 0 (RFC 6762 10.1).
+ * 8.3), with its A, reverse PTR and AAAA, a name that goes away gets a
+ * goodbye, TTL 0 (RFC 6762 10.1); so does an IPv6 address of its that
+ * comes or goes (mdns_responder_aaaa_event()).
  * There is no probing: the name belongs to the guest that holds the lease,
  * and the DHCP name rules already settled who that is. When the lease
  * holder itself announces the same record (a guest running avahi) all is
@@ -148,6 +150,12 @@ void mdns_responder_free(struct mdns_responder *r);
 /* A name table change (the listener's arguments). added: announce it;
  * removed: say goodbye, unless the lease holder speaks for it itself. */
 void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint32_t ip,
+			       bool added, uint64_t now_ms);
+
+/* One of the IPv6 addresses of the guest at ip appeared or went (the
+ * neighbour table): the name is announced again with it, or that AAAA
+ * gets its goodbye (RFC 6762 8.4, 10.1). */
+void mdns_responder_aaaa_event(struct mdns_responder *r, uint32_t ip, const uint8_t addr[16],
 			       bool added, uint64_t now_ms);
 
 /* Every tracked name gets its goodbye now (the daemon stops, or mDNS is

@@ -653,6 +653,15 @@ void mdns_service_renewed(struct mdns_service *s, const char *name, uint32_t ip)
 	mdns_schedule(s);
 }
 
+void mdns_service_aaaa_event(struct mdns_service *s, uint32_t ip, const uint8_t addr[16],
+			     bool added)
+{
+	if (!s)
+		return;
+	mdns_responder_aaaa_event(s->resp, ip, addr, added, boot_clock_ms());
+	mdns_schedule(s);
+}
+
 void mdns_service_counters(const struct mdns_service *s, struct mdns_counters *c)
 {
 	mdns_responder_counters(s->resp, c);

@@ -56,6 +56,10 @@ void mdns_service_stop(struct mdns_service *svc);
 /* The lease of name, at ip, was renewed: a silence on the name ends. */
 void mdns_service_renewed(struct mdns_service *svc, const char *name, uint32_t ip);
 
+/* An IPv6 address of the guest at ip came or went (mdns_responder.h). */
+void mdns_service_aaaa_event(struct mdns_service *svc, uint32_t ip, const uint8_t addr[16],
+			     bool added);
+
 void mdns_service_counters(const struct mdns_service *svc, struct mdns_counters *c);
 
 #endif

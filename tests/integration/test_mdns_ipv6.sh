@@ -4,10 +4,11 @@
 # answer on ff02::fb with hop limit 255, RFC 6762 11), each address family
 # as additional records of the other (RFC 6762 6.2); the guest's SLAAC
 # address under ip6.arpa at the gateway's DNS (dig -x), the rest of the
-# prefix's reverse zone NXDOMAIN locally; IPv6=no: no ff02::fb socket and
-# no AAAA.
+# prefix's reverse zone NXDOMAIN locally; a guest's address that appears in
+# the neighbour table is announced on both groups, one that goes gets its
+# goodbye; IPv6=no: no ff02::fb socket and no AAAA.
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC2015,SC2317
-DN_NEEDS="dig dhclient"
+DN_NEEDS="dig dhclient tcpdump"
 . "$(dirname "$0")/lib.sh"
 dn_find_binaries
 DN_SERVICES=0 dn_topology
@@ -46,6 +47,14 @@ dn_assert_grep "mdns: responder on $DN_BRIDGE" "$DN_LOG" "the responder started"
 dn_assert "the responder listens on [::]:5353" \
 	sh -c "ip netns exec '$DN_HOST' ss -Hulpn6 'sport = :5353' | grep -q defnetd"
 
+PCAP="$DN_DIR/mdns6.pcap"
+dn_bg "$DN_HOST" "$DN_DIR/tcpdump.out" tcpdump -Z root -i "$DN_BRIDGE" -n -U -w "$PCAP" udp port 5353
+TCPDUMP_PID=$DN_BG_PID
+dn_wait 5 grep -q "listening on" "$DN_DIR/tcpdump.out" || dn_fail "tcpdump did not start"
+# With -vvv tcpdump prints a record as "NAME. (Cache flush) [2m] AAAA ADDR";
+# a goodbye "[0s]".
+wire_has() { tcpdump -n -vvv -r "$PCAP" 2>/dev/null | grep -qE -- "$1"; }
+
 dn_v6_guest ga vma
 GA=$DN_GUEST_NS
 A6=$(dn_guest6_addr "$GA")
@@ -57,6 +66,13 @@ dn_assert_wait 5 "leases --json: vma's ip6 holds $A6" dn_lease_has_ip6 vma "$A6"
 
 dn_v6_guest gb vmb
 GB=$DN_GUEST_NS
+
+# ga's address, new in the neighbour table, announced on both groups.
+dn_assert_wait 5 "vma.local AAAA $A6 announced on 224.0.0.251" \
+	wire_has "> 224\.0\.0\.251\.5353:.*vma\.local\. \(Cache flush\) \[2m\] AAAA $A6"
+dn_assert_wait 5 "... and on ff02::fb" \
+	wire_has "> ff02::fb\.5353:.*vma\.local\. \(Cache flush\) \[2m\] AAAA $A6"
+sleep 1.1   # past the per-record limit of the second announcement
 
 # mdns_ask TYPE [--v6]: gb asks for vma.local; the records, one a line.
 mdns_ask()
@@ -95,6 +111,12 @@ nx=$(dn_in "$GB" dig +time=2 +tries=1 "@$GW6" -x "${P%::/64}::dead:beef")
 dn_assert "a name in the prefix's reverse zone with no guest: NXDOMAIN, answered locally" \
 	grep -q "status: NXDOMAIN" <<<"$nx"
 dn_assert "... with the zone's SOA" grep -qi "ip6.arpa.*SOA" <<<"$nx"
+
+# The kernel forgets ga's address: its AAAA gets a goodbye.
+dn_h ip -6 neigh del "$A6" dev "$DN_BRIDGE" || dn_fail "delete the neighbour $A6"
+dn_assert_wait 5 "the forgotten address gets a goodbye (TTL 0)" \
+	wire_has "vma\.local\. \[0s\] AAAA $A6"
+dn_kill "$TCPDUMP_PID" 5
 
 dn_stop_defnetd || dn_fail "stop: exit $DN_DAEMON_RC"
 

@@ -68,13 +68,15 @@ static const uint8_t LINK_LOCAL[16] = { 0xfe, 0x80, [15] = 0x3c };
 static const uint8_t FAR6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t GROUP6[16] = MDNS_GROUP6;
 
+static size_t fx_n6;             /* how many of the two vm1 has now */
+
 static size_t fx_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
 {
 	if (ip != VM1 || max < 2)
 		return 0;
 	memcpy(out[0], VM1_V6A, 16);
 	memcpy(out[1], VM1_V6B, 16);
-	return 2;
+	return fx_n6;
 }
 
 static int setup_opts(void **state, bool v6)
@@ -85,6 +87,7 @@ static int setup_opts(void **state, bool v6)
 		.holder_port = fx_holder_port,
 	};
 
+	fx_n6 = 2;
 	if (v6) {
 		o.aaaa = fx_aaaa;
 		memcpy(o.prefix6, PREFIX6, 16);
@@ -1352,6 +1355,76 @@ static void test_own_loop_ipv6(void **state)
 	assert_int_equal(f->warnings, 0);
 }
 
+/* Announcements carry the AAAA set beside A and PTR. */
+static void test_announce_with_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	assert_int_equal(m.r[0].type, DNS_TYPE_A);
+	assert_int_equal(m.r[1].type, DNS_TYPE_PTR);
+	assert_vm1_aaaa(&m.r[2], DNS_SECTION_ANSWER, VM1_V6A);
+	assert_vm1_aaaa(&m.r[3], DNS_SECTION_ANSWER, VM1_V6B);
+	/* Just multicast: a query in the next second is not answered. */
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_AAAA), MDNS_DROP_RATE_LIMITED);
+}
+
+/* An address that goes gets its goodbye; one that comes, announcements
+ * (RFC 6762 10.1, 8.4). */
+static void test_aaaa_event(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	announce_all(f);
+	fx_n6 = 1;
+	mdns_responder_aaaa_event(f->resp, VM1, VM1_V6B, false, f->now);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.r[0].type, DNS_TYPE_AAAA);
+	assert_int_equal(m.r[0].ttl, 0);
+	assert_int_equal(m.r[0].rrclass, DNS_CLASS_IN);
+	assert_memory_equal(m.r[0].aaaa, VM1_V6B, 16);
+	assert_int_equal(due(f, &m), 0);
+	fx_n6 = 2;
+	mdns_responder_aaaa_event(f->resp, VM1, VM1_V6B, true, f->now);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	assert_vm1_aaaa(&m.r[3], DNS_SECTION_ANSWER, VM1_V6B);
+	f->now += MDNS_ANNOUNCE_GAP_MS;
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(due(f, &m), 0);
+	/* Not a guest with a name: nothing. */
+	mdns_responder_aaaa_event(f->resp, VM2, VM1_V6B, false, f->now);
+	mdns_responder_aaaa_event(f->resp, VM2, VM1_V6B, true, f->now);
+	assert_int_equal(due(f, &m), 0);
+}
+
+/* A name that goes: goodbyes for its A, PTR and every AAAA; removed and
+ * put back before they went out: none. */
+static void test_goodbye_with_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	announce_all(f);
+	assert_int_equal(name_table_remove(f->names, "vm1", 3), 0);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	for (size_t i = 0; i < m.n; i++)
+		assert_int_equal(m.r[i].ttl, 0);
+	assert_int_equal(m.r[0].type, DNS_TYPE_AAAA);
+	assert_int_equal(m.r[2].type, DNS_TYPE_A);
+	assert_int_equal(name_table_set(f->names, "vm1", 3, VM1), 0);
+	f->now += 10 * MDNS_ANNOUNCE_GAP_MS;
+	announce_all(f);
+	name_table_clear(f->names);
+	assert_int_equal(name_table_set(f->names, "vm1", 3, VM1), 0);
+	assert_int_equal(due(f, &m), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define T6(fn) cmocka_unit_test_setup_teardown(fn, setup6, teardown)
 
@@ -1405,6 +1478,9 @@ int main(void)
 		T6(test_rate_limit_per_family),
 		T6(test_known_answer_aaaa),
 		T6(test_own_loop_ipv6),
+		T6(test_announce_with_aaaa),
+		T6(test_aaaa_event),
+		T6(test_goodbye_with_aaaa),
 		cmocka_unit_test(test_resolved_parse),
 		cmocka_unit_test(test_resolved_read),
 	};
