@@ -43,13 +43,15 @@ struct mdns_service {
 /* A full socket buffer or a link going down: the peers ask again. */
 static void mdns_send_failed(struct mdns_service *s)
 {
+	int err = errno;
 	uint64_t now = boot_clock_ms();
 
 	if (s->err_logged && s->last_err_log_ms + MDNS_ERR_LOG_GAP_MS > now)
 		return;
 	s->err_logged = true;
 	s->last_err_log_ms = now;
-	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
+	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname,
+			strerror(err));
 }
 
 static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, uint32_t addr,
