@@ -17,15 +17,36 @@ static void dns_glue_log(void *ctx, enum log_level level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
-/* A guest's IPv6 addresses by its IPv4 one: its lease's MAC, then what
- * the neighbour table pairs with that MAC (neigh6.h). */
-static size_t dns_glue_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
 {
 	const struct daemon *d = ctx;
 	const struct lease *l = d->dhcp ? lease_store_find_ip(dhcp_service_store(d->dhcp), ip) :
 				NULL;
 
 	return l ? neigh6_watch_lookup(d, l->mac, out, max) : 0;
+}
+
+uint32_t dns_glue_lease_ip(const struct daemon *d, const uint8_t mac[6])
+{
+	const struct lease *l;
+	uint32_t cursor = 0, ip = 0;
+
+	if (!d->dhcp)
+		return 0;
+	while ((l = lease_store_next(dhcp_service_store(d->dhcp), &cursor)) != NULL)
+		if (memcmp(l->mac, mac, 6) == 0)
+			ip = l->ip;
+	return ip;
+}
+
+/* The guest that has an IPv6 address: its MAC in the neighbour table,
+ * then the lease of that MAC (for PTR queries in the prefix only). */
+static uint32_t dns_glue_guest_ip(void *ctx, const uint8_t addr[16])
+{
+	const struct daemon *d = ctx;
+	uint8_t mac[6];
+
+	return neigh6_watch_mac_of(d, addr, mac) == 0 ? dns_glue_lease_ip(d, mac) : 0;
 }
 
 /* The opts point into host and ups, which the caller provides. */
@@ -51,7 +72,8 @@ static void dns_glue_opts(struct daemon *d, struct dns_service_opts *o, char *ho
 		.upstream_auto = d->cfg.upstream_auto, .resolv_conf = d->cfg.resolv_conf,
 		.upstreams = ups, .n_upstreams = d->cfg.n_upstreams,
 		.log = { dns_glue_log, NULL },
-		.prefix6_len = sn->prefix6.len, .aaaa = dns_glue_aaaa, .aaaa_ctx = d,
+		.prefix6_len = sn->prefix6.len, .aaaa = dns_glue_guest_aaaa, .aaaa_ctx = d,
+		.name6 = dns_glue_guest_ip,
 	};
 	memcpy(o->prefix6, sn->prefix6.addr, sizeof(o->prefix6));
 	memcpy(o->gateway6, sn->gateway6, sizeof(o->gateway6));

@@ -31,6 +31,13 @@ void nat_glue_stop(struct daemon *d);
 int dns_glue_start(struct daemon *d);
 void dns_glue_reload(struct daemon *d);
 void dns_glue_stop(struct daemon *d);
+/* A guest's IPv6 addresses by its IPv4 one (ctx: the daemon): its lease's
+ * MAC, then what the neighbour table pairs with that MAC (neigh6.h). For
+ * the DNS server's and the mDNS responder's AAAA. */
+size_t dns_glue_guest_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max);
+/* The IPv4 address of the lease of mac, the most recently used if it has
+ * several (a walk of the leases); 0 when none. */
+uint32_t dns_glue_lease_ip(const struct daemon *d, const uint8_t mac[6]);
 
 /* mdns_glue.c: the responder is not essential: when it cannot start (port
  * 5353 held by a responder that does not share it), guests still get
@@ -38,6 +45,10 @@ void dns_glue_stop(struct daemon *d);
 void mdns_glue_start(struct daemon *d);
 void mdns_glue_reload(struct daemon *d);
 void mdns_glue_stop(struct daemon *d);
+/* An IPv6 address of the guest with mac appeared in the neighbour table or
+ * went: the responder announces it or says its goodbye. */
+void mdns_glue_aaaa_event(struct daemon *d, const uint8_t mac[6], const uint8_t addr[16],
+			  bool added);
 
 /* ra_glue.c: router advertisements while the bridge has an IPv6 prefix.
  * follow re-reads the host's IPv6 route out (the router lifetime is

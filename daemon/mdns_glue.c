@@ -35,7 +35,9 @@ static void mdns_glue_opts(struct daemon *d, struct mdns_service_opts *o)
 		.subnet_addr = d->subnet.subnet.addr, .subnet_len = d->subnet.subnet.len,
 		.names = d->names, .log = { mdns_glue_log, NULL },
 		.holder_port = mdns_glue_holder_port, .ctx = d,
+		.prefix6_len = d->subnet.prefix6.len, .aaaa = dns_glue_guest_aaaa, .aaaa_ctx = d,
 	};
+	memcpy(o->prefix6, d->subnet.prefix6.addr, sizeof(o->prefix6));
 }
 
 void mdns_glue_start(struct daemon *d)
@@ -68,6 +70,18 @@ void mdns_glue_reload(struct daemon *d)
 	mdns_glue_opts(d, &o);
 	if (mdns_service_reload(d->mdns, &o) < 0)
 		log_warning("mdns: the responder keeps announcing the previous gateway");
+}
+
+void mdns_glue_aaaa_event(struct daemon *d, const uint8_t mac[6], const uint8_t addr[16],
+			  bool added)
+{
+	uint32_t ip;
+
+	if (!d->mdns)
+		return;
+	ip = dns_glue_lease_ip(d, mac);
+	if (ip)
+		mdns_service_aaaa_event(d->mdns, ip, addr, added);
 }
 
 void mdns_glue_stop(struct daemon *d)

@@ -75,15 +75,22 @@ static void neigh6_remove_at(struct neigh6_table *t, size_t i)
 	t->n--;
 }
 
+static long neigh6_find(const struct neigh6_table *t, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->v[i].addr, addr, 16) == 0)
+			return (long)i;
+	return -1;
+}
+
 static bool neigh6_forget(struct neigh6_table *t, const uint8_t addr[16])
 {
-	for (size_t i = 0; i < t->n; i++) {
-		if (memcmp(t->v[i].addr, addr, 16) == 0) {
-			neigh6_remove_at(t, i);
-			return true;
-		}
-	}
-	return false;
+	long i = neigh6_find(t, addr);
+
+	if (i < 0)
+		return false;
+	neigh6_remove_at(t, (size_t)i);
+	return true;
 }
 
 /* Entries stay in arrival order, so a MAC's first is its oldest. */
@@ -103,10 +110,9 @@ static void neigh6_make_room(struct neigh6_table *t, const uint8_t mac[6])
 
 bool neigh6_holds(const struct neigh6_table *t, const uint8_t addr[16], const uint8_t mac[6])
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (memcmp(t->v[i].addr, addr, 16) == 0)
-			return memcmp(t->v[i].mac, mac, 6) == 0;
-	return false;
+	long i = neigh6_find(t, addr);
+
+	return i >= 0 && memcmp(t->v[i].mac, mac, 6) == 0;
 }
 
 int neigh6_apply(struct neigh6_table *t, const struct neigh6_event *ev)
@@ -167,4 +173,14 @@ bool neigh6_stable(const struct neigh6_table *t, const uint8_t mac[6], uint8_t o
 		found = true;
 	}
 	return found;
+}
+
+int neigh6_mac_of(const struct neigh6_table *t, const uint8_t addr[16], uint8_t mac[6])
+{
+	long i = neigh6_find(t, addr);
+
+	if (i < 0)
+		return -ENOENT;
+	memcpy(mac, t->v[i].mac, 6);
+	return 0;
 }

@@ -55,4 +55,8 @@ bool neigh6_stable(const struct neigh6_table *t, const uint8_t mac[6], uint8_t o
 size_t neigh6_lookup(const struct neigh6_table *t, const uint8_t mac[6], uint8_t (*out)[16],
 		     size_t max);
 
+/* The MAC that has addr, for reverse names. Returns 0 with mac set, or
+ * -ENOENT. */
+int neigh6_mac_of(const struct neigh6_table *t, const uint8_t addr[16], uint8_t mac[6]);
+
 #endif

@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 
 #include "daemon.h"
+#include "glue.h"
 #include "log.h"
 #include "neigh6.h"
 #include "neigh6_watch.h"
@@ -31,22 +32,40 @@ static bool neigh6_watch_wanted(const struct daemon *d, const struct neigh6_even
 	       memcmp(ev->addr, d->subnet.gateway6, 16) != 0;
 }
 
+/* Applies an event and tells the mDNS responder what changed for a
+ * guest: an address new to it, or one it no longer has. A neighbour
+ * changing state (REACHABLE, STALE...) changes nothing. Returns whether
+ * the table changed. */
+static bool neigh6_watch_apply(struct neigh6_watch *w, const struct neigh6_event *ev)
+{
+	uint8_t old[6];
+	bool had = neigh6_mac_of(&w->table, ev->addr, old) == 0;
+	int r = neigh6_apply(&w->table, ev);
+
+	if (r < 0) {
+		log_debug("neigh6: table full, %s not remembered", "an address");
+		return false;
+	}
+	if (r == 0)
+		return false;
+	if (had)
+		mdns_glue_aaaa_event(w->d, old, ev->addr, false);
+	if (ev->add)
+		mdns_glue_aaaa_event(w->d, ev->mac, ev->addr, true);
+	return true;
+}
+
 static void neigh6_watch_batch(struct neigh6_watch *w, size_t len)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->buf;
 	int remaining = (int)len;
 	struct neigh6_event ev;
 	bool changed = false;
-	int r;
 
 	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
 		if (neigh6_parse(nlh, nlh->nlmsg_len, &ev) != 1 || !neigh6_watch_wanted(w->d, &ev))
 			continue;
-		r = neigh6_apply(&w->table, &ev);
-		if (r < 0)
-			log_debug("neigh6: table full, %s not remembered", "an address");
-		/* Most events are a known address changing state: nothing to do. */
-		changed |= r == 1;
+		changed |= neigh6_watch_apply(w, &ev);
 	}
 	if (changed)
 		daemon_on_neigh6_changed(w->d);
@@ -141,4 +160,9 @@ size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t
 bool neigh6_watch_stable(const struct daemon *d, const uint8_t mac[6], uint8_t out[16])
 {
 	return d->neigh6 && neigh6_stable(&d->neigh6->table, mac, out);
+}
+
+int neigh6_watch_mac_of(const struct daemon *d, const uint8_t addr[16], uint8_t mac[6])
+{
+	return d->neigh6 ? neigh6_mac_of(&d->neigh6->table, addr, mac) : -ENOENT;
 }

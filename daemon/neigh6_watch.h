@@ -19,5 +19,7 @@ size_t neigh6_watch_lookup(const struct daemon *d, const uint8_t mac[6], uint8_t
 /* The guest's stable address (neigh6_stable()); false when it has none or
  * the watch is off. */
 bool neigh6_watch_stable(const struct daemon *d, const uint8_t mac[6], uint8_t out[16]);
+/* The MAC of the guest that has addr: 0, or -ENOENT (also when off). */
+int neigh6_watch_mac_of(const struct daemon *d, const uint8_t addr[16], uint8_t mac[6]);
 
 #endif

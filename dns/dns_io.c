@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "addr6.h"
 #include "boot_clock.h"
 #include "byteorder.h"
 #include "dns_server.h"
@@ -52,14 +53,6 @@ static bool io_in_prefix(uint32_t a, uint32_t net, uint8_t len)
 	return len && (a & (UINT32_MAX << (32 - len))) == net;
 }
 
-static bool io_in_prefix6(const uint8_t a[16], const uint8_t p[16], uint8_t len)
-{
-	size_t whole = len / 8u;
-
-	return len && memcmp(a, p, whole) == 0 &&
-	       (len % 8 == 0 || ((a[whole] ^ p[whole]) & (0xff << (8 - len % 8)) & 0xff) == 0);
-}
-
 /* The guest subnet, or the one a renumbering is draining; or the guests'
  * IPv6 prefix. */
 bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr *sa)
@@ -69,7 +62,7 @@ bool dns_io_source_ok(const struct dns_service *s, const struct sockaddr *sa)
 
 	if (sa->sa_family == AF_INET6)
 		return p->in6.sin6_port != 0 &&
-		       io_in_prefix6(p->in6.sin6_addr.s6_addr, s->prefix6, s->prefix6_len);
+		       addr6_in_prefix(p->in6.sin6_addr.s6_addr, s->prefix6, s->prefix6_len);
 	a = ntohl(p->in4.sin_addr.s_addr);
 	return sa->sa_family == AF_INET && p->in4.sin_port != 0 &&
 	       (io_in_prefix(a, s->local.subnet_addr, s->local.subnet_len) ||

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addr6.h"
 #include "dns_local.h"
+#include "hex.h"
 
 #define DNS_TYPE_IXFR 251
 #define DNS_TYPE_AXFR 252
@@ -11,6 +13,7 @@
 
 static const uint8_t local_zone[] = "\x05local";   /* flat, with its root 0 */
 static const uint8_t arpa_zone[] = "\x07in-addr\x04" "arpa";
+static const uint8_t ip6_zone[] = "\x03ip6\x04" "arpa";
 
 /* What a query for an owned name gets. */
 struct local_answer {
@@ -141,6 +144,10 @@ static void local_forward_name(const struct dns_local_ctx *ctx, const uint8_t *p
 	if (ctx->hostname[0] && strcmp(label, ctx->hostname) == 0) {
 		a->have_a = true;
 		a->a = ctx->gateway;
+		if (ctx->prefix6_len) {
+			memcpy(a->aaaa[0], ctx->gateway6, 16);
+			a->n_aaaa = 1;
+		}
 	} else if (ctx->names && name_table_lookup(ctx->names, label, strlen(label), &ip) == 0) {
 		a->have_a = true;
 		a->a = ip;
@@ -166,21 +173,94 @@ static int local_octet(const uint8_t *label)
 	return v > 255 ? -1 : (int)v;
 }
 
-static void local_ptr(const struct dns_local_ctx *ctx, uint32_t ip, struct local_answer *a)
+/* PTR to name in the guests' zone, or NXDOMAIN without one. */
+static void local_ptr_to(const struct dns_local_ctx *ctx, const char *name,
+			 struct local_answer *a)
 {
-	const char *name = NULL;
 	const uint8_t *zone;
 	size_t zlen;
 
-	if (ip == ctx->gateway && ctx->hostname[0])
-		name = ctx->hostname;
-	else if (ctx->names)
-		name = name_table_reverse(ctx->names, ip);
 	local_name_zone(ctx, &zone, &zlen);
 	if (name && local_join(name, zone, zlen, a->ptr, &a->ptr_len) == 0)
 		a->have_ptr = true;
 	else
 		a->rcode = DNS_RCODE_NXDOMAIN;
+}
+
+static void local_ptr(const struct dns_local_ctx *ctx, uint32_t ip, struct local_answer *a)
+{
+	const char *name = NULL;
+
+	if (ip == ctx->gateway && ctx->hostname[0])
+		name = ctx->hostname;
+	else if (ctx->names)
+		name = name_table_reverse(ctx->names, ip);
+	local_ptr_to(ctx, name, a);
+}
+
+static void local_ptr6(const struct dns_local_ctx *ctx, const uint8_t addr[16],
+		       struct local_answer *a)
+{
+	const char *name = NULL;
+	uint32_t ip;
+
+	if (memcmp(addr, ctx->gateway6, 16) == 0 && ctx->hostname[0])
+		name = ctx->hostname;
+	else if (ctx->names && ctx->name6 && (ip = ctx->name6(ctx->aaaa_ctx, addr)) != 0)
+		name = name_table_reverse(ctx->names, ip);
+	local_ptr_to(ctx, name, a);
+}
+
+int dns_local_ip6_nibbles(const uint8_t *prefix, size_t plen, uint8_t addr[16], bool *whole)
+{
+	size_t offs[DNS_MAX_LABELS], n = 0, off = 0;
+	int got = 0;
+
+	if (!prefix || !addr || !whole)
+		return -EINVAL;
+	memset(addr, 0, 16);
+	while (off < plen && n < DNS_MAX_LABELS) {
+		offs[n++] = off;
+		off += prefix[off] + 1u;
+	}
+	if (off != plen)
+		return -EINVAL;
+	*whole = true;
+	while (n > 0) {
+		const uint8_t *l = prefix + offs[--n];
+		int v = l[0] == 1 && got < 32 ? hex_digit((char)l[1]) : -1;
+
+		if (v < 0) {
+			*whole = false;
+			break;
+		}
+		addr[got / 2] |= (uint8_t)(got % 2 ? v : v << 4);
+		got++;
+	}
+	return got;
+}
+
+/* Is the name under ip6.arpa inside the guests' prefix? It is from the
+ * nibble that completes the prefix (that label starts the apex); below
+ * it, anything but a whole address is NXDOMAIN, never forwarded. */
+static bool local_reverse6(const struct dns_local_ctx *ctx, const uint8_t *name,
+			   size_t plen, struct local_answer *a)
+{
+	size_t need = (ctx->prefix6_len + 3u) / 4u;
+	uint8_t addr[16];
+	bool whole;
+	int n = dns_local_ip6_nibbles(name, plen, addr, &whole);
+
+	if (n < 0 || !ctx->prefix6_len || (size_t)n < need ||
+	    !addr6_in_prefix(addr, ctx->prefix6, ctx->prefix6_len))
+		return false;
+	/* The nibbles read are the last n labels, two bytes each. */
+	a->apex = name + plen - 2 * need;
+	if (!whole)
+		a->rcode = DNS_RCODE_NXDOMAIN;
+	else if (n == 32)
+		local_ptr6(ctx, addr, a);
+	return true;
 }
 
 /* Is the name under in-addr.arpa inside the subnet? Labels are read
@@ -237,8 +317,10 @@ static bool local_owned(const struct dns_local_ctx *ctx, const struct dns_questi
 		local_forward_name(ctx, q->name, plen, a);
 		return true;
 	}
-	if (local_under(q->name, q->name_len, arpa_zone, sizeof(arpa_zone), &plen) &&
-	    local_reverse(ctx, q->name, plen, a)) {
+	if ((local_under(q->name, q->name_len, arpa_zone, sizeof(arpa_zone), &plen) &&
+	     local_reverse(ctx, q->name, plen, a)) ||
+	    (local_under(q->name, q->name_len, ip6_zone, sizeof(ip6_zone), &plen) &&
+	     local_reverse6(ctx, q->name, plen, a))) {
 		if (!a->apex)
 			a->apex = q->name;
 		a->apex_len = q->name_len - (size_t)(a->apex - q->name);

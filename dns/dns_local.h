@@ -8,6 +8,10 @@
  *    table; the host's own name answers with the gateway address;
  *  - D.C.B.A.in-addr.arpa for A.B.C.D in the subnet: PTR to NAME.DOMAIN (or
  *    NAME.local without a domain);
+ *  - the nibble names under ip6.arpa for an address in the guests' IPv6
+ *    prefix (RFC 3596 2.5): PTR to the same name, for the gateway's IPv6
+ *    address and a guest's (its MAC in the neighbour table, then its
+ *    lease: the name6 callback);
  *  - an owned name asked for another type (AAAA, MX...) is NOERROR with no
  *    data, an unknown name in an owned zone NXDOMAIN, both with the zone's
  *    SOA in the authority section for negative caching (RFC 2308 3). */
@@ -29,11 +33,18 @@
 /* A guest's IPv6 addresses, by its IPv4 address (the name table's): at
  * most max into out; returns how many. */
 typedef size_t (*dns_local_aaaa_fn)(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max);
+/* The reverse: the IPv4 address (the name table's) of the guest that has
+ * an IPv6 address, 0 when none does. */
+typedef uint32_t (*dns_local_name6_fn)(void *ctx, const uint8_t addr[16]);
 
 struct dns_local_ctx {
 	const struct name_table *names;  /* may be NULL: no guest names */
 	dns_local_aaaa_fn aaaa;          /* NULL: no AAAA for guest names */
-	void *aaaa_ctx;
+	dns_local_name6_fn name6;        /* NULL: no guest names under ip6.arpa */
+	void *aaaa_ctx;                  /* for both */
+	uint8_t prefix6[16];             /* the guests' prefix; prefix6_len 0: */
+	uint8_t prefix6_len;             /* no ip6.arpa zone, such names go upstream */
+	uint8_t gateway6[16];
 	uint8_t domain[DNS_NAME_MAX];    /* flat; domain_len 0: no domain */
 	size_t domain_len;
 	char hostname[DNS_LABEL_MAX + 1];  /* "" when unusable */
@@ -48,6 +59,14 @@ struct dns_local_ctx {
 int dns_local_ctx_init(struct dns_local_ctx *ctx, const struct name_table *names,
 		       const char *domain, const char *hostname, uint32_t gateway,
 		       uint32_t subnet_addr, uint8_t subnet_len);
+
+/* The labels before ip6.arpa (prefix, plen bytes of a flat name without
+ * the zone), read right to left as nibbles, one hex digit a label (RFC
+ * 3596 2.5): addr gets them as its high-order nibbles, the rest zero.
+ * Returns how many were read, up to the first label that is not one or
+ * the 33rd, and sets *whole when that was every label; -EINVAL when the
+ * labels do not end exactly at plen. */
+int dns_local_ip6_nibbles(const uint8_t *prefix, size_t plen, uint8_t addr[16], bool *whole);
 
 /* A query as the server understood it, for the forwarder. */
 struct dns_query {

@@ -138,7 +138,11 @@ static int server_local_ctx(struct dns_service *s, const struct dns_service_opts
 		return r;
 	}
 	ctx.aaaa = o->aaaa;
+	ctx.name6 = o->name6;
 	ctx.aaaa_ctx = o->aaaa_ctx;
+	memcpy(ctx.prefix6, o->prefix6, sizeof(ctx.prefix6));
+	ctx.prefix6_len = o->prefix6_len;
+	memcpy(ctx.gateway6, o->gateway6, sizeof(ctx.gateway6));
 	s->local = ctx;
 	s->names = o->names;
 	return 0;

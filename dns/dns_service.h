@@ -40,12 +40,13 @@ struct dns_service_opts {
 	uint32_t old_gateway;
 	uint32_t old_subnet_addr;
 	uint8_t old_subnet_len;
-	/* The guests' IPv6 prefix, answered, and the gateway's address in it,
-	 * listened on. prefix6_len 0: none. */
+	/* The guests' IPv6 prefix, answered (its ip6.arpa zone too), and the
+	 * gateway's address in it, listened on. prefix6_len 0: none. */
 	uint8_t prefix6[16];
 	uint8_t prefix6_len;
 	uint8_t gateway6[16];
 	dns_local_aaaa_fn aaaa;      /* guests' IPv6 addresses; NULL: no AAAA */
+	dns_local_name6_fn name6;    /* and back; NULL: no guest names under ip6.arpa */
 	void *aaaa_ctx;
 	const char *domain;          /* "" or NULL: none */
 	const char *hostname;        /* the host's name; may be a FQDN */

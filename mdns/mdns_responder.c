@@ -1,10 +1,12 @@
 /* The mDNS responder's logic: which packets to take, what to answer and
  * where, what to announce when. See mdns_responder.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr6.h"
 #include "byteorder.h"
 #include "dns_codec.h"
 #include "mdns_responder.h"
@@ -21,14 +23,17 @@ enum mdns_rec {
 	MDNS_REC_PTR,           /* the reverse name's PTR */
 	MDNS_REC_NSEC_HOST,     /* NAME.local has only A */
 	MDNS_REC_NSEC_REV,      /* the reverse name has only PTR */
+	MDNS_REC_AAAA,          /* NAME.local's IPv6 addresses, all of them */
 	MDNS_REC_COUNT,
 };
 
 struct mdns_entry {
 	struct mdns_entry *next;
 	uint32_t ip;
-	uint64_t last_mcast[MDNS_REC_COUNT];
-	uint8_t mcast_mask;     /* records multicast at least once */
+	/* Per family: IPv4 and IPv6 multicast are two links to the peers'
+	 * caches (RFC 6762 6 counts per interface). */
+	uint64_t last_mcast[2][MDNS_REC_COUNT];
+	uint8_t mcast_mask[2];  /* records multicast at least once */
 	uint8_t announce_left;
 	uint64_t next_announce_ms;
 	bool announced;         /* peers may have it cached */
@@ -38,13 +43,17 @@ struct mdns_entry {
 	bool stranger_logged;
 	uint32_t gen;           /* the query that ka_mask and ans_mask are for */
 	uint8_t ka_mask;        /* known answers the querier has (RFC 6762 7.1) */
+	uint8_t ka6;            /* of the AAAA addresses, by index */
 	uint8_t ans_mask;       /* records already in this reply */
 	uint8_t len;
 	char name[DNS_LABEL_MAX + 1];
 };
 
+/* A record peers may hold: the name's A and PTR, or one of its AAAA. */
 struct mdns_goodbye {
 	uint32_t ip;
+	bool v6;
+	uint8_t addr6[16];
 	uint8_t len;
 	char name[DNS_LABEL_MAX + 1];
 };
@@ -80,6 +89,12 @@ struct mdns_pick {
 	bool unicast;
 };
 
+/* A guest's IPv6 addresses, as opts.aaaa gives them. */
+struct mdns_aaaa {
+	uint8_t addr[MDNS_AAAA_MAX][16];
+	size_t n;
+};
+
 static const char *const mdns_outcome_names[MDNS_OUTCOME_COUNT] = {
 	[MDNS_ANSWER_MULTICAST] = "answer-multicast",
 	[MDNS_ANSWER_UNICAST] = "answer-unicast",
@@ -105,6 +120,27 @@ const char *mdns_outcome_name(enum mdns_outcome o)
 static void mdns_ip_text(uint32_t ip, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+static void mdns_src_text(const struct mdns_meta *m, char out[INET6_ADDRSTRLEN])
+{
+	if (!m->v6)
+		mdns_ip_text(m->src, out);
+	else if (!inet_ntop(AF_INET6, m->src6, out, INET6_ADDRSTRLEN))
+		snprintf(out, INET6_ADDRSTRLEN, "?");
+}
+
+/* The key of a source's reply share: an IPv6 source folded to 32 bits
+ * (sources are on the link, so a collision only shares a budget). */
+static uint32_t mdns_source_key(const struct mdns_meta *m)
+{
+	uint32_t k = 0;
+
+	if (!m->v6)
+		return m->src;
+	for (unsigned i = 0; i < 16; i += 4)
+		k ^= be32_get(m->src6 + i);
+	return k;
 }
 
 static char mdns_lower(char c)
@@ -281,9 +317,27 @@ static bool mdns_in_subnet(const struct mdns_responder *r, uint32_t ip)
 	return (ip & mask) == r->o.subnet_addr;
 }
 
+static void mdns_entry_aaaa(const struct mdns_responder *r, const struct mdns_entry *e,
+			    struct mdns_aaaa *a)
+{
+	a->n = r->o.aaaa ? r->o.aaaa(r->o.aaaa_ctx, e->ip, a->addr, MDNS_AAAA_MAX) : 0;
+	if (a->n > MDNS_AAAA_MAX)
+		a->n = MDNS_AAAA_MAX;
+}
+
+static bool mdns_has_aaaa(const struct mdns_responder *r, const struct mdns_entry *e)
+{
+	struct mdns_aaaa a;
+
+	mdns_entry_aaaa(r, e, &a);
+	return a.n > 0;
+}
+
 /* Goodbyes and announcements --------------------------------------------- */
 
-static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *e)
+/* addr6 NULL: the A and PTR goodbye; else that AAAA's. */
+static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *e,
+			     const uint8_t *addr6)
 {
 	if (r->n_goodbyes == r->cap_goodbyes) {
 		size_t cap = r->cap_goodbyes ? r->cap_goodbyes * 2 : 16;
@@ -294,23 +348,32 @@ static int mdns_goodbye_push(struct mdns_responder *r, const struct mdns_entry *
 		r->goodbyes = g;
 		r->cap_goodbyes = cap;
 	}
-	r->goodbyes[r->n_goodbyes] = (struct mdns_goodbye){ .ip = e->ip, .len = e->len };
+	r->goodbyes[r->n_goodbyes] = (struct mdns_goodbye){ .ip = e->ip, .len = e->len,
+							    .v6 = addr6 != NULL };
+	if (addr6)
+		memcpy(r->goodbyes[r->n_goodbyes].addr6, addr6, 16);
 	memcpy(r->goodbyes[r->n_goodbyes].name, e->name, e->len + 1u);
 	r->n_goodbyes++;
 	return 0;
 }
 
-/* The goodbye of (name, ip) still waiting to go out, or -1. */
-static long mdns_goodbye_find(const struct mdns_responder *r, const char *name, size_t len,
-			      uint32_t ip)
+/* Drops the goodbyes of (name, ip) still waiting to go out, its AAAA
+ * ones too: peers keep what they have. Returns whether the A one was
+ * among them. */
+static bool mdns_goodbye_cancel(struct mdns_responder *r, const char *name, size_t len,
+				uint32_t ip)
 {
-	for (size_t i = 0; i < r->n_goodbyes; i++) {
+	bool a = false;
+
+	for (size_t i = r->n_goodbyes; i-- > 0;) {
 		const struct mdns_goodbye *g = &r->goodbyes[i];
 
-		if (g->ip == ip && g->len == len && memcmp(g->name, name, len) == 0)
-			return (long)i;
+		if (g->ip != ip || g->len != len || memcmp(g->name, name, len) != 0)
+			continue;
+		a |= !g->v6;
+		r->goodbyes[i] = r->goodbyes[--r->n_goodbyes];
 	}
-	return -1;
+	return a;
 }
 
 /* Peers may hold our records: they get a goodbye, unless the lease holder
@@ -318,9 +381,16 @@ static long mdns_goodbye_find(const struct mdns_responder *r, const char *name, 
  * their caches) or we had fallen silent on it. */
 static void mdns_entry_retire(struct mdns_responder *r, struct mdns_entry *e)
 {
+	struct mdns_aaaa a;
+	int rc;
+
 	if (!e->announced || e->silenced || e->holder_claims)
 		return;
-	if (mdns_goodbye_push(r, e) < 0)
+	mdns_entry_aaaa(r, e, &a);
+	rc = mdns_goodbye_push(r, e, NULL);
+	for (size_t i = 0; rc == 0 && i < a.n; i++)
+		rc = mdns_goodbye_push(r, e, a.addr[i]);
+	if (rc < 0)
 		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: no goodbye for %s.local", e->name);
 	e->announced = false;
 	e->announce_left = 0;
@@ -331,7 +401,6 @@ void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint3
 {
 	size_t len = strlen(name);
 	struct mdns_entry *e;
-	long g;
 
 	if (!added) {
 		e = mdns_entry_find(r, name, len);
@@ -348,14 +417,30 @@ void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint3
 	}
 	/* Removed and put back before its goodbye went out (a reload): for
 	 * the peers nothing changed. */
-	g = mdns_goodbye_find(r, e->name, len, ip);
-	if (g >= 0) {
-		r->goodbyes[g] = r->goodbyes[--r->n_goodbyes];
+	if (mdns_goodbye_cancel(r, e->name, len, ip)) {
 		e->announced = true;
 		return;
 	}
 	e->announce_left = MDNS_ANNOUNCE_COUNT;
 	e->next_announce_ms = now_ms;
+}
+
+void mdns_responder_aaaa_event(struct mdns_responder *r, uint32_t ip, const uint8_t addr[16],
+			       bool added, uint64_t now_ms)
+{
+	struct mdns_entry *e = r && addr ? mdns_entry_by_ip(r, ip) : NULL;
+
+	if (!e || e->silenced)
+		return;
+	/* RFC 6762 8.4: changed data is announced again. */
+	if (added && !e->announce_left) {
+		e->announce_left = MDNS_ANNOUNCE_COUNT;
+		e->next_announce_ms = now_ms;
+	} else if (!added && e->announced && !e->holder_claims &&
+		   mdns_goodbye_push(r, e, addr) < 0) {
+		log_sink_printf(&r->o.log, LOG_LEVEL_WARNING, "mdns: out of memory: no goodbye for "
+				"an address of %s.local", e->name);
+	}
 }
 
 void mdns_responder_goodbye_all(struct mdns_responder *r)
@@ -463,14 +548,20 @@ static bool mdns_is_own(const struct mdns_responder *r, const uint8_t *p, size_t
 
 /* Writing records ---------------------------------------------------------- */
 
+/* types: at most two, all below 256. */
 static int mdns_write_nsec(struct dns_builder *b, enum dns_section sec, const uint8_t *owner,
-			   size_t owner_len, uint16_t rrclass, uint32_t ttl, uint16_t type)
+			   size_t owner_len, uint16_t rrclass, uint32_t ttl,
+			   const uint8_t *types, size_t n_types)
 {
-	/* RFC 6762 6.1: window 0, a bitmap just long enough for the type. */
-	uint8_t map[4] = { 0, (uint8_t)(type / 8 + 1), 0, 0 };
+	/* RFC 6762 6.1: window 0, a bitmap just long enough for the types. */
+	uint8_t map[2 + 32] = { 0 };
 	int rc;
 
-	map[2 + type / 8] = (uint8_t)(0x80 >> (type % 8));
+	for (size_t i = 0; i < n_types; i++) {
+		map[2 + types[i] / 8] |= (uint8_t)(0x80 >> (types[i] % 8));
+		if (types[i] / 8 + 1 > map[1])
+			map[1] = (uint8_t)(types[i] / 8 + 1);
+	}
 	rc = dns_builder_rr_begin(b, sec, owner, owner_len, DNS_TYPE_NSEC, rrclass, ttl);
 	if (rc == 0)
 		rc = dns_builder_rdata_name(b, owner, owner_len, true);
@@ -479,25 +570,44 @@ static int mdns_write_nsec(struct dns_builder *b, enum dns_section sec, const ui
 	return rc < 0 ? rc : dns_builder_rr_end(b);
 }
 
+/* Every AAAA of a name; a partial set only when the packet is full. */
+static int mdns_write_aaaa(struct dns_builder *b, enum dns_section sec, const uint8_t *host,
+			   size_t host_len, uint16_t cls, uint32_t ttl, const struct mdns_aaaa *a)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < a->n; i++)
+		rc = dns_builder_aaaa(b, sec, host, host_len, cls, ttl, a->addr[i]);
+	return rc;
+}
+
 /* One of an entry's records. flush: the cache-flush bit (RFC 6762 10.2). */
-static int mdns_write_rec(struct dns_builder *b, enum dns_section sec,
-			  const struct mdns_entry *e, enum mdns_rec rec, uint32_t ttl, bool flush)
+static int mdns_write_rec(const struct mdns_responder *r, struct dns_builder *b,
+			  enum dns_section sec, const struct mdns_entry *e, enum mdns_rec rec,
+			  uint32_t ttl, bool flush)
 {
 	uint8_t host[DNS_NAME_MAX], rev[DNS_NAME_MAX];
 	size_t host_len = mdns_host_name(e->name, e->len, host);
 	size_t rev_len = mdns_reverse_name(e->ip, rev);
 	uint16_t cls = DNS_CLASS_IN | (flush ? DNS_CLASS_MDNS_BIT : 0);
 	uint8_t addr[4] = { e->ip >> 24, e->ip >> 16, e->ip >> 8, e->ip };
+	uint8_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+	uint8_t ptr_type = DNS_TYPE_PTR;
+	struct mdns_aaaa a;
 
 	switch (rec) {
 	case MDNS_REC_A:
 		return dns_builder_a(b, sec, host, host_len, cls, ttl, addr);
 	case MDNS_REC_PTR:
 		return dns_builder_ptr(b, sec, rev, rev_len, cls, ttl, host, host_len);
+	case MDNS_REC_AAAA:
+		mdns_entry_aaaa(r, e, &a);
+		return mdns_write_aaaa(b, sec, host, host_len, cls, ttl, &a);
 	case MDNS_REC_NSEC_HOST:
-		return mdns_write_nsec(b, sec, host, host_len, cls, ttl, DNS_TYPE_A);
+		return mdns_write_nsec(b, sec, host, host_len, cls, ttl, types,
+				       mdns_has_aaaa(r, e) ? 2 : 1);
 	default:
-		return mdns_write_nsec(b, sec, rev, rev_len, cls, ttl, DNS_TYPE_PTR);
+		return mdns_write_nsec(b, sec, rev, rev_len, cls, ttl, &ptr_type, 1);
 	}
 }
 
@@ -506,11 +616,69 @@ static bool mdns_has_reverse(const struct mdns_responder *r, const struct mdns_e
 	return mdns_in_subnet(r, e->ip);
 }
 
-/* Whether an entry's A and PTR fit in b uncompressed: both or neither go
- * in a packet, never an A whose PTR must wait for the next one. */
-static bool mdns_room(const struct dns_builder *b, size_t len)
+/* Whether an entry's A, PTR and n_aaaa AAAA fit in b uncompressed: all or
+ * none go in a packet, never an A whose PTR must wait for the next one. */
+static bool mdns_room(const struct dns_builder *b, size_t len, size_t n_aaaa)
 {
-	return b->size - b->len >= (len + 8 + 14) + (MDNS_REVERSE_NAME_MAX + 10 + len + 8);
+	return b->size - b->len >= (len + 8 + 14) + (MDNS_REVERSE_NAME_MAX + 10 + len + 8) +
+				   n_aaaa * (len + 8 + 26);
+}
+
+/* RFC 6762 10.1: TTL 0. No cache-flush bit: only our record goes, not an
+ * identical or newer one that the guest announces itself. */
+static int mdns_write_goodbye(const struct mdns_responder *r, struct dns_builder *b,
+			      const struct mdns_goodbye *g)
+{
+	struct mdns_entry e = { .ip = g->ip, .len = g->len };
+	uint8_t host[DNS_NAME_MAX];
+	int rc;
+
+	memcpy(e.name, g->name, sizeof(e.name));
+	if (!mdns_room(b, e.len, 0))
+		return -EMSGSIZE;
+	if (g->v6)
+		return dns_builder_aaaa(b, DNS_SECTION_ANSWER, host,
+					mdns_host_name(e.name, e.len, host), DNS_CLASS_IN, 0, g->addr6);
+	rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, &e, MDNS_REC_A, 0, false);
+	if (rc == 0 && mdns_has_reverse(r, &e))
+		rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, &e, MDNS_REC_PTR, 0, false);
+	return rc;
+}
+
+/* An entry's announcement: A, the reverse PTR, every AAAA. */
+static int mdns_write_announcement(const struct mdns_responder *r, struct dns_builder *b,
+				   struct mdns_entry *e, uint64_t now_ms)
+{
+	uint8_t recs = 1u << MDNS_REC_A | 1u << MDNS_REC_PTR;
+	uint8_t host[DNS_NAME_MAX];
+	struct mdns_aaaa a;
+	int rc;
+
+	mdns_entry_aaaa(r, e, &a);
+	if (!mdns_room(b, e->len, a.n))
+		return -EMSGSIZE;
+	rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, e, MDNS_REC_A, MDNS_TTL, true);
+	if (rc == 0 && mdns_has_reverse(r, e))
+		rc = mdns_write_rec(r, b, DNS_SECTION_ANSWER, e, MDNS_REC_PTR, MDNS_TTL, true);
+	if (rc == 0 && a.n) {
+		rc = mdns_write_aaaa(b, DNS_SECTION_ANSWER, host,
+				     mdns_host_name(e->name, e->len, host),
+				     DNS_CLASS_IN | DNS_CLASS_MDNS_BIT, MDNS_TTL, &a);
+		recs |= 1u << MDNS_REC_AAAA;
+	}
+	if (rc < 0)
+		return rc;
+	e->announce_left--;
+	e->next_announce_ms = now_ms + MDNS_ANNOUNCE_GAP_MS;
+	e->announced = true;
+	/* The I/O sends announcements on both families. */
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned rec = 0; rec < MDNS_REC_COUNT; rec++)
+			if (recs & (1u << rec))
+				e->last_mcast[f][rec] = now_ms;
+		e->mcast_mask[f] |= recs;
+	}
+	return 0;
 }
 
 /* Announcements and goodbyes due now, as many as fit in one packet. */
@@ -524,18 +692,8 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 	rc = dns_builder_init(&b, buf, size, 0, DNS_FLAG_QR | DNS_FLAG_AA);
 	if (rc < 0)
 		return rc;
-	/* RFC 6762 10.1: TTL 0. No cache-flush bit: only our record goes, not an
-	 * identical or newer one that the guest announces itself. */
 	while (r->n_goodbyes) {
-		struct mdns_goodbye *g = &r->goodbyes[r->n_goodbyes - 1];
-		struct mdns_entry e = { .ip = g->ip, .len = g->len };
-
-		memcpy(e.name, g->name, sizeof(e.name));
-		rc = mdns_room(&b, e.len) ? 0 : -EMSGSIZE;
-		if (rc == 0)
-			rc = mdns_write_rec(&b, DNS_SECTION_ANSWER, &e, MDNS_REC_A, 0, false);
-		if (rc == 0 && mdns_has_reverse(r, &e))
-			rc = mdns_write_rec(&b, DNS_SECTION_ANSWER, &e, MDNS_REC_PTR, 0, false);
+		rc = mdns_write_goodbye(r, &b, &r->goodbyes[r->n_goodbyes - 1]);
 		if (rc < 0)
 			break;
 		r->n_goodbyes--;
@@ -546,20 +704,8 @@ int mdns_responder_due(struct mdns_responder *r, uint64_t now_ms, uint8_t *buf, 
 		for (struct mdns_entry *e = r->buckets[i]; rc == 0 && e; e = e->next) {
 			if (!mdns_announce_due(e, now_ms))
 				continue;
-			rc = mdns_room(&b, e->len) ? 0 : -EMSGSIZE;
-			if (rc == 0)
-				rc = mdns_write_rec(&b, DNS_SECTION_ANSWER, e, MDNS_REC_A, MDNS_TTL, true);
-			if (rc == 0 && mdns_has_reverse(r, e))
-				rc = mdns_write_rec(&b, DNS_SECTION_ANSWER, e, MDNS_REC_PTR,
-						    MDNS_TTL, true);
-			if (rc < 0)
-				break;
-			e->announce_left--;
-			e->next_announce_ms = now_ms + MDNS_ANNOUNCE_GAP_MS;
-			e->announced = true;
-			e->last_mcast[MDNS_REC_A] = e->last_mcast[MDNS_REC_PTR] = now_ms;
-			e->mcast_mask |= 1u << MDNS_REC_A | 1u << MDNS_REC_PTR;
-			done++;
+			rc = mdns_write_announcement(r, &b, e, now_ms);
+			done += rc == 0;
 		}
 	}
 	if (rc < 0 && rc != -EMSGSIZE)
@@ -600,7 +746,8 @@ static enum mdns_outcome mdns_check_a(struct mdns_responder *r, const uint8_t *p
 	struct mdns_entry *e;
 	uint32_t ip;
 
-	e = mdns_rr_entry(r, pkt, len, rr, &ip);
+	/* An IPv6 source says nothing about who holds the IPv4 lease. */
+	e = m->v6 ? NULL : mdns_rr_entry(r, pkt, len, rr, &ip);
 	if (!e)
 		return MDNS_RESPONSE_SEEN;
 	if (m->src == e->ip && ip == e->ip) {
@@ -726,8 +873,23 @@ static void mdns_touch(struct mdns_responder *r, struct mdns_entry *e)
 	if (e->gen != r->gen) {
 		e->gen = r->gen;
 		e->ka_mask = 0;
+		e->ka6 = 0;
 		e->ans_mask = 0;
 	}
+}
+
+/* A known AAAA: which of the entry's addresses the querier has. */
+static void mdns_known_aaaa(const struct mdns_responder *r, struct mdns_entry *e,
+			    const uint8_t *pkt, const struct dns_rr *rr)
+{
+	struct mdns_aaaa a;
+
+	if (rr->rdlength != 16)
+		return;
+	mdns_entry_aaaa(r, e, &a);
+	for (size_t i = 0; i < a.n; i++)
+		if (memcmp(a.addr[i], pkt + rr->rdata_off, 16) == 0)
+			e->ka6 |= (uint8_t)(1u << i);
 }
 
 /* RFC 6762 7.1: a known answer with at least half our TTL left means the
@@ -751,6 +913,8 @@ static void mdns_known_answer(struct mdns_responder *r, const uint8_t *pkt, size
 	if (!reverse && rr->type == DNS_TYPE_A && rr->rdlength == 4 &&
 	    be32_get(pkt + rr->rdata_off) == e->ip)
 		e->ka_mask |= 1u << MDNS_REC_A;
+	if (!reverse && rr->type == DNS_TYPE_AAAA)
+		mdns_known_aaaa(r, e, pkt, rr);
 	host_len = mdns_host_name(e->name, e->len, host);
 	if (reverse && rr->type == DNS_TYPE_PTR &&
 	    dns_rr_name_at(pkt, len, rr, rr->rdata_off, target, &target_len, &next) == 0 &&
@@ -780,12 +944,26 @@ static int mdns_scan_records(struct mdns_responder *r, const uint8_t *pkt, size_
 	return rc;
 }
 
-static enum mdns_rec mdns_rec_for(bool reverse, uint16_t qtype)
+static enum mdns_rec mdns_rec_for(bool reverse, uint16_t qtype, bool aaaa)
 {
 	if (reverse)
 		return qtype == DNS_TYPE_PTR || qtype == DNS_TYPE_ANY ? MDNS_REC_PTR
 								      : MDNS_REC_NSEC_REV;
+	if (qtype == DNS_TYPE_AAAA && aaaa)
+		return MDNS_REC_AAAA;
 	return qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY ? MDNS_REC_A : MDNS_REC_NSEC_HOST;
+}
+
+/* RFC 6762 7.1 for one record; an AAAA set is known when all of it is. */
+static bool mdns_known(const struct mdns_responder *r, const struct mdns_entry *e,
+		       enum mdns_rec rec)
+{
+	struct mdns_aaaa a;
+
+	if (rec != MDNS_REC_AAAA)
+		return e->ka_mask & (1u << rec);
+	mdns_entry_aaaa(r, e, &a);
+	return a.n && (e->ka6 & ((1u << a.n) - 1)) == (1u << a.n) - 1;
 }
 
 struct mdns_query {
@@ -800,14 +978,14 @@ struct mdns_query {
 static void mdns_pick(struct mdns_responder *r, struct mdns_query *q, struct mdns_entry *e,
 		      enum mdns_rec rec, bool qu)
 {
-	uint64_t now = q->m->now_ms, last = e->last_mcast[rec];
-	bool ever = e->mcast_mask & (1u << rec);
+	uint64_t now = q->m->now_ms, last = e->last_mcast[q->m->v6][rec];
+	bool ever = e->mcast_mask[q->m->v6] & (1u << rec);
 	bool unicast = q->legacy;
 
 	mdns_touch(r, e);
 	if (e->ans_mask & (1u << rec) || q->n_picks == MDNS_MAX_ANSWERS)
 		return;
-	if (!q->legacy && e->ka_mask & (1u << rec))
+	if (!q->legacy && mdns_known(r, e, rec))
 		return;
 	/* 5.4: a QU question gets a unicast answer, unless the record has
 	 * not been multicast within a quarter of its TTL. */
@@ -828,7 +1006,7 @@ static int mdns_pick_all(struct mdns_responder *r, const uint8_t *pkt, size_t le
 	struct dns_question qn;
 	struct mdns_entry *e;
 	struct dns_iter it;
-	bool reverse;
+	bool reverse, aaaa;
 	int rc;
 
 	if (dns_iter_init(&it, pkt, len, NULL) < 0)
@@ -839,8 +1017,12 @@ static int mdns_pick_all(struct mdns_responder *r, const uint8_t *pkt, size_t le
 		if (cls != DNS_CLASS_IN && cls != DNS_CLASS_ANY)
 			continue;
 		e = mdns_question_entry(r, qn.name, qn.name_len, &reverse);
-		if (e && !e->silenced)
-			mdns_pick(r, q, e, mdns_rec_for(reverse, qn.qtype), dns_question_qu(&qn));
+		if (!e || e->silenced)
+			continue;
+		aaaa = !reverse && mdns_has_aaaa(r, e);
+		mdns_pick(r, q, e, mdns_rec_for(reverse, qn.qtype, aaaa), dns_question_qu(&qn));
+		if (aaaa && qn.qtype == DNS_TYPE_ANY)
+			mdns_pick(r, q, e, MDNS_REC_AAAA, dns_question_qu(&qn));
 	}
 	return rc;
 }
@@ -863,6 +1045,49 @@ static bool mdns_budget(struct mdns_responder *r, unsigned share, uint64_t now_m
 		return false;
 	r->tokens_ms -= (uint64_t)packets * 1000;
 	return true;
+}
+
+static bool mdns_picked(const struct mdns_query *q, const struct mdns_entry *e,
+			enum mdns_rec rec, bool unicast)
+{
+	for (size_t i = 0; i < q->n_picks; i++)
+		if (q->picks[i].e == e && q->picks[i].rec == rec && q->picks[i].unicast == unicast)
+			return true;
+	return false;
+}
+
+/* The other family's record for an address answer, if not an answer
+ * itself: AAAA (or an NSEC saying there is none) beside A, A beside AAAA. */
+static enum mdns_rec mdns_additional_for(const struct mdns_responder *r,
+					 const struct mdns_query *q, const struct mdns_pick *p)
+{
+	enum mdns_rec want;
+
+	if (p->rec == MDNS_REC_AAAA)
+		want = MDNS_REC_A;
+	else if (p->rec == MDNS_REC_A)
+		want = mdns_has_aaaa(r, p->e) ? MDNS_REC_AAAA : MDNS_REC_NSEC_HOST;
+	else
+		return MDNS_REC_COUNT;
+	return mdns_picked(q, p->e, want, p->unicast) ? MDNS_REC_COUNT : want;
+}
+
+/* RFC 6762 6.2: additional records, as many as fit; none is promised, so
+ * a full packet just ends them (no TC). */
+static void mdns_build_additional(const struct mdns_responder *r, struct dns_builder *b,
+				  const struct mdns_query *q, bool unicast, uint32_t ttl)
+{
+	for (size_t i = 0; i < q->n_picks; i++) {
+		const struct mdns_pick *p = &q->picks[i];
+		enum mdns_rec rec;
+
+		if (p->unicast != unicast)
+			continue;
+		rec = mdns_additional_for(r, q, p);
+		if (rec != MDNS_REC_COUNT &&
+		    mdns_write_rec(r, b, DNS_SECTION_ADDITIONAL, p->e, rec, ttl, !q->legacy) < 0)
+			return;
+	}
 }
 
 /* The picks bound for one destination, into buf. Returns the length. */
@@ -892,15 +1117,16 @@ static size_t mdns_build(struct mdns_responder *r, const uint8_t *pkt, size_t le
 		if (p->unicast != unicast)
 			continue;
 		/* 6.7: no cache-flush bit in legacy answers. */
-		if (mdns_write_rec(&b, DNS_SECTION_ANSWER, p->e, p->rec, ttl, !q->legacy) < 0) {
+		if (mdns_write_rec(r, &b, DNS_SECTION_ANSWER, p->e, p->rec, ttl, !q->legacy) < 0) {
 			dns_builder_set_tc(&b);
-			break;
+			return dns_builder_len(&b);
 		}
 		if (!unicast) {
-			p->e->last_mcast[p->rec] = q->m->now_ms;
-			p->e->mcast_mask |= 1u << p->rec;
+			p->e->last_mcast[q->m->v6][p->rec] = q->m->now_ms;
+			p->e->mcast_mask[q->m->v6] |= 1u << p->rec;
 		}
 	}
+	mdns_build_additional(r, &b, q, unicast, ttl);
 	return dns_builder_len(&b);
 }
 
@@ -909,7 +1135,7 @@ static enum mdns_outcome mdns_handle_query(struct mdns_responder *r, const uint8
 					   struct mdns_out *out)
 {
 	struct mdns_query q = { .m = m, .legacy = m->sport != MDNS_PORT };
-	unsigned share = src_share_find(&r->share, m->src, m->now_ms);
+	unsigned share = src_share_find(&r->share, mdns_source_key(m), m->now_ms);
 	size_t n_uni = 0, n_multi;
 
 	/* Before any parsing: a flood costs a lookup a packet. */
@@ -945,7 +1171,7 @@ static enum mdns_outcome mdns_handle_query(struct mdns_responder *r, const uint8
 static void mdns_log_drop(struct mdns_responder *r, const struct mdns_meta *m,
 			  enum mdns_outcome o)
 {
-	char src[16];
+	char src[INET6_ADDRSTRLEN];
 
 	if (o != MDNS_DROP_OFF_SUBNET && o != MDNS_DROP_NOT_OUR_LINK && o != MDNS_DROP_MALFORMED)
 		return;
@@ -953,9 +1179,22 @@ static void mdns_log_drop(struct mdns_responder *r, const struct mdns_meta *m,
 		return;
 	r->drop_logged = true;
 	r->last_drop_log_ms = m->now_ms;
-	mdns_ip_text(m->src, src);
-	log_sink_printf(&r->o.log, LOG_LEVEL_DEBUG, "mdns: %s from %s:%u (ifindex %u, TTL %d)", mdns_outcome_name(o), src,
+	mdns_src_text(m, src);
+	log_sink_printf(&r->o.log, LOG_LEVEL_DEBUG, "mdns: %s from %s port %u (ifindex %u, TTL %d)", mdns_outcome_name(o), src,
 		 m->sport, m->ifindex, m->ttl);
+}
+
+/* RFC 6762 11: what is not sent to the group must come from the link;
+ * legacy unicast is no exception (avahi's CVE-2017-6519). Over IPv6 the
+ * link is fe80::/10 and the guests' prefix. */
+static bool mdns_from_link(const struct mdns_responder *r, const struct mdns_meta *m)
+{
+	static const uint8_t group6[16] = MDNS_GROUP6;
+
+	if (!m->v6)
+		return m->dst == MDNS_GROUP || mdns_in_subnet(r, m->src);
+	return memcmp(m->dst6, group6, 16) == 0 || addr6_link_local(m->src6) ||
+	       addr6_in_prefix(m->src6, r->o.prefix6, r->o.prefix6_len);
 }
 
 static enum mdns_outcome mdns_classify(struct mdns_responder *r, const uint8_t *pkt,
@@ -966,14 +1205,14 @@ static enum mdns_outcome mdns_classify(struct mdns_responder *r, const uint8_t *
 
 	if (m->ifindex != r->o.ifindex)
 		return MDNS_DROP_NOT_OUR_LINK;
-	/* RFC 6762 11: what is not sent to the group must come from the
-	 * link; legacy unicast is no exception (avahi's CVE-2017-6519). */
-	if (m->dst != MDNS_GROUP && !mdns_in_subnet(r, m->src))
+	if (!mdns_from_link(r, m))
 		return MDNS_DROP_OFF_SUBNET;
 	if (dns_msg_parse_header(pkt, len, &h) < 0)
 		return MDNS_DROP_MALFORMED;
 	if (h.flags & DNS_FLAG_QR) {
-		if (m->src == r->o.gateway && mdns_is_own(r, pkt, len, m->now_ms))
+		/* Over IPv6 the bridge's own source is its link-local
+		 * address, which the responder does not know: bytes alone. */
+		if ((m->v6 || m->src == r->o.gateway) && mdns_is_own(r, pkt, len, m->now_ms))
 			return MDNS_DROP_OWN_LOOP;
 		/* IP TTL 0 never crossed a link (RFC 1112 6.1): one of our
 		 * copies for the host's resolver, from a guest's address. */
@@ -1012,7 +1251,7 @@ int mdns_responder_new(struct mdns_responder **rp, const struct mdns_responder_o
 	const char *name;
 	uint32_t ip;
 
-	if (!rp || !o || !o->names || o->subnet_len > 32)
+	if (!rp || !o || !o->names || o->subnet_len > 32 || o->prefix6_len > 128)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)

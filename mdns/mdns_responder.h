@@ -2,18 +2,25 @@
  * times given by the caller. mdns_io.c moves the bytes.
  *
  * defnet answers on the guests' behalf for the names in the name table:
- *  - NAME.local: A, the guest's address;
+ *  - NAME.local: A, the guest's address, and AAAA, its IPv6 addresses in
+ *    the guests' prefix (opts.aaaa), the other family as additional
+ *    records (RFC 6762 6.2);
  *  - D.C.B.A.in-addr.arpa for a named address in the bridge subnet: PTR to
  *    NAME.local;
  *  - either name asked for another type: NSEC saying which types exist
- *    (RFC 6762 6.1), so a resolver asking for AAAA need not wait.
+ *    (RFC 6762 6.1), so a resolver asking for AAAA of a guest without
+ *    IPv6 need not wait.
+ * Queries come over IPv4 (224.0.0.251) or IPv6 (ff02::fb, m->v6); the
+ * answers are the same, the I/O sends them back on the family asked.
  * All are unique records (cache-flush bit, RFC 6762 10.2) with the host
  * record TTL of 120 s (RFC 6762 10); at most 10 s in legacy unicast answers
  * (RFC 6762 6.7).
  *
  * Names come and go through mdns_responder_name_event() (the name table's
  * listener): a new name is announced twice, one second apart (RFC 6762
- * 8.3), a name that goes away gets a goodbye, TTL 0 (RFC 6762 10.1).
+ * 8.3), with its A, reverse PTR and AAAA, a name that goes away gets a
+ * goodbye, TTL 0 (RFC 6762 10.1); so does an IPv6 address of its that
+ * comes or goes (mdns_responder_aaaa_event()).
  * There is no probing: the name belongs to the guest that holds the lease,
  * and the DHCP name rules already settled who that is. When the lease
  * holder itself announces the same record (a guest running avahi) all is
@@ -31,11 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_local.h"
 #include "log_sink.h"
 #include "name_table.h"
 
 #define MDNS_PORT 5353
 #define MDNS_GROUP 0xe00000fbu          /* 224.0.0.251, host order */
+#define MDNS_GROUP6 { 0xff, 0x02, [15] = 0xfb }  /* ff02::fb */
+#define MDNS_AAAA_MAX DNS_LOCAL_AAAA_MAX /* a guest's addresses answered */
 #define MDNS_TTL 120                    /* host records, RFC 6762 10 */
 #define MDNS_LEGACY_TTL 10              /* RFC 6762 6.7 */
 #define MDNS_PKT_MAX 1472               /* one Ethernet frame, no fragments */
@@ -79,12 +89,15 @@ const char *mdns_outcome_name(enum mdns_outcome o);
 
 /* How a packet arrived (addresses in host byte order). */
 struct mdns_meta {
-	uint32_t src;
+	uint32_t src;               /* IPv4 only */
 	uint16_t sport;
-	uint32_t dst;               /* MDNS_GROUP or a unicast address */
+	uint32_t dst;               /* MDNS_GROUP or a unicast address; IPv4 only */
+	bool v6;                    /* over IPv6: src6 and dst6 instead */
+	uint8_t src6[16];
+	uint8_t dst6[16];           /* ff02::fb or a unicast address */
 	unsigned ifindex;           /* arrival interface */
 	unsigned port;              /* the bridge port it came in on, 0 unknown */
-	int ttl;                    /* IP TTL, -1 when unknown; logged only:
+	int ttl;                    /* IP TTL or hop limit, -1 when unknown; logged only:
 				     * RFC 6762 11 lets receivers not check it */
 	uint64_t now_ms;            /* monotonic */
 };
@@ -102,6 +115,14 @@ struct mdns_responder_opts {
 	uint32_t subnet_addr;
 	uint8_t subnet_len;
 	const struct name_table *names;
+	/* A guest's IPv6 addresses in the prefix, by its IPv4 address; NULL
+	 * (IPv6=no): no AAAA. */
+	dns_local_aaaa_fn aaaa;
+	void *aaaa_ctx;
+	/* The guests' prefix: unicast over IPv6 must come from it or from
+	 * fe80::/10 (RFC 6762 11). prefix6_len 0: none. */
+	uint8_t prefix6[16];
+	uint8_t prefix6_len;
 	struct log_sink log;        /* fn may be NULL */
 	/* The bridge port of the live lease holding name, 0 if unknown. NULL:
 	 * no announcement silences a name. */
@@ -129,6 +150,12 @@ void mdns_responder_free(struct mdns_responder *r);
 /* A name table change (the listener's arguments). added: announce it;
  * removed: say goodbye, unless the lease holder speaks for it itself. */
 void mdns_responder_name_event(struct mdns_responder *r, const char *name, uint32_t ip,
+			       bool added, uint64_t now_ms);
+
+/* One of the IPv6 addresses of the guest at ip appeared or went (the
+ * neighbour table): the name is announced again with it, or that AAAA
+ * gets its goodbye (RFC 6762 8.4, 10.1). */
+void mdns_responder_aaaa_event(struct mdns_responder *r, uint32_t ip, const uint8_t addr[16],
 			       bool added, uint64_t now_ms);
 
 /* Every tracked name gets its goodbye now (the daemon stops, or mDNS is

@@ -29,7 +29,8 @@ struct mdns_service {
 	struct mdns_responder *resp;
 	struct mdns_ports *ports;
 	int fd;
-	struct event *read_ev, *timer_ev;
+	int fd6;                        /* -1: no IPv6 */
+	struct event *read_ev, *read_ev6, *timer_ev;
 	uint64_t last_err_log_ms;
 	bool err_logged;
 	uint64_t n_host_copies;         /* copies sent to the host's resolver */
@@ -38,6 +39,20 @@ struct mdns_service {
 	uint8_t in[MDNS_RECV_MAX];
 	uint8_t due[MDNS_PKT_MAX];
 };
+
+/* A full socket buffer or a link going down: the peers ask again. */
+static void mdns_send_failed(struct mdns_service *s)
+{
+	int err = errno;
+	uint64_t now = boot_clock_ms();
+
+	if (s->err_logged && s->last_err_log_ms + MDNS_ERR_LOG_GAP_MS > now)
+		return;
+	s->err_logged = true;
+	s->last_err_log_ms = now;
+	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname,
+			strerror(err));
+}
 
 static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, uint32_t addr,
 		      uint16_t port)
@@ -59,7 +74,6 @@ static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, ui
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(s->o.gateway) };
-	uint64_t now;
 
 	/* The source is always the gateway: a reply to the host itself would
 	 * otherwise take whichever address the kernel likes for a local
@@ -68,15 +82,34 @@ static void mdns_send(struct mdns_service *s, const uint8_t *buf, size_t len, ui
 	c->cmsg_type = IP_PKTINFO;
 	c->cmsg_len = CMSG_LEN(sizeof(pi));
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	if (sendmsg(s->fd, &msg, 0) >= 0)
+	if (sendmsg(s->fd, &msg, 0) < 0)
+		mdns_send_failed(s);
+}
+
+/* The kernel picks the bridge's link-local source, which is what peers
+ * expect on the link (RFC 6762 11); the scope is the bridge for both the
+ * group and a link-local querier. */
+static void mdns_send6(struct mdns_service *s, const uint8_t *buf, size_t len,
+		       const uint8_t addr[16], uint16_t port)
+{
+	struct sockaddr_in6 to = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+		.sin6_scope_id = s->o.ifindex,
+	};
+
+	if (s->fd6 < 0)
 		return;
-	/* A full socket buffer or a link going down: the peers ask again. */
-	now = boot_clock_ms();
-	if (s->err_logged && s->last_err_log_ms + MDNS_ERR_LOG_GAP_MS > now)
-		return;
-	s->err_logged = true;
-	s->last_err_log_ms = now;
-	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot send on %s: %s", s->o.ifname, strerror(errno));
+	memcpy(to.sin6_addr.s6_addr, addr, 16);
+	if (sendto(s->fd6, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		mdns_send_failed(s);
+}
+
+static void mdns_send_group6(struct mdns_service *s, const uint8_t *buf, size_t len)
+{
+	static const uint8_t group6[16] = MDNS_GROUP6;
+
+	mdns_send6(s, buf, len, group6, MDNS_PORT);
 }
 
 static int mdns_host_copy_socket(const struct mdns_service *s, uint32_t src)
@@ -169,6 +202,7 @@ static void mdns_flush(struct mdns_service *s, unsigned max)
 			return;
 		}
 		mdns_send(s, s->due, (size_t)n, MDNS_GROUP, MDNS_PORT);
+		mdns_send_group6(s, s->due, (size_t)n);
 		mdns_send_host_copy(s, s->due, (size_t)n);
 	}
 }
@@ -181,11 +215,30 @@ static void mdns_on_timer(evutil_socket_t fd, short what, void *arg)
 	mdns_schedule(s);
 }
 
+/* IPV6_PKTINFO, IPV6_HOPLIMIT. */
+static void mdns_read_cmsg6(struct cmsghdr *c, struct mdns_meta *m)
+{
+	if (c->cmsg_type == IPV6_PKTINFO) {
+		struct in6_pktinfo pi;
+
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		m->ifindex = pi.ipi6_ifindex;
+		memcpy(m->dst6, pi.ipi6_addr.s6_addr, 16);
+	} else if (c->cmsg_type == IPV6_HOPLIMIT) {
+		int hops;
+
+		memcpy(&hops, CMSG_DATA(c), sizeof(hops));
+		m->ttl = hops;
+	}
+}
+
 /* Reads the arrival interface, destination and TTL (IP_PKTINFO,
- * IP_RECVTTL). */
+ * IP_RECVTTL, or their IPv6 kin). */
 static void mdns_read_cmsg(struct msghdr *msg, struct mdns_meta *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6)
+			mdns_read_cmsg6(c, m);
 		if (c->cmsg_level != IPPROTO_IP)
 			continue;
 		if (c->cmsg_type == IP_PKTINFO) {
@@ -203,14 +256,54 @@ static void mdns_read_cmsg(struct msghdr *msg, struct mdns_meta *m)
 	}
 }
 
+/* The sender's address and port; false for a family not the socket's. */
+static bool mdns_read_from(const struct sockaddr_storage *from, bool v6, struct mdns_meta *m)
+{
+	const struct sockaddr_in6 *f6 = (const struct sockaddr_in6 *)from;
+	const struct sockaddr_in *f4 = (const struct sockaddr_in *)from;
+
+	m->v6 = v6;
+	if (v6 && from->ss_family == AF_INET6) {
+		memcpy(m->src6, f6->sin6_addr.s6_addr, 16);
+		m->sport = ntohs(f6->sin6_port);
+		return true;
+	}
+	if (v6 || from->ss_family != AF_INET)
+		return false;
+	m->src = ntohl(f4->sin_addr.s_addr);
+	m->sport = ntohs(f4->sin_port);
+	return true;
+}
+
+/* Where the answers to a query go: the group of the family it came on,
+ * and the querier. */
+static void mdns_answer(struct mdns_service *s, const struct mdns_meta *m)
+{
+	if (m->v6) {
+		if (s->out.mcast_len)
+			mdns_send_group6(s, s->out.mcast, s->out.mcast_len);
+		if (s->out.ucast_len)
+			mdns_send6(s, s->out.ucast, s->out.ucast_len, m->src6, m->sport);
+		return;
+	}
+	if (s->out.mcast_len)
+		mdns_send(s, s->out.mcast, s->out.mcast_len, MDNS_GROUP, MDNS_PORT);
+	if (s->out.ucast_len)
+		mdns_send(s, s->out.ucast, s->out.ucast_len, m->src, m->sport);
+	/* The host asked (its resolver's queries leave from the gateway). */
+	if (m->src == s->o.gateway && m->sport == MDNS_PORT)
+		mdns_send_host_copy(s, s->out.mcast_len ? s->out.mcast : s->out.ucast,
+				    s->out.mcast_len ? s->out.mcast_len : s->out.ucast_len);
+}
+
 /* One datagram: 1 handled, 0 none left, -errno. */
-static int mdns_recv_one(struct mdns_service *s)
+static int mdns_recv_one(struct mdns_service *s, bool v6)
 {
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))];
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
 	} control;
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	struct iovec iov = { s->in, sizeof(s->in) };
 	struct msghdr msg = {
 		.msg_name = &from, .msg_namelen = sizeof(from),
@@ -221,15 +314,13 @@ static int mdns_recv_one(struct mdns_service *s)
 	enum mdns_outcome o;
 	ssize_t n;
 
-	n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	n = recvmsg(v6 ? s->fd6 : s->fd, &msg, MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	/* Truncated datagrams and ones without their interface are not
 	 * judged: the interface is what the link check needs. */
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || from.sin_family != AF_INET)
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || !mdns_read_from(&from, v6, &m))
 		return 1;
-	m.src = ntohl(from.sin_addr.s_addr);
-	m.sport = ntohs(from.sin_port);
 	m.now_ms = boot_clock_ms();
 	mdns_read_cmsg(&msg, &m);
 	if (!m.ifindex)
@@ -238,14 +329,7 @@ static int mdns_recv_one(struct mdns_service *s)
 	if (o != MDNS_ANSWER_MULTICAST && o != MDNS_ANSWER_UNICAST && o != MDNS_ANSWER_BOTH &&
 	    o != MDNS_ANSWER_LEGACY)
 		return 1;
-	if (s->out.mcast_len)
-		mdns_send(s, s->out.mcast, s->out.mcast_len, MDNS_GROUP, MDNS_PORT);
-	if (s->out.ucast_len)
-		mdns_send(s, s->out.ucast, s->out.ucast_len, m.src, m.sport);
-	/* The host asked (its resolver's queries leave from the gateway). */
-	if (m.src == s->o.gateway && m.sport == MDNS_PORT)
-		mdns_send_host_copy(s, s->out.mcast_len ? s->out.mcast : s->out.ucast,
-				    s->out.mcast_len ? s->out.mcast_len : s->out.ucast_len);
+	mdns_answer(s, &m);
 	return 1;
 }
 
@@ -255,7 +339,7 @@ static void mdns_on_read(evutil_socket_t fd, short what, void *arg)
 	int r = 1;
 
 	for (unsigned i = 0; i < MDNS_RECV_BATCH && r == 1; i++)
-		r = mdns_recv_one(s);
+		r = mdns_recv_one(s, fd == s->fd6);
 	if (r < 0)
 		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: receive on %s: %s", s->o.ifname, strerror(-r));
 	/* A response may have silenced a name with announcements pending. */
@@ -302,16 +386,28 @@ static int mdns_setopt(int fd, int level, int opt, const void *v, socklen_t len,
 /* Port 5353 on every address of the bridge only, shared: SO_REUSEADDR is
  * what avahi and resolved set (any user), SO_REUSEPORT lets sockets of
  * our own user share too. */
-static int mdns_socket_options(struct mdns_service *s, int fd)
+static int mdns_socket_shared(struct mdns_service *s, int fd)
 {
-	struct ip_mreqn mif = { .imr_ifindex = (int)s->o.ifindex };
-	int one = 1, ttl = 255, size = MDNS_RCVBUF;
+	int one = 1, size = MDNS_RCVBUF;
 	int r;
 
 	if ((r = mdns_setopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one), "SO_REUSEADDR", s)) ||
 	    (r = mdns_setopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one), "SO_REUSEPORT", s)) ||
 	    (r = mdns_setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->o.ifname,
-			     (socklen_t)strlen(s->o.ifname), "SO_BINDTODEVICE", s)) ||
+			     (socklen_t)strlen(s->o.ifname), "SO_BINDTODEVICE", s)))
+		return r;
+	/* Best effort: the kernel caps it at rmem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
+}
+
+static int mdns_socket_options(struct mdns_service *s, int fd)
+{
+	struct ip_mreqn mif = { .imr_ifindex = (int)s->o.ifindex };
+	int one = 1, ttl = 255;
+	int r;
+
+	if ((r = mdns_socket_shared(s, fd)) ||
 	    (r = mdns_setopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one), "IP_PKTINFO", s)) ||
 	    (r = mdns_setopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one), "IP_RECVTTL", s)) ||
 	    /* RFC 6762 11: TTL 255 on everything we send. */
@@ -323,9 +419,83 @@ static int mdns_socket_options(struct mdns_service *s, int fd)
 	    (r = mdns_setopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mif, sizeof(mif),
 			     "IP_MULTICAST_IF", s)))
 		return r;
-	/* Best effort: the kernel caps it at rmem_max. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	return 0;
+}
+
+static int mdns_socket_options6(struct mdns_service *s, int fd)
+{
+	int one = 1, hops = 255, ifindex = (int)s->o.ifindex;
+	int r;
+
+	if ((r = mdns_socket_shared(s, fd)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one), "IPV6_V6ONLY", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one),
+			     "IPV6_RECVPKTINFO", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one),
+			     "IPV6_RECVHOPLIMIT", s)) ||
+	    /* RFC 6762 11: hop limit 255 on everything we send. */
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops),
+			     "IPV6_UNICAST_HOPS", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops),
+			     "IPV6_MULTICAST_HOPS", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof(one),
+			     "IPV6_MULTICAST_LOOP", s)) ||
+	    (r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex),
+			     "IPV6_MULTICAST_IF", s)))
+		return r;
+	return 0;
+}
+
+/* The IPv6 socket, when there is a prefix: -errno after logging why. */
+static int mdns_open6(struct mdns_service *s)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(MDNS_PORT) };
+	struct ipv6_mreq group = { .ipv6mr_multiaddr.s6_addr = MDNS_GROUP6,
+				   .ipv6mr_interface = s->o.ifindex };
+	int fd, r;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: IPv6 socket: %s", strerror(-r));
+		return r;
+	}
+	r = mdns_socket_options6(s, fd);
+	if (r == 0 && bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
+		r = -errno;
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot bind [::]:%u on %s: %s",
+				MDNS_PORT, s->o.ifname, strerror(-r));
+	}
+	if (r == 0)
+		r = mdns_setopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &group, sizeof(group),
+				"joining ff02::fb", s);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	s->fd6 = fd;
+	return 0;
+}
+
+/* IPv6 is an extra: without it guests still resolve over IPv4. */
+static void mdns_start6(struct mdns_service *s, struct event_base *base)
+{
+	if (!s->o.prefix6_len)
+		return;
+	if (mdns_open6(s) < 0) {
+		log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: not answering on ff02::fb; "
+				"guests ask over IPv4");
+		return;
+	}
+	s->read_ev6 = event_new(base, s->fd6, EV_READ | EV_PERSIST, mdns_on_read, s);
+	if (s->read_ev6 && event_add(s->read_ev6, NULL) == 0)
+		return;
+	log_sink_printf(&s->o.log, LOG_LEVEL_WARNING, "mdns: cannot watch the IPv6 socket");
+	if (s->read_ev6)
+		event_free(s->read_ev6);
+	s->read_ev6 = NULL;
+	close(s->fd6);
+	s->fd6 = -1;
 }
 
 static int mdns_open(struct mdns_service *s)
@@ -365,12 +535,15 @@ fail:
 
 static int mdns_new_responder(const struct mdns_service_opts *o, struct mdns_responder **out)
 {
-	const struct mdns_responder_opts ro = {
+	struct mdns_responder_opts ro = {
 		.ifindex = o->ifindex, .gateway = o->gateway, .subnet_addr = o->subnet_addr,
 		.subnet_len = o->subnet_len, .names = o->names, .log = o->log,
 		.holder_port = o->holder_port, .ctx = o->ctx,
+		.aaaa = o->prefix6_len ? o->aaaa : NULL, .aaaa_ctx = o->aaaa_ctx,
+		.prefix6_len = o->prefix6_len,
 	};
 
+	memcpy(ro.prefix6, o->prefix6, sizeof(ro.prefix6));
 	return mdns_responder_new(out, &ro, boot_clock_ms());
 }
 
@@ -387,6 +560,7 @@ int mdns_service_start(struct event_base *base, const struct mdns_service_opts *
 		return -ENOMEM;
 	s->o = *o;
 	s->fd = -1;
+	s->fd6 = -1;
 	r = mdns_open(s);   /* logs why it failed */
 	if (r < 0)
 		goto fail_quiet;
@@ -402,6 +576,7 @@ int mdns_service_start(struct event_base *base, const struct mdns_service_opts *
 	r = name_table_add_listener(o->names, mdns_on_name, s);
 	if (r < 0)
 		goto fail;
+	mdns_start6(s, base);
 	mdns_open_ports(s, base);
 	mdns_schedule(s);
 	log_sink_printf(&s->o.log, LOG_LEVEL_INFO, "mdns: responder on %s, %zu name%s", o->ifname,
@@ -421,14 +596,20 @@ fail_quiet:
  * one's goodbyes. */
 int mdns_service_reload(struct mdns_service *s, const struct mdns_service_opts *o)
 {
+	struct mdns_service_opts n;
 	struct mdns_responder *next;
 	int r;
 
 	if (!s || !o || o->names != s->o.names || o->ifindex != s->o.ifindex)
 		return -EINVAL;
+	/* The IPv6 socket stays as it started: IPv6= and Prefix6= need a
+	 * restart (config reload says so). */
+	n = *o;
+	memcpy(n.prefix6, s->o.prefix6, sizeof(n.prefix6));
+	n.prefix6_len = s->o.prefix6_len;
 	if (o->gateway != s->o.gateway || o->subnet_addr != s->o.subnet_addr ||
 	    o->subnet_len != s->o.subnet_len) {
-		r = mdns_new_responder(o, &next);
+		r = mdns_new_responder(&n, &next);
 		if (r < 0)
 			return r;
 		mdns_responder_goodbye_all(s->resp);
@@ -436,7 +617,7 @@ int mdns_service_reload(struct mdns_service *s, const struct mdns_service_opts *
 		mdns_responder_free(s->resp);
 		s->resp = next;
 	}
-	s->o = *o;
+	s->o = n;
 	mdns_schedule(s);
 	return 0;
 }
@@ -454,10 +635,14 @@ void mdns_service_stop(struct mdns_service *s)
 	mdns_ports_close(s->ports);
 	if (s->read_ev)
 		event_free(s->read_ev);
+	if (s->read_ev6)
+		event_free(s->read_ev6);
 	if (s->timer_ev)
 		event_free(s->timer_ev);
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->fd6 >= 0)
+		close(s->fd6);
 	mdns_responder_free(s->resp);
 	free(s);
 }
@@ -467,6 +652,15 @@ void mdns_service_renewed(struct mdns_service *s, const char *name, uint32_t ip)
 	if (!s)
 		return;
 	mdns_responder_renewed(s->resp, name, ip, boot_clock_ms());
+	mdns_schedule(s);
+}
+
+void mdns_service_aaaa_event(struct mdns_service *s, uint32_t ip, const uint8_t addr[16],
+			     bool added)
+{
+	if (!s)
+		return;
+	mdns_responder_aaaa_event(s->resp, ip, addr, added, boot_clock_ms());
 	mdns_schedule(s);
 }
 

@@ -1,5 +1,7 @@
 /* libFuzzer target for the DNS server's query handling: any bytes as a
- * query to dns_local_handle() (guest names, a domain, the reverse zone);
+ * query to dns_local_handle() (guest names, a domain, the reverse zones
+ * of the subnet and of the IPv6 prefix); the same bytes as a name's labels
+ * to dns_local_ip6_nibbles();
  * whatever it answers must parse, carry the query's ID, and fit; what it
  * forwards must have a checked question; error answers built for it too.
  * The answer cache gets every answer and must hand it back intact. */
@@ -23,6 +25,33 @@ static struct name_table *fuzz_names(void)
 			abort();
 	}
 	return t;
+}
+
+static const uint8_t fuzz_prefix6[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+
+/* vm1 has fd12:3456:789a:1::50. */
+static size_t fuzz_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+{
+	if (ip != 0xac163033u || max < 1)
+		return 0;
+	memcpy(out[0], fuzz_prefix6, 16);
+	out[0][15] = 0x50;
+	return 1;
+}
+
+static uint32_t fuzz_name6(void *ctx, const uint8_t addr[16])
+{
+	return memcmp(addr, fuzz_prefix6, 15) == 0 && addr[15] == 0x50 ? 0xac163033u : 0;
+}
+
+static void fuzz_nibbles(const uint8_t *data, size_t size)
+{
+	uint8_t addr[16];
+	bool whole;
+	int n = dns_local_ip6_nibbles(data, size, addr, &whole);
+
+	if (n > 32 || (n >= 0 && !whole && (size_t)n * 2 >= size))
+		abort();
 }
 
 static void fuzz_check_answer(const struct dns_query *q, const uint8_t *out, size_t len,
@@ -65,6 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dns_local_ctx_init(&ctx, fuzz_names(), "internal", "myhost", 0xac163001u,
 			       0xac163000u, 20) < 0)
 		abort();
+	ctx.aaaa = fuzz_aaaa;
+	ctx.name6 = fuzz_name6;
+	memcpy(ctx.prefix6, fuzz_prefix6, 16);
+	ctx.prefix6_len = 64;
+	memcpy(ctx.gateway6, fuzz_prefix6, 16);
+	ctx.gateway6[15] = 1;
+	fuzz_nibbles(data, size);
 	r = dns_local_handle(&ctx, data, size, &q, out, sizeof(out), &len);
 	if (r == DNS_LOCAL_ANSWER) {
 		fuzz_check_answer(&q, out, len, sizeof(out));

@@ -5,8 +5,10 @@
  * subnet or from outside, bit 1: source port 5353 or not, bit 2: sent to
  * the group or to the gateway, bit 3: from the lease holder of vm1; bit 4:
  * instead an IPv4 packet seen on a bridge port, through mdns_port_packet()
- * and mdns_handle_port_response(), bit 5 picking vm1's port or another),
- * then the packet. Checks: every reply parses and fits its size, legacy replies
+ * and mdns_handle_port_response(), bit 5 picking vm1's port or another;
+ * bit 6: over IPv6, bit 0 then picking a link-local or a far source and
+ * bit 2 ff02::fb or a unicast destination), then the packet. vm1 has two
+ * IPv6 addresses, so AAAA answers and their additional records are built. Checks: every reply parses and fits its size, legacy replies
  * carry the query's ID, and a multicast reply that comes back to us is
  * recognised as our own. */
 #include <stdbool.h>
@@ -60,6 +62,32 @@ static void fuzz_check_msg(const uint8_t *buf, size_t len, size_t max)
 		abort();
 }
 
+static size_t fuzz_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+{
+	static const uint8_t a[16] = { 0xfd, 0x12, [7] = 1, [15] = 0x50 };
+
+	(void)ctx;
+	if (ip != FUZZ_VM1 || max < 2)
+		return 0;
+	memcpy(out[0], a, 16);
+	memcpy(out[1], a, 16);
+	out[1][8] = 0x3c;
+	return 2;
+}
+
+/* bit 6 of the first byte: the packet came over IPv6. */
+static void fuzz_meta6(uint8_t how, struct mdns_meta *m)
+{
+	static const uint8_t group6[16] = MDNS_GROUP6;
+	static const uint8_t link6[16] = { 0xfe, 0x80, [15] = 0x3c };
+	static const uint8_t far6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t gw6[16] = { 0xfd, 0x12, [7] = 1, [15] = 1 };
+
+	m->v6 = true;
+	memcpy(m->src6, how & 1 ? far6 : link6, 16);
+	memcpy(m->dst6, how & 4 ? gw6 : group6, 16);
+}
+
 static void fuzz_check_answer(struct mdns_responder *resp, const uint8_t *pkt, size_t len,
 			      const struct mdns_meta *m, enum mdns_outcome o,
 			      const struct mdns_out *out)
@@ -78,6 +106,8 @@ static void fuzz_check_answer(struct mdns_responder *resp, const uint8_t *pkt, s
 	loop.src = FUZZ_GATEWAY;
 	loop.sport = MDNS_PORT;
 	loop.dst = MDNS_GROUP;
+	if (loop.v6)
+		fuzz_meta6(0, &loop);
 	if (mdns_handle(resp, out->mcast, out->mcast_len, &loop, &again) != MDNS_DROP_OWN_LOOP)
 		abort();
 }
@@ -116,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mdns_responder_opts o = {
 		.ifindex = FUZZ_IFINDEX, .gateway = FUZZ_GATEWAY, .subnet_addr = FUZZ_SUBNET,
 		.subnet_len = 20, .names = fuzz_names(), .holder_port = fuzz_holder_port,
+		.aaaa = fuzz_aaaa, .prefix6 = { 0xfd, 0x12, [7] = 1 }, .prefix6_len = 64,
 	};
 	struct mdns_responder *resp;
 	struct mdns_meta m = { .ifindex = FUZZ_IFINDEX, .ttl = 255, .now_ms = 5000 };
@@ -136,6 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.src = FUZZ_VM1;
 	m.sport = how & 2 ? 40000 : MDNS_PORT;
 	m.dst = how & 4 ? FUZZ_GATEWAY : MDNS_GROUP;
+	if (how & 64)
+		fuzz_meta6(how, &m);
 	memset(&out, 0, sizeof(out));
 	if (how & 16) {
 		fuzz_port(resp, how, data, size);

@@ -452,6 +452,12 @@ dn_guest()
 	DN_GUEST_NS=$ns
 }
 
+# dn_state_prefix6: the guests' IPv6 prefix the daemon persisted.
+dn_state_prefix6()
+{
+	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
+}
+
 # dn_static_guest NAME SUBNET GATEWAY N: dn_guest NAME with the N-th
 # address of SUBNET (a.b.c.d/len) on eth0 and a default route via
 # GATEWAY; the address is left in DN_GUEST_IP.

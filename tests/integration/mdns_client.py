@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """A small mDNS client for test_mdns.sh (stdlib only).
 
-  mdns_client.py query NAME IFNAME [--qu] [--type A|AAAA|PTR] [--timeout S] [--all]
-      Sends one query from port 5353 to 224.0.0.251 out of IFNAME and
-      prints each answer record for NAME as "TYPE DATA TTL multicast|unicast
-      SOURCE", from the first packet that has one (--all: from every packet
-      until the timeout). Exit 0 when one came, 1 when none came in time.
+  mdns_client.py query NAME IFNAME [--qu] [--type A|AAAA|PTR] [--timeout S] [--all] [--v6]
+      Sends one query from port 5353 to 224.0.0.251 (--v6: ff02::fb) out of
+      IFNAME and prints each record for NAME, answers and additional ones,
+      as "TYPE DATA TTL multicast|unicast SOURCE" (--v6: then "hops=N", the
+      hop limit it came with), from the first packet that has one (--all:
+      from every packet until the timeout). Exit 0 when one came, 1 when
+      none came in time.
   mdns_client.py legacy NAME IFNAME --bind ADDR [--id N] [--timeout S]
       A legacy unicast query (RFC 6762 6.7): from an ephemeral port on ADDR
       to 224.0.0.251 out of IFNAME, on an unconnected socket (BIND 9.18's
@@ -28,8 +30,13 @@ import time
 from dhcp_client import csum, ip_udp
 
 GROUP = "224.0.0.251"
+GROUP6 = "ff02::fb"
 PORT = 5353
 IP_PKTINFO = 8
+IPV6_RECVPKTINFO = 49
+IPV6_PKTINFO = 50
+IPV6_RECVHOPLIMIT = 51
+IPV6_HOPLIMIT = 52
 TYPES = {"A": 1, "PTR": 12, "AAAA": 28, "NSEC": 47, "ANY": 255}
 
 
@@ -73,6 +80,8 @@ def records(msg):
         off += rdlen
         if rtype == 1 and rdlen == 4:
             data = socket.inet_ntoa(msg[rdata_off:rdata_off + 4])
+        elif rtype == 28 and rdlen == 16:
+            data = socket.inet_ntop(socket.AF_INET6, msg[rdata_off:rdata_off + 16])
         elif rtype == 12:
             data = read_name(msg, rdata_off)[0]
         else:
@@ -95,12 +104,44 @@ def open_socket(ifname):
     return s
 
 
+def open_socket6(ifname):
+    ifindex = socket.if_nametoindex(ifname)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("::", PORT))
+    mreq = socket.inet_pton(socket.AF_INET6, GROUP6) + struct.pack("=I", ifindex)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+    s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
+    return s, (GROUP6, PORT, 0, ifindex)
+
+
+def arrival(anc):
+    """The destination address and (IPv6) hop limit of a datagram."""
+    dst, hops = None, None
+    for level, ctype, cdata in anc:
+        if level == socket.IPPROTO_IP and ctype == IP_PKTINFO:
+            dst = socket.inet_ntoa(cdata[8:12])
+        elif level == socket.IPPROTO_IPV6 and ctype == IPV6_PKTINFO:
+            dst = socket.inet_ntop(socket.AF_INET6, cdata[:16])
+        elif level == socket.IPPROTO_IPV6 and ctype == IPV6_HOPLIMIT:
+            hops = struct.unpack("=i", cdata[:4])[0]
+    return dst, hops
+
+
 def query(args):
-    s = open_socket(args.ifname)
+    if args.v6:
+        s, group = open_socket6(args.ifname)
+    else:
+        s, group = open_socket(args.ifname), (GROUP, PORT)
     qclass = 1 | (0x8000 if args.qu else 0)
     msg = struct.pack(">HHHHHH", 0, 0, 1, 0, 0, 0) + encode_name(args.name) + \
         struct.pack(">HH", TYPES[args.type], qclass)
-    s.sendto(msg, (GROUP, PORT))
+    s.sendto(msg, group)
     deadline = time.monotonic() + args.timeout
     found = 0
     while time.monotonic() < deadline:
@@ -108,10 +149,7 @@ def query(args):
         if not r:
             break
         data, anc, _, src = s.recvmsg(9000, 256)
-        dst = None
-        for level, ctype, cdata in anc:
-            if level == socket.IPPROTO_IP and ctype == IP_PKTINFO:
-                dst = socket.inet_ntoa(cdata[8:12])
+        dst, hops = arrival(anc)
         if len(data) < 12 or not struct.unpack(">H", data[2:4])[0] & 0x8000:
             continue
         try:
@@ -121,9 +159,10 @@ def query(args):
         for name, rtype, _, ttl, rdata in recs:
             if name.lower() != args.name.lower().rstrip("."):
                 continue
-            kind = "multicast" if dst == GROUP else "unicast"
+            kind = "multicast" if dst == group[0] else "unicast"
             tname = {v: k for k, v in TYPES.items()}.get(rtype, str(rtype))
-            print("%s %s %d %s %s" % (tname, rdata, ttl, kind, src[0]), flush=True)
+            extra = " hops=%s" % hops if args.v6 else ""
+            print("%s %s %d %s %s%s" % (tname, rdata, ttl, kind, src[0], extra), flush=True)
             found += 1
         if found and not args.all:
             break
@@ -183,6 +222,7 @@ def main():
     q.add_argument("--timeout", type=float, default=2.0)
     q.add_argument("--all", action="store_true",
                    help="print every answer until the timeout, not the first packet's only")
+    q.add_argument("--v6", action="store_true", help="over IPv6, to ff02::fb")
     lg = sub.add_parser("legacy")
     lg.add_argument("name")
     lg.add_argument("ifname")

@@ -7,11 +7,6 @@
 dn_find_binaries
 dn_topology
 
-dn_state_prefix6()
-{
-	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
-}
-
 # The bridge's global IPv6 addresses, "ADDR/LEN" one a line.
 dn_bridge6() { dn_h ip -6 -o addr show dev "$DN_BRIDGE" scope global | awk '{print $4}'; }
 

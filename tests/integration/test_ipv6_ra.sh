@@ -22,11 +22,6 @@ dn_h ip -6 addr add "$UP6_HOST/64" dev up0 nodad &&
 	dn_h ip -6 route add default via "$UP6_PEER" dev up0 ||
 	dn_fail "upstream IPv6"
 
-dn_state_prefix6()
-{
-	sed -n 's/^prefix6[[:space:]]\+\([0-9a-f:/]\+\)[[:space:]]*$/\1/p' "$DN_STATE/subnet" 2>/dev/null
-}
-
 dn_guest6_no_default() { ! dn_in "$1" ip -6 route show default | grep -q .; }
 
 dn_start_defnetd

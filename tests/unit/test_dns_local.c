@@ -317,6 +317,173 @@ static void test_error_answer(void **state)
 	assert_int_equal(h.count[DNS_SECTION_QUESTION], 1);
 }
 
+
+/* The guests' prefix fd12:3456:789a:1::/64; buildbox has ::50 in it. */
+static const uint8_t PREFIX6[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+
+static void addr6(uint8_t a[16], uint8_t last)
+{
+	memcpy(a, PREFIX6, 16);
+	a[15] = last;
+}
+
+static uint32_t stub_name6(void *ctx, const uint8_t addr[16])
+{
+	uint8_t box[16];
+
+	(void)ctx;
+	addr6(box, 0x50);
+	return memcmp(addr, box, 16) == 0 ? BOX : 0;
+}
+
+/* The nibble name of a, "0.5.0....ip6.arpa" (RFC 3596 2.5). */
+static void rev6(const uint8_t a[16], char out[80])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+
+	for (int i = 15; i >= 0; i--) {
+		*p++ = hex[a[i] & 0xf];
+		*p++ = '.';
+		*p++ = hex[a[i] >> 4];
+		*p++ = '.';
+	}
+	strcpy(p, "ip6.arpa");
+}
+
+static void ctx6(struct fixture *f)
+{
+	f->ctx.name6 = stub_name6;
+	memcpy(f->ctx.prefix6, PREFIX6, 16);
+	f->ctx.prefix6_len = 64;
+	addr6(f->ctx.gateway6, 1);
+}
+
+static void assert_ptr_to(struct fixture *f, const char *want)
+{
+	struct dns_header h;
+	struct dns_rr rr;
+	uint8_t name[DNS_NAME_MAX];
+	char text[DNS_NAME_TEXT_MAX];
+	size_t n, next;
+
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(rr.type, DNS_TYPE_PTR);
+	assert_int_equal(dns_rr_name_at(f->out, f->out_len, &rr, rr.rdata_off, name, &n, &next), 0);
+	assert_true(dns_name_to_text(name, n, text, sizeof(text)) > 0);
+	assert_string_equal(text, want);
+}
+
+static void test_ptr6(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_header h;
+	struct dns_rr rr;
+	uint8_t a[16];
+	char text[80];
+
+	ctx6(f);
+	addr6(a, 0x50);
+	rev6(a, text);
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_ANSWER);
+	assert_ptr_to(f, "buildbox.internal");
+	/* Upper-case nibbles are the same name: byte 5 (0x9a) starts at
+	 * character (15 - 5) * 4 with its low nibble. */
+	assert_int_equal(text[40], 'a');
+	text[40] = 'A';
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_ANSWER);
+	assert_ptr_to(f, "buildbox.internal");
+	/* The gateway's address: the host's name. */
+	addr6(a, 1);
+	rev6(a, text);
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_ANSWER);
+	assert_ptr_to(f, "myhost.internal");
+	/* In the prefix, nobody's: NXDOMAIN with the zone's SOA. */
+	addr6(a, 0x99);
+	rev6(a, text);
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(rr.type, DNS_TYPE_SOA);
+	assert_int_equal(h.count[DNS_SECTION_AUTHORITY], 1);
+	/* The prefix's apex and names between it and an address: no data. */
+	assert_int_equal(handle(f, "1.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_PTR),
+			 DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 0);
+	assert_int_equal(handle(f, "1.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_SOA),
+			 DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(rr.type, DNS_TYPE_SOA);
+	assert_int_equal(handle(f, "0.1.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_PTR),
+			 DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	/* Junk below the prefix, or a 33rd nibble: NXDOMAIN, not forwarded. */
+	assert_int_equal(handle(f, "xx.1.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_PTR),
+			 DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NXDOMAIN);
+	addr6(a, 0x50);
+	rev6(a, text);
+	memmove(text + 2, text, strlen(text) + 1);
+	text[0] = '0';
+	text[1] = '.';
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NXDOMAIN);
+	/* Outside the prefix, or wider than it: forwarded. */
+	assert_int_equal(handle(f, "2.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_PTR),
+			 DNS_LOCAL_FORWARD);
+	assert_int_equal(handle(f, "0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa", DNS_TYPE_PTR),
+			 DNS_LOCAL_FORWARD);
+	assert_int_equal(handle(f, "ip6.arpa", DNS_TYPE_PTR), DNS_LOCAL_FORWARD);
+	/* Without IPv6: none of it is ours. */
+	f->ctx.prefix6_len = 0;
+	addr6(a, 0x50);
+	rev6(a, text);
+	assert_int_equal(handle(f, text, DNS_TYPE_PTR), DNS_LOCAL_FORWARD);
+}
+
+/* The host's own name gets the gateway's IPv6 address, as it gets the
+ * IPv4 one. */
+static void test_host_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_header h;
+	struct dns_rr rr;
+
+	ctx6(f);
+	assert_int_equal(handle(f, "myhost.internal", DNS_TYPE_AAAA), DNS_LOCAL_ANSWER);
+	assert_int_equal(answer(f, &h, &rr), DNS_RCODE_NOERROR);
+	assert_int_equal(h.count[DNS_SECTION_ANSWER], 1);
+	assert_int_equal(rr.type, DNS_TYPE_AAAA);
+	assert_memory_equal(f->out + rr.rdata_off, f->ctx.gateway6, 16);
+}
+
+/* RFC 3596 2.5, read right to left, pure. */
+static void test_ip6_nibbles(void **state)
+{
+	uint8_t name[DNS_NAME_MAX], a[16], want[16] = { 0xfd, 0x12, 0x30 };
+	size_t n;
+	bool whole;
+
+	(void)state;
+	assert_int_equal(dns_name_from_text("3.2.1.d.f", 9, name, &n), 0);
+	assert_int_equal(dns_local_ip6_nibbles(name, n - 1, a, &whole), 5);
+	assert_true(whole);
+	assert_memory_equal(a, want, 16);
+	assert_int_equal(dns_name_from_text("3.zz.2.1.D.F", 12, name, &n), 0);
+	assert_int_equal(dns_local_ip6_nibbles(name, n - 1, a, &whole), 4);
+	assert_false(whole);
+	assert_int_equal(a[0], 0xfd);
+	/* A two-digit label is no nibble; an empty prefix has none. */
+	assert_int_equal(dns_name_from_text("12.f", 4, name, &n), 0);
+	assert_int_equal(dns_local_ip6_nibbles(name, n - 1, a, &whole), 1);
+	assert_false(whole);
+	assert_int_equal(dns_local_ip6_nibbles(name, 0, a, &whole), 0);
+	assert_true(whole);
+	/* Labels that do not end at plen. */
+	assert_int_equal(dns_local_ip6_nibbles(name, 2, a, &whole), -EINVAL);
+	assert_int_equal(dns_local_ip6_nibbles(name, n + 5, a, &whole), -EINVAL);
+}
+
 static void test_ctx(void **state)
 {
 	struct dns_local_ctx ctx;
@@ -340,6 +507,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_edns_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ptr6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_aaaa, setup, teardown),
+		cmocka_unit_test(test_ip6_nibbles),
 		cmocka_unit_test(test_ctx),
 	};
 

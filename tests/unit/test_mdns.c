@@ -60,13 +60,39 @@ static unsigned fx_holder_port(void *ctx, const char *name)
 	return strcmp(name, "vm1") == 0 ? VM1_PORT : 0;
 }
 
-static int setup(void **state)
+/* The guests' prefix, and vm1's two addresses in it (stable, privacy). */
+static const uint8_t PREFIX6[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+static const uint8_t VM1_V6A[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1, [15] = 0x50 };
+static const uint8_t VM1_V6B[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1, 0x3c, [15] = 0x7 };
+static const uint8_t LINK_LOCAL[16] = { 0xfe, 0x80, [15] = 0x3c };
+static const uint8_t FAR6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t GROUP6[16] = MDNS_GROUP6;
+
+static size_t fx_n6;             /* how many of the two vm1 has now */
+
+static size_t fx_aaaa(void *ctx, uint32_t ip, uint8_t (*out)[16], size_t max)
+{
+	if (ip != VM1 || max < 2)
+		return 0;
+	memcpy(out[0], VM1_V6A, 16);
+	memcpy(out[1], VM1_V6B, 16);
+	return fx_n6;
+}
+
+static int setup_opts(void **state, bool v6)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct mdns_responder_opts o = {
 		.ifindex = IFINDEX, .gateway = GATEWAY, .subnet_addr = SUBNET, .subnet_len = 20,
 		.holder_port = fx_holder_port,
 	};
+
+	fx_n6 = 2;
+	if (v6) {
+		o.aaaa = fx_aaaa;
+		memcpy(o.prefix6, PREFIX6, 16);
+		o.prefix6_len = 64;
+	}
 
 	assert_non_null(f);
 	f->names = name_table_new();
@@ -79,6 +105,16 @@ static int setup(void **state)
 	assert_int_equal(name_table_add_listener(f->names, fx_listener, f), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_opts(state, false);
+}
+
+static int setup6(void **state)
+{
+	return setup_opts(state, true);
 }
 
 static int teardown(void **state)
@@ -170,6 +206,19 @@ static enum mdns_outcome from_port(struct fixture *f, const struct pkt *p, uint3
 	return mdns_handle_port_response(f->resp, p->buf, pkt_len(p), &m);
 }
 
+/* A packet over IPv6 from src to dst. */
+static enum mdns_outcome handle6(struct fixture *f, const struct pkt *p, const uint8_t src[16],
+				 uint16_t sport, const uint8_t dst[16])
+{
+	struct mdns_meta m = { .v6 = true, .sport = sport, .ifindex = IFINDEX, .ttl = 255,
+			       .now_ms = f->now };
+
+	memcpy(m.src6, src, 16);
+	memcpy(m.dst6, dst, 16);
+	memset(&f->out, 0, sizeof(f->out));
+	return mdns_handle(f->resp, p->buf, pkt_len(p), &m, &f->out);
+}
+
 /* A multicast query from a guest for text/type. */
 static enum mdns_outcome ask(struct fixture *f, const char *text, uint16_t type)
 {
@@ -182,6 +231,7 @@ struct rec {
 	uint16_t type, rrclass;
 	uint32_t ttl;
 	uint32_t a;                  /* type A */
+	uint8_t aaaa[16];            /* type AAAA */
 	char target[DNS_NAME_TEXT_MAX];  /* PTR, NSEC next name */
 	uint8_t bitmap[8];           /* NSEC: window 0 */
 	size_t bitmap_len;
@@ -228,6 +278,10 @@ static void parse(const uint8_t *buf, size_t len, struct msg *m)
 			assert_int_equal(rr.rdlength, 4);
 			r->a = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 		}
+		if (rr.type == DNS_TYPE_AAAA) {
+			assert_int_equal(rr.rdlength, 16);
+			memcpy(r->aaaa, buf + rr.rdata_off, 16);
+		}
 		if (rr.type == DNS_TYPE_PTR || rr.type == DNS_TYPE_NSEC) {
 			assert_int_equal(dns_rr_name_at(buf, len, &rr, rr.rdata_off, name, &nlen,
 							&next), 0);
@@ -256,12 +310,17 @@ static void test_qm_answer_multicast(void **state)
 	assert_int_equal(m.h.id, 0);
 	assert_int_equal(m.h.flags, DNS_FLAG_QR | DNS_FLAG_AA);
 	assert_int_equal(m.n_q, 0);
-	assert_int_equal(m.n, 1);
+	assert_int_equal(m.n, 2);
 	assert_string_equal(m.r[0].name, "vm1.local");
 	assert_int_equal(m.r[0].type, DNS_TYPE_A);
 	assert_int_equal(m.r[0].rrclass, DNS_CLASS_IN | DNS_CLASS_MDNS_BIT);
 	assert_int_equal(m.r[0].ttl, MDNS_TTL);
 	assert_int_equal(m.r[0].a, VM1);
+	/* RFC 6762 6.2: no AAAA, so an NSEC saying so, as additional. */
+	assert_int_equal(m.r[1].section, DNS_SECTION_ADDITIONAL);
+	assert_int_equal(m.r[1].type, DNS_TYPE_NSEC);
+	assert_int_equal(m.r[1].bitmap_len, 3);
+	assert_int_equal(m.r[1].bitmap[2], 0x40);
 }
 
 static void test_case_insensitive_and_any(void **state)
@@ -271,8 +330,9 @@ static void test_case_insensitive_and_any(void **state)
 
 	assert_int_equal(ask(f, "VM1.Local", DNS_TYPE_ANY), MDNS_ANSWER_MULTICAST);
 	parse(f->out.mcast, f->out.mcast_len, &m);
-	assert_int_equal(m.n, 1);
+	assert_int_equal(m.n, 2);
 	assert_int_equal(m.r[0].a, VM1);
+	assert_int_equal(m.r[1].type, DNS_TYPE_NSEC);
 }
 
 static void test_unknown_names_unanswered(void **state)
@@ -377,8 +437,9 @@ static void test_legacy_unicast(void **state)
 	assert_true(m.h.flags & DNS_FLAG_QR);
 	assert_int_equal(m.n_q, 1);
 	assert_string_equal(m.q0, "Vm1.local");
-	assert_int_equal(m.n, 1);
+	assert_int_equal(m.n, 2);
 	assert_int_equal(m.r[0].a, VM1);
+	assert_int_equal(m.r[1].rrclass, DNS_CLASS_IN);
 	assert_true(m.r[0].ttl <= MDNS_LEGACY_TTL);
 	assert_int_equal(m.r[0].rrclass, DNS_CLASS_IN);
 	/* Not rate-limited: it is unicast. */
@@ -1118,7 +1179,254 @@ static void test_host_copy_source(void **state)
 	assert_int_equal(mdns_responder_host_copy_source(f->resp, p.buf, pkt_len(&p)), VM1);
 }
 
+
+/* IPv6 ---------------------------------------------------------------------- */
+
+static void pkt_aaaa(struct pkt *p, enum dns_section sec, const char *text,
+		     const uint8_t addr[16], uint32_t ttl)
+{
+	uint8_t name[DNS_NAME_MAX];
+	size_t len;
+
+	name_of(text, name, &len);
+	assert_int_equal(dns_builder_aaaa(&p->b, sec, name, len,
+					  DNS_CLASS_IN | DNS_CLASS_MDNS_BIT, ttl, addr), 0);
+}
+
+static void assert_vm1_aaaa(const struct rec *r, enum dns_section sec, const uint8_t addr[16])
+{
+	assert_string_equal(r->name, "vm1.local");
+	assert_int_equal(r->section, sec);
+	assert_int_equal(r->type, DNS_TYPE_AAAA);
+	assert_int_equal(r->rrclass, DNS_CLASS_IN | DNS_CLASS_MDNS_BIT);
+	assert_int_equal(r->ttl, MDNS_TTL);
+	assert_memory_equal(r->aaaa, addr, 16);
+}
+
+/* AAAA: every address of the guest, its A as additional (RFC 6762 6.2). */
+static void test_aaaa_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_AAAA), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_int_equal(m.n, 3);
+	assert_vm1_aaaa(&m.r[0], DNS_SECTION_ANSWER, VM1_V6A);
+	assert_vm1_aaaa(&m.r[1], DNS_SECTION_ANSWER, VM1_V6B);
+	assert_int_equal(m.r[2].section, DNS_SECTION_ADDITIONAL);
+	assert_int_equal(m.r[2].type, DNS_TYPE_A);
+	assert_int_equal(m.r[2].a, VM1);
+}
+
+static void test_a_brings_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_A), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.r[0].type, DNS_TYPE_A);
+	assert_vm1_aaaa(&m.r[1], DNS_SECTION_ADDITIONAL, VM1_V6A);
+	assert_vm1_aaaa(&m.r[2], DNS_SECTION_ADDITIONAL, VM1_V6B);
+}
+
+/* ANY: both families as answers, nothing left to add. */
+static void test_any_both_families(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_ANY), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.r[0].type, DNS_TYPE_A);
+	assert_vm1_aaaa(&m.r[1], DNS_SECTION_ANSWER, VM1_V6A);
+	assert_vm1_aaaa(&m.r[2], DNS_SECTION_ANSWER, VM1_V6B);
+}
+
+/* Another type: the NSEC lists A (1) and AAAA (28): four bitmap bytes. */
+static void test_nsec_lists_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_TXT), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.r[0].type, DNS_TYPE_NSEC);
+	assert_int_equal(m.r[0].bitmap_len, 6);
+	assert_int_equal(m.r[0].bitmap[0], 0);
+	assert_int_equal(m.r[0].bitmap[1], 4);
+	assert_int_equal(m.r[0].bitmap[2], 0x40);
+	assert_int_equal(m.r[0].bitmap[5], 0x08);
+}
+
+/* No address from the neighbour table (yet): NSEC, as without IPv6. */
+static void test_aaaa_none_yet(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_int_equal(name_table_set(f->names, "vm2", 3, VM2), 0);
+	assert_int_equal(ask(f, "vm2.local", DNS_TYPE_AAAA), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.r[0].type, DNS_TYPE_NSEC);
+	assert_int_equal(m.r[0].bitmap_len, 3);
+}
+
+/* Queries on ff02::fb are answered as on 224.0.0.251; unicast over IPv6
+ * only from the link (RFC 6762 11). */
+static void test_query_over_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt *q = query("vm1.local", DNS_TYPE_AAAA, false);
+	struct msg m;
+
+	assert_int_equal(handle6(f, q, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_ANSWER_MULTICAST);
+	parse(f->out.mcast, f->out.mcast_len, &m);
+	assert_vm1_aaaa(&m.r[0], DNS_SECTION_ANSWER, VM1_V6A);
+	f->now += 2000;
+	assert_int_equal(handle6(f, q, FAR6, MDNS_PORT, VM1_V6A), MDNS_DROP_OFF_SUBNET);
+	assert_int_equal(handle6(f, q, VM1_V6B, 40000, VM1_V6A), MDNS_ANSWER_LEGACY);
+	assert_int_equal(handle6(f, q, LINK_LOCAL, 40000, VM1_V6A), MDNS_ANSWER_LEGACY);
+	parse(f->out.ucast, f->out.ucast_len, &m);
+	assert_int_equal(m.r[0].type, DNS_TYPE_AAAA);
+	assert_true(m.r[0].ttl <= MDNS_LEGACY_TTL);
+	/* From the group, any source: the querier's own link. */
+	assert_int_equal(handle6(f, q, FAR6, MDNS_PORT, GROUP6), MDNS_ANSWER_MULTICAST);
+}
+
+/* The once-a-second limit counts per family: a querier asking on both
+ * at once (avahi does) gets both answers. */
+static void test_rate_limit_per_family(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt *q = query("vm1.local", DNS_TYPE_A, false);
+
+	assert_int_equal(handle(f, q, GUEST, MDNS_PORT, MDNS_GROUP), MDNS_ANSWER_MULTICAST);
+	assert_int_equal(handle6(f, q, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_ANSWER_MULTICAST);
+	f->now += 10;
+	assert_int_equal(handle6(f, q, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_DROP_RATE_LIMITED);
+	assert_int_equal(handle(f, q, GUEST, MDNS_PORT, MDNS_GROUP), MDNS_DROP_RATE_LIMITED);
+}
+
+/* RFC 6762 7.1 on an AAAA set: suppressed only when all of it is known. */
+static void test_known_answer_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt p;
+
+	pkt_init(&p, 0, 0);
+	pkt_question(&p, "vm1.local", DNS_TYPE_AAAA, false);
+	pkt_aaaa(&p, DNS_SECTION_ANSWER, "vm1.local", VM1_V6B, MDNS_TTL);
+	pkt_aaaa(&p, DNS_SECTION_ANSWER, "vm1.local", VM1_V6A, MDNS_TTL);
+	assert_int_equal(handle6(f, &p, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_DROP_NO_ANSWER);
+	pkt_init(&p, 0, 0);
+	pkt_question(&p, "vm1.local", DNS_TYPE_AAAA, false);
+	pkt_aaaa(&p, DNS_SECTION_ANSWER, "vm1.local", VM1_V6A, MDNS_TTL);
+	assert_int_equal(handle6(f, &p, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_ANSWER_MULTICAST);
+}
+
+/* Our answer looped back on the IPv6 socket, from the bridge's
+ * link-local address: recognised by its bytes. */
+static void test_own_loop_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t copy[MDNS_PKT_MAX];
+	struct pkt p;
+	size_t len;
+
+	assert_int_equal(handle6(f, query("vm1.local", DNS_TYPE_AAAA, false), LINK_LOCAL,
+				 MDNS_PORT, GROUP6), MDNS_ANSWER_MULTICAST);
+	len = f->out.mcast_len;
+	memcpy(copy, f->out.mcast, len);
+	memcpy(p.buf, copy, len);
+	p.b.len = len;
+	f->now += 1;
+	assert_int_equal(handle6(f, &p, LINK_LOCAL, MDNS_PORT, GROUP6), MDNS_DROP_OWN_LOOP);
+	/* A guest's AAAA announcement over IPv6 is only seen. */
+	pkt_init(&p, 0, DNS_FLAG_QR | DNS_FLAG_AA);
+	pkt_aaaa(&p, DNS_SECTION_ANSWER, "vm1.local", VM1_V6A, MDNS_TTL);
+	pkt_a(&p, DNS_SECTION_ADDITIONAL, "vm1.local", VM2, MDNS_TTL);
+	assert_int_equal(handle6(f, &p, VM1_V6A, MDNS_PORT, GROUP6), MDNS_RESPONSE_SEEN);
+	assert_int_equal(f->warnings, 0);
+}
+
+/* Announcements carry the AAAA set beside A and PTR. */
+static void test_announce_with_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	assert_int_equal(m.r[0].type, DNS_TYPE_A);
+	assert_int_equal(m.r[1].type, DNS_TYPE_PTR);
+	assert_vm1_aaaa(&m.r[2], DNS_SECTION_ANSWER, VM1_V6A);
+	assert_vm1_aaaa(&m.r[3], DNS_SECTION_ANSWER, VM1_V6B);
+	/* Just multicast: a query in the next second is not answered. */
+	assert_int_equal(ask(f, "vm1.local", DNS_TYPE_AAAA), MDNS_DROP_RATE_LIMITED);
+}
+
+/* An address that goes gets its goodbye; one that comes, announcements
+ * (RFC 6762 10.1, 8.4). */
+static void test_aaaa_event(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	announce_all(f);
+	fx_n6 = 1;
+	mdns_responder_aaaa_event(f->resp, VM1, VM1_V6B, false, f->now);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.r[0].type, DNS_TYPE_AAAA);
+	assert_int_equal(m.r[0].ttl, 0);
+	assert_int_equal(m.r[0].rrclass, DNS_CLASS_IN);
+	assert_memory_equal(m.r[0].aaaa, VM1_V6B, 16);
+	assert_int_equal(due(f, &m), 0);
+	fx_n6 = 2;
+	mdns_responder_aaaa_event(f->resp, VM1, VM1_V6B, true, f->now);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	assert_vm1_aaaa(&m.r[3], DNS_SECTION_ANSWER, VM1_V6B);
+	f->now += MDNS_ANNOUNCE_GAP_MS;
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(due(f, &m), 0);
+	/* Not a guest with a name: nothing. */
+	mdns_responder_aaaa_event(f->resp, VM2, VM1_V6B, false, f->now);
+	mdns_responder_aaaa_event(f->resp, VM2, VM1_V6B, true, f->now);
+	assert_int_equal(due(f, &m), 0);
+}
+
+/* A name that goes: goodbyes for its A, PTR and every AAAA; removed and
+ * put back before they went out: none. */
+static void test_goodbye_with_aaaa(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	announce_all(f);
+	assert_int_equal(name_table_remove(f->names, "vm1", 3), 0);
+	assert_true(due(f, &m) > 0);
+	assert_int_equal(m.n, 4);
+	for (size_t i = 0; i < m.n; i++)
+		assert_int_equal(m.r[i].ttl, 0);
+	assert_int_equal(m.r[0].type, DNS_TYPE_AAAA);
+	assert_int_equal(m.r[2].type, DNS_TYPE_A);
+	assert_int_equal(name_table_set(f->names, "vm1", 3, VM1), 0);
+	f->now += 10 * MDNS_ANNOUNCE_GAP_MS;
+	announce_all(f);
+	name_table_clear(f->names);
+	assert_int_equal(name_table_set(f->names, "vm1", 3, VM1), 0);
+	assert_int_equal(due(f, &m), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T6(fn) cmocka_unit_test_setup_teardown(fn, setup6, teardown)
 
 int main(void)
 {
@@ -1161,6 +1469,18 @@ int main(void)
 		T(test_goodbye_all),
 		T(test_announce_many_names),
 		T(test_host_copy_source),
+		T6(test_aaaa_answer),
+		T6(test_a_brings_aaaa),
+		T6(test_any_both_families),
+		T6(test_nsec_lists_aaaa),
+		T6(test_aaaa_none_yet),
+		T6(test_query_over_ipv6),
+		T6(test_rate_limit_per_family),
+		T6(test_known_answer_aaaa),
+		T6(test_own_loop_ipv6),
+		T6(test_announce_with_aaaa),
+		T6(test_aaaa_event),
+		T6(test_goodbye_with_aaaa),
 		cmocka_unit_test(test_resolved_parse),
 		cmocka_unit_test(test_resolved_read),
 	};

@@ -88,7 +88,7 @@ static void test_table(void **state)
 {
 	struct neigh6_table *t = calloc(1, sizeof(*t));
 	struct neigh6_event ev = { .add = true, .ifindex = 7 };
-	uint8_t out[NEIGH6_PER_MAC][16], a[16];
+	uint8_t out[NEIGH6_PER_MAC][16], a[16], m[6];
 	uint8_t i;
 
 	(void)state;
@@ -107,6 +107,11 @@ static void test_table(void **state)
 	assert_int_equal(neigh6_apply(t, &ev), 1);
 	assert_int_equal(neigh6_lookup(t, mac1, out, NEIGH6_PER_MAC), 1);
 	assert_int_equal(neigh6_lookup(t, mac2, out, NEIGH6_PER_MAC), 1);
+	/* The reverse way: the address's MAC is the new guest's. */
+	assert_int_equal(neigh6_mac_of(t, ev.addr, m), 0);
+	assert_memory_equal(m, mac2, 6);
+	addr_n(a, 99);
+	assert_int_equal(neigh6_mac_of(t, a, m), -ENOENT);
 	ev.add = false;
 	assert_int_equal(neigh6_apply(t, &ev), 1);
 	assert_int_equal(neigh6_lookup(t, mac2, out, NEIGH6_PER_MAC), 0);
