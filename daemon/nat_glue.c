@@ -48,6 +48,7 @@ static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 	rs->trace_addr = d->trace_addr;
 	rs->guard_dhcp_servers = d->cfg.guard_dhcp_servers;
 	rs->guard_router_ads = d->cfg.guard_router_ads;
+	rs->guard_spoof = d->cfg.guard_spoof;
 	rs->ports = d->guard_ports;
 	rs->n_ports = d->n_guard_ports;
 	if (r == 0)
@@ -97,12 +98,18 @@ void nat_glue_ports(struct daemon *d)
 	free(b);
 	if (r < 0)
 		log_error("guards: the set of bridge ports was not updated: %s", err);
+	/* The bindings of a port gone go with it. */
+	spoof_glue_sync(d);
 }
 
-static const char *const nat_glue_guard_what[NAT_GUARD_COUNT] = {
-	[NAT_GUARD_DHCP4] = "DHCPv4 server message",
-	[NAT_GUARD_DHCP6] = "DHCPv6 server message",
-	[NAT_GUARD_RA] = "router advertisement",
+static const struct {
+	const char *what, *why;
+} nat_glue_guard_what[NAT_GUARD_COUNT] = {
+	[NAT_GUARD_DHCP4] = { "DHCPv4 server message", "a guest running its own DHCP server?" },
+	[NAT_GUARD_DHCP6] = { "DHCPv6 server message", "a guest running its own DHCP server?" },
+	[NAT_GUARD_RA] = { "router advertisement", "a guest running its own router?" },
+	[NAT_GUARD_SPOOF] = { "frame from a MAC or address not leased to its port",
+			      "a guest with a static address, a bridge inside, or spoofing?" },
 };
 
 /* The counters only say how many, not from which port: the journal line
@@ -121,9 +128,8 @@ static void nat_glue_on_guard_timer(evutil_socket_t fd, short what, void *arg)
 		n = c.packets[g] - d->guard_logged[g];
 		d->guard_logged[g] = c.packets[g];
 		log_warning("guards: %llu %s%s from guest ports dropped at the bridge in the last "
-			    "%d s (a guest running its own %s?)", (unsigned long long)n,
-			    nat_glue_guard_what[g], n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S,
-			    g == NAT_GUARD_RA ? "router" : "DHCP server");
+			    "%d s (%s)", (unsigned long long)n, nat_glue_guard_what[g].what,
+			    n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S, nat_glue_guard_what[g].why);
 	}
 }
 
@@ -199,11 +205,12 @@ int nat_glue_apply(struct daemon *d)
 	}
 	nat_glue_remember(d);
 	nat_glue_guard_report(d, &rs);
+	spoof_glue_sync(d);
 	log_info("nftables table inet defnet in place (%s, %zu port forward%s); guards: DHCP "
-		 "servers %s, router advertisements %s",
+		 "servers %s, router advertisements %s, spoof protection %s",
 		 d->cfg.masquerade ? "masquerade" : "routed, no masquerade", rs.n_forwards,
 		 rs.n_forwards == 1 ? "" : "s", rs.guard_dhcp_servers ? "denied" : "allowed",
-		 rs.guard_router_ads ? "denied" : "allowed");
+		 rs.guard_router_ads ? "denied" : "allowed", rs.guard_spoof ? "on" : "off");
 	return 0;
 }
 
@@ -215,11 +222,12 @@ static bool nat_glue_guards_gone(const struct daemon *d)
 		[NAT_GUARD_DHCP4] = d->cfg.guard_dhcp_servers,
 		[NAT_GUARD_DHCP6] = d->cfg.guard_dhcp_servers,
 		[NAT_GUARD_RA] = d->cfg.guard_router_ads,
+		[NAT_GUARD_SPOOF] = d->cfg.guard_spoof,
 	};
 	struct nat_guard_counts c;
 	int r;
 
-	if (!d->cfg.guard_dhcp_servers && !d->cfg.guard_router_ads)
+	if (!d->cfg.guard_dhcp_servers && !d->cfg.guard_router_ads && !d->cfg.guard_spoof)
 		return false;
 	r = nat_counters_read(&c);
 	if (r < 0)
@@ -271,4 +279,5 @@ void nat_glue_stop(struct daemon *d)
 	if (d->guard_timer)
 		event_free(d->guard_timer);
 	d->guard_timer = NULL;
+	spoof_glue_stop(d);
 }
