@@ -133,15 +133,14 @@ static int nat_rule_spoof_ip_unset(struct nftnl_rule *r, const void *arg)
 	return ret ? ret : nat_spoof_own_mac(r);
 }
 
-/* A new guest's DISCOVER: ip saddr 0.0.0.0 udp 68 -> 67 from a MAC that
- * no lease holds. */
+/* A DHCP client's message (udp 68 -> 67) from a MAC that no lease on a
+ * port holds: a new guest's DISCOVER, or the renewal of a lease whose port
+ * is not known since a restart, which binds it again. */
 static int nat_rule_spoof_discover(struct nftnl_rule *r, const void *arg)
 {
 	uint8_t udp = IPPROTO_UDP;
 	int ret = nat_spoof_proto(r, ETH_P_IP);
 
-	if (ret == 0)
-		ret = nat_spoof_zero4(r, NAT_IP4_SADDR_OFF);
 	if (ret == 0)
 		ret = nat_expr_meta(r, NFT_META_L4PROTO);
 	if (ret == 0)

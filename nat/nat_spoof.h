@@ -9,8 +9,9 @@
  *   ip:   iif . ether saddr . ip saddr @spoof4
  *         ip saddr 0.0.0.0, iif . ether saddr @spoofmac (a renewing guest:
  *         RFC 2131 4.3.2 INIT-REBOOT, and IGMP before an address)
- *         ip saddr 0.0.0.0 udp sport 68 udp dport 67, ether saddr not
- *         @spoofheld (a new guest's DISCOVER; another's MAC gets nothing)
+ *         udp sport 68 udp dport 67, ether saddr not @spoofheld (a new
+ *         guest's DISCOVER, or the renewal of a lease whose port is unknown
+ *         since a restart; another's MAC gets nothing)
  *   arp:  iif . ether saddr . arp saddr ip @spoof4 and
  *         iif . arp saddr ether . arp saddr ip @spoof4
  *         arp saddr ip 0.0.0.0, iif . ether saddr and iif . arp saddr

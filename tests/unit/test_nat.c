@@ -1585,14 +1585,15 @@ static void test_batch_spoof_rules(void **state)
 			 NFT_REG32_03);
 	assert_string_equal(nftnl_expr_get_str(expr_at(r[3], 5), NFTNL_EXPR_LOOKUP_SET), "spoof4");
 	assert_verdict(r[3], 6, NF_ACCEPT);
-	/* The new guest's DISCOVER: from a MAC no lease holds. */
+	/* The address 0.0.0.0 from the port's lease MAC. */
+	assert_cmp(expr_at(r[4], 3), NFT_CMP_EQ, &zero, 4);
+	/* A DHCP client's message from a MAC no lease holds. */
 	expr_names(r[5], names, sizeof(names));
-	assert_string_equal(names, "meta cmp payload cmp meta cmp payload cmp payload cmp payload "
+	assert_string_equal(names, "meta cmp meta cmp payload cmp payload cmp payload "
 			    "lookup immediate");
-	assert_cmp(expr_at(r[5], 3), NFT_CMP_EQ, &zero, 4);
-	assert_string_equal(nftnl_expr_get_str(expr_at(r[5], 11), NFTNL_EXPR_LOOKUP_SET),
+	assert_string_equal(nftnl_expr_get_str(expr_at(r[5], 9), NFTNL_EXPR_LOOKUP_SET),
 			    "spoofheld");
-	assert_int_equal(nftnl_expr_get_u32(expr_at(r[5], 11), NFTNL_EXPR_LOOKUP_FLAGS),
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[5], 9), NFTNL_EXPR_LOOKUP_FLAGS),
 			 NFT_LOOKUP_F_INV);
 	/* ARP: both source MACs looked up with the sender address. */
 	expr_names(r[6], names, sizeof(names));
