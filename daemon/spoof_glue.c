@@ -76,7 +76,7 @@ static int spoof_glue_send(struct daemon *d, const struct nat_spoof_op *ops, siz
 	char err[NAT_ERR_SIZE];
 	int r;
 
-	if (!d->spoof_batch && !(d->spoof_batch = malloc(sizeof(*d->spoof_batch))))
+	if (!d->spoof_batch && !(d->spoof_batch = calloc(1, sizeof(*d->spoof_batch))))
 		return -ENOMEM;
 	r = nat_batch_build_spoof(d->spoof_batch, ops, n, flush, d->nat.seq, NAT_BATCH_COMMIT);
 	if (r < 0)

@@ -109,7 +109,9 @@ size_t nat_spoof_sync_ops(const struct nat_spoof_table *t, size_t *cursor,
 /* The batch of set element changes ops[0..n) (at most
  * NAT_SPOOF_OPS_PER_BATCH), after flushing the three sets when flush is
  * set. Consecutive ops on the same set in the same direction share a
- * message. Returns 0, -EINVAL or -EMSGSIZE. */
+ * message. b must be zeroed (calloc) before its first use and then only
+ * built by this function: it zeroes only what the last batch used.
+ * Returns 0, -EINVAL or -EMSGSIZE. */
 int nat_batch_build_spoof(struct nat_batch *b, const struct nat_spoof_op *ops, size_t n,
 			  bool flush, uint32_t seq, enum nat_batch_mode mode);
 

@@ -1503,7 +1503,7 @@ static void test_batch_spoof_elems(void **state)
 	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS];
 	struct nat_spoof_table t;
 	struct nat_spoof_binding b = binding(GUEST_A, 7, MAC_A);
-	struct nat_batch *bt = malloc(sizeof(*bt));
+	struct nat_batch *bt = calloc(1, sizeof(*bt));
 	uint8_t keys[4][16], want[16] = { 0 };
 	uint32_t port = 7, ip = htonl(GUEST_A);
 	struct parsed p;
