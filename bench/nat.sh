@@ -16,9 +16,13 @@
 #       routing to the guest's own address (no table), RUNS of each,
 #       interleaved; the ratio of the medians must be >= 0.9; and the time
 #       from a guest's new lease to the table pointing the forward at it
-#       (the daemon logs it), MOVES leases; median under 10 ms.
+#       (the daemon logs it), MOVES leases; median under 10 ms;
+#   (d) TCP throughput guest -> upstream from a guest with a DHCP lease,
+#       with [Guard] SpoofProtection=yes against no (switched by reload),
+#       RUNS of each, interleaved; the ratio of the medians must be >= 0.95.
 # Run as root from the repository after building (ninja -C build):
-#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default)
+#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default;
+#   SPOOF_ONLY=1: (d) alone)
 # Needs iperf3 and python3. Exits 1 when a target is missed.
 set -u -o pipefail
 DN_NAME=benchnat
@@ -60,13 +64,66 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else pr
 dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$DN_INTERNET"
 dn_wait 5 dn_listening "$DN_UP" 5201 || dn_fail "iperf3 server"
 
-# iperf_gbps: one 5 s TCP run from the guest, in Gbit/s received.
+# iperf_gbps: one 5 s TCP run from the guest (IPERF_NS, g1 by default),
+# in Gbit/s received.
 iperf_gbps()
 {
-	dn_in "$G1" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
+	dn_in "${IPERF_NS:-$G1}" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
 		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
 	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
 }
+
+# ------------------------------------------- (d) spoof protection on/off
+# spoof_conf yes|no: the configuration, reloaded.
+spoof_conf()
+{
+	{ dn_default_config; printf '[Guard]\nSpoofProtection=%s\n' "$1"; } | dn_config
+	dn_ctl reload >/dev/null || dn_fail "reload with SpoofProtection=$1"
+}
+
+# spoof_part: sets spoof_on and spoof_off (Gbit/s of each run), their
+# medians and spoof_ratio; leaves SpoofProtection=no.
+spoof_part()
+{
+	local i g
+	dn_guest g2
+	dn_dhcp_guest g2 || dn_fail "g2: no lease"
+	IPERF_NS=$DN_GUEST_NS
+	spoof_on=()
+	spoof_off=()
+	for ((i = 1; i <= RUNS; i++)); do
+		spoof_conf yes
+		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=yes"
+		spoof_on+=("$g")
+		spoof_conf no
+		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=no"
+		spoof_off+=("$g")
+		dn_say "run $i: spoof protection on ${spoof_on[-1]} Gbit/s, off ${spoof_off[-1]} Gbit/s"
+	done
+	unset IPERF_NS
+	spoof_on_med=$(printf '%s\n' "${spoof_on[@]}" | median)
+	spoof_off_med=$(printf '%s\n' "${spoof_off[@]}" | median)
+	spoof_ratio=$(awk -v a="$spoof_on_med" -v b="$spoof_off_med" 'BEGIN { printf "%.3f", a / b }')
+	ok_spoof=$(awk -v r="$spoof_ratio" 'BEGIN { print (r >= 0.95) ? "yes" : "NO" }')
+}
+
+spoof_report()
+{
+	printf '| TCP guest -> upstream, SpoofProtection=yes (median Gbit/s) | %s | %s (%s) | | |\n' \
+		"$RUNS" "$spoof_on_med" "${spoof_on[*]}"
+	printf '| TCP guest -> upstream, SpoofProtection=no (median Gbit/s) | %s | %s (%s) | | |\n' \
+		"$RUNS" "$spoof_off_med" "${spoof_off[*]}"
+	printf '| spoof protection yes / no | | %s | >= 0.95 | %s |\n' "$spoof_ratio" "$ok_spoof"
+}
+
+if [ "${SPOOF_ONLY:-0}" = 1 ]; then
+	spoof_part
+	printf '\n| measure | runs | result | target | met |\n| --- | --- | --- | --- | --- |\n'
+	spoof_report
+	dn_stop_defnetd
+	[ "$ok_spoof" = yes ]
+	exit
+fi
 
 # mode nat|plain: with the daemon's table (NAT), or plain routing (no
 # table; the upstream routes the guest subnet to the host).
@@ -200,6 +257,8 @@ while read -r us; do follow+=("$(awk -v u="$us" 'BEGIN { printf "%.2f", u / 1000
 	sed -n 's/.*the table follows the guests, \([0-9]*\) us after.*/\1/p' "$DN_LOG" | tail -n "$MOVES")
 follow_med=$(printf '%s\n' "${follow[@]}" | median)
 
+spoof_part
+
 # ------------------------------------------------------------------ report
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_cross=$(awk -v m="$cross_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
@@ -220,6 +279,7 @@ cat <<EOF
 | forward / plain | | $fwd_ratio | >= 0.9 | $ok_fwd |
 | guest's new lease -> forward's rule in place (median ms) | ${#follow[@]} | $follow_med (${follow[*]}) | < 10 | $ok_follow |
 EOF
+spoof_report
 dn_stop_defnetd
-[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow" = yesyesyesyesyes ] || exit 1
+[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow$ok_spoof" = yesyesyesyesyesyes ] || exit 1
 exit 0
