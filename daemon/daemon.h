@@ -65,6 +65,10 @@ struct daemon {
 	 * a batch kept for their changes (spoof_glue.c). */
 	struct nat_spoof_table spoof;
 	struct nat_batch *spoof_batch;
+	/* The ports the guards drop from (nflog); NULL: not bound, tried
+	 * once (guard_log_tried) or every guard off. */
+	struct guard_log *guard_log;
+	bool guard_log_tried;
 
 	unsigned ifindex;
 	bool bridge_created;

@@ -8,6 +8,8 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "glue.h"
+#include "guard_log.h"
+#include "nat_nflog.h"
 #include "log.h"
 #include "nat_counters.h"
 
@@ -49,6 +51,7 @@ static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 	rs->guard_dhcp_servers = d->cfg.guard_dhcp_servers;
 	rs->guard_router_ads = d->cfg.guard_router_ads;
 	rs->guard_spoof = d->cfg.guard_spoof;
+	rs->guard_log = d->guard_log != NULL;
 	rs->ports = d->guard_ports;
 	rs->n_ports = d->n_guard_ports;
 	if (r == 0)
@@ -112,24 +115,28 @@ static const struct {
 			      "a guest with a static address, a bridge inside, or spoofing?" },
 };
 
-/* The counters only say how many, not from which port: the journal line
- * points at the guest with a DHCP server or router, nft does not. */
+/* The counters say how many; the nflog samples (guard_log.h), from which
+ * ports: the journal line points at the guest with a DHCP server or
+ * router, nft does not. */
 static void nat_glue_on_guard_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct nat_guard_counts c;
+	char ports[256];
 	uint64_t n;
 
 	if (nat_counters_read(&c) < 0)
 		return;
 	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
+		guard_log_take(d->guard_log, (enum nat_guard)g, ports, sizeof(ports));
 		if (!c.present[g] || c.packets[g] <= d->guard_logged[g])
 			continue;
 		n = c.packets[g] - d->guard_logged[g];
 		d->guard_logged[g] = c.packets[g];
 		log_warning("guards: %llu %s%s from guest ports dropped at the bridge in the last "
-			    "%d s (%s)", (unsigned long long)n, nat_glue_guard_what[g].what,
-			    n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S, nat_glue_guard_what[g].why);
+			    "%d s (%s)%s%s", (unsigned long long)n, nat_glue_guard_what[g].what,
+			    n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S, nat_glue_guard_what[g].why,
+			    ports[0] ? "; sampled: " : "", ports);
 	}
 }
 
@@ -180,12 +187,40 @@ static void nat_glue_remember(struct daemon *d)
 		log_warning("nftables: cannot read back table inet defnet after applying it");
 }
 
+/* The nflog samples of the guards' drops, tried once: a kernel without
+ * nfnetlink_log, or another program on the group, leaves the counters. */
+static void nat_glue_guard_log(struct daemon *d)
+{
+	int r;
+
+	if (d->guard_log_tried || !d->base ||
+	    !(d->cfg.guard_dhcp_servers || d->cfg.guard_router_ads || d->cfg.guard_spoof))
+		return;
+	d->guard_log_tried = true;
+	r = guard_log_start(d->base, &d->guard_log);
+	if (r < 0)
+		log_warning("guards: drops are counted but not traced to ports: cannot bind nflog "
+			    "group %d (%s)", NAT_NFLOG_GROUP, strerror(-r));
+}
+
+/* A kernel that refuses the log rules (no nft_log): the guards without. */
+static int nat_glue_apply_without_log(struct daemon *d, struct nat_ruleset *rs, char *err,
+				      size_t errlen)
+{
+	log_warning("guards: %s; again without logging the drops to nflog", err);
+	guard_log_stop(d->guard_log);
+	d->guard_log = NULL;
+	rs->guard_log = false;
+	return nat_conn_apply(&d->nat, rs, NAT_BATCH_COMMIT, err, errlen);
+}
+
 int nat_glue_apply(struct daemon *d)
 {
 	struct nat_ruleset rs;
 	char err[NAT_ERR_SIZE];
 	int r;
 
+	nat_glue_guard_log(d);
 	d->n_guard_ports = nat_glue_list_ports(d, d->guard_ports);
 	r = nat_glue_ruleset(d, &rs);
 	if (r < 0) {
@@ -199,6 +234,8 @@ int nat_glue_apply(struct daemon *d)
 		return r;
 	}
 	r = nat_conn_apply(&d->nat, &rs, NAT_BATCH_COMMIT, err, sizeof(err));
+	if (r < 0 && rs.guard_log)
+		r = nat_glue_apply_without_log(d, &rs, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
 		return r;
@@ -279,5 +316,7 @@ void nat_glue_stop(struct daemon *d)
 	if (d->guard_timer)
 		event_free(d->guard_timer);
 	d->guard_timer = NULL;
+	guard_log_stop(d->guard_log);
+	d->guard_log = NULL;
 	spoof_glue_stop(d);
 }

@@ -23,6 +23,7 @@
 
 #include "nat_batch.h"
 #include "nat_batch_int.h"
+#include "nat_nflog.h"
 
 /* Header offsets: RFC 791 3.1 (source address), RFC 768 and RFC 9293 3.1
  * (destination port, the same place in UDP and TCP; the flags byte). */
@@ -781,11 +782,26 @@ int nat_action_counted_drop(struct nftnl_rule *r, const char *counter)
 	return nat_action_verdict(r, NF_DROP);
 }
 
-/* meta iif @ports, ether type, l4 protocol, ports or ICMPv6 type, then
- * the named counter and drop. */
-static int nat_guard_exprs(struct nftnl_rule *r, const void *arg)
+int nat_action_log(struct nftnl_rule *r, const char *prefix)
 {
-	const struct nat_guard_spec *g = arg;
+	struct nftnl_expr *e = nat_expr_add(r, "limit");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, NAT_NFLOG_RATE);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, NAT_NFLOG_RATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	e = nat_expr_add(r, "log");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, NAT_NFLOG_GROUP);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix) < 0 ? -ENOMEM : 0;
+}
+
+/* meta iif @ports, ether type, l4 protocol, ports or ICMPv6 type. */
+static int nat_guard_matches(struct nftnl_rule *r, const struct nat_guard_spec *g)
+{
 	uint16_t ethertype = htons(g->ethertype);
 	int ret;
 
@@ -804,7 +820,37 @@ static int nat_guard_exprs(struct nftnl_rule *r, const void *arg)
 		ret = nat_match_l4_field(r, NAT_L4_DPORT_OFF, g->dport, 2);
 	if (ret == 0 && g->icmp6_type)
 		ret = nat_match_l4_field(r, NAT_ICMP6_TYPE_OFF, g->icmp6_type, 1);
+	return ret;
+}
+
+/* The guard's matches, then the named counter and drop. */
+static int nat_guard_drop_exprs(struct nftnl_rule *r, const void *arg)
+{
+	const struct nat_guard_spec *g = arg;
+	int ret = nat_guard_matches(r, g);
+
 	return ret ? ret : nat_action_counted_drop(r, g->counter);
+}
+
+/* The guard's matches, then a rate-limited log to nflog. */
+static int nat_guard_log_exprs(struct nftnl_rule *r, const void *arg)
+{
+	const struct nat_guard_spec *g = arg;
+	int ret = nat_guard_matches(r, g);
+
+	return ret ? ret : nat_action_log(r, g->counter);
+}
+
+static int nat_msg_guard_rules(struct nat_builder *nb, const struct nat_ruleset *rs,
+			       const struct nat_guard_spec *g)
+{
+	char what[NAT_WHAT_SIZE];
+	int ret = 0;
+
+	snprintf(what, sizeof(what), "%s (log)", g->counter);
+	if (rs->guard_log)
+		ret = nat_msg_bridge_rule(nb, nat_guard_log_exprs, g, what);
+	return ret ? ret : nat_msg_bridge_rule(nb, nat_guard_drop_exprs, g, g->counter);
 }
 
 int nat_msg_bridge_rule(struct nat_builder *nb, nat_rule_fn fn, const void *arg,
@@ -862,8 +908,7 @@ static int nat_msgs_guards(struct nat_builder *nb, const struct nat_ruleset *rs)
 		ret = nat_msg_guard_chain(nb);
 	for (g = 0; ret == 0 && g < NAT_GUARD_COUNT; g++)
 		if (g != NAT_GUARD_SPOOF && nat_ruleset_guard_on(rs, (enum nat_guard)g))
-			ret = nat_msg_bridge_rule(nb, nat_guard_exprs, nat_guard_spec((enum nat_guard)g),
-						  nat_guard_spec((enum nat_guard)g)->counter);
+			ret = nat_msg_guard_rules(nb, rs, nat_guard_spec((enum nat_guard)g));
 	if (ret == 0 && rs->guard_spoof)
 		ret = nat_msgs_spoof_rules(nb, rs);
 	return ret;

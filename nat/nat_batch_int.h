@@ -47,6 +47,9 @@ int nat_match_saddr6(struct nftnl_rule *r, const struct nat_prefix6 *p);
 int nat_match_port(struct nftnl_rule *r);
 int nat_match_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t value, uint32_t len);
 int nat_action_verdict(struct nftnl_rule *r, uint32_t verdict);
+/* limit rate NAT_NFLOG_RATE/second log group NAT_NFLOG_GROUP prefix
+ * PREFIX (nat_nflog.h). */
+int nat_action_log(struct nftnl_rule *r, const char *prefix);
 /* counter name COUNTER drop. */
 int nat_action_counted_drop(struct nftnl_rule *r, const char *counter);
 

@@ -217,6 +217,14 @@ static int nat_rule_spoof_drop(struct nftnl_rule *r, const void *arg)
 	return ret ? ret : nat_action_counted_drop(r, nat_guard_spec(NAT_GUARD_SPOOF)->counter);
 }
 
+/* meta iif @ports, logged (rate limited) before the drop. */
+static int nat_rule_spoof_log(struct nftnl_rule *r, const void *arg)
+{
+	int ret = nat_match_port(r);
+
+	return ret ? ret : nat_action_log(r, nat_guard_spec(NAT_GUARD_SPOOF)->counter);
+}
+
 /* What an accept rule matches: fn(r, arg). */
 struct nat_spoof_accept {
 	nat_rule_fn fn;
@@ -266,6 +274,8 @@ int nat_msgs_spoof_rules(struct nat_builder *nb, const struct nat_ruleset *rs)
 	for (size_t i = 0; ret == 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].arg != &rs->prefix6 || rs->prefix6.len)
 			ret = nat_msg_spoof_accept(nb, rules[i].fn, rules[i].arg, rules[i].what);
+	if (ret == 0 && rs->guard_log)
+		ret = nat_msg_bridge_rule(nb, nat_rule_spoof_log, NULL, "spoof: log");
 	if (ret == 0)
 		ret = nat_msg_bridge_rule(nb, nat_rule_spoof_drop, NULL, "spoof: drop");
 	return ret;

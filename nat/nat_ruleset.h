@@ -41,6 +41,9 @@
  *     meta iif @ports ether type ip6 udp sport 547 counter name dhcp6-server drop
  *     meta iif @ports ether type ip6 icmpv6 type nd-router-advert
  *       counter name router-advert drop
+ *   with guard_log, before each guard's drop a rule with its matches that
+ *   logs to nflog: limit rate 10/second log group 3567 prefix COUNTER
+ *   (nat_nflog.h);
  *   with SpoofProtection=yes, three sets of what the lease store binds to
  *   each port, and rules after those above that let through only what
  *   comes from a binding, counting and dropping the rest (nat_spoof.h).
@@ -99,6 +102,9 @@ struct nat_ruleset {
 	/* SpoofProtection=yes: a port sends only from what is bound to it
 	 * (nat_spoof.h). Off after nat_ruleset_init(). */
 	bool guard_spoof;
+	/* Each guard's drops also go to nflog, rate limited, for the
+	 * daemon's report of ports (nat_nflog.h). */
+	bool guard_log;
 	/* The bridge's ports (ifindexes), the caller's; at most
 	 * NAT_MAX_PORTS. */
 	const uint32_t *ports;

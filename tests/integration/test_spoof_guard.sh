@@ -3,7 +3,8 @@
 # sends from another guest's IPv4 address or MAC reaches nothing (forged
 # UDP to the gateway and to an upstream listener is not received, a forged
 # ARP reply does not move the host's neighbour entry) while its own
-# address works, and the drops are counted (status, journal). A restart
+# address works, and the drops are counted (status) and reported once per
+# interval with the port and MAC they came from (journal, nflog). A restart
 # keeps the guests working (their ports are learned again from the
 # bridge). With no (the default) nothing is filtered. And the DHCPv6 guard:
 # a DHCPv6 Advertise from a guest port (source port 547) reaches no other
@@ -103,8 +104,8 @@ dn_assert "status --json: the spoof drops are counted" \
 	test "$(dn_json "$st" 'd["guards"]["dropped"]["spoof"]')" -ge 27
 dn_ctl status >"$DN_DIR/status.txt" || dn_fail "status"
 dn_assert_grep "^guards: .*spoof protection on" "$DN_DIR/status.txt" "status (text) shows it"
-dn_assert_wait 12 "the journal reports the drops once per interval" \
-	grep -q "guards: [0-9]* frames\{0,1\} from a MAC or address not leased to its port" "$DN_LOG"
+dn_assert_wait 12 "the journal reports the drops once per interval, with a's port and MAC" \
+	grep -q "guards: [0-9]* frames\{0,1\} from a MAC or address not leased to its port.*sampled: port v-a ($A_MAC) [0-9]" "$DN_LOG"
 
 # A restart: the leases' ports are learned again from the bridge.
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
@@ -145,6 +146,8 @@ dn_assert_eq "$(grep -c "\.547 >" "$DN_DIR/b-tcpdump.out")" 0 "b saw no DHCPv6 s
 n=$(counter dhcp6-server)
 dn_assert "the DHCPv6 Advertise messages are counted (${before:-0} -> $n)" \
 	test "$((n - ${before:-0}))" -ge 3
+dn_assert_wait 12 "the journal names a's port for them" \
+	grep -q "guards: [0-9]* DHCPv6 server messages\{0,1\} from guest ports.*sampled: port v-a ($A_MAC) 3" "$DN_LOG"
 
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
 dn_ok "defnetd stopped cleanly"

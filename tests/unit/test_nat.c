@@ -17,6 +17,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -36,6 +37,7 @@
 #include "nat_counters.h"
 #include "nat_ruleset.h"
 #include "nat_spoof.h"
+#include "nat_nflog.h"
 
 #define SEQ0 1000u
 #define SUBNET_A 0xac143000u  /* 172.20.48.0/20 */
@@ -1621,9 +1623,134 @@ static void test_batch_spoof_rules(void **state)
 	free(b);
 }
 
+/* --- the guards' nflog samples -------------------------------------- */
+
+/* One NFULNL_MSG_PACKET as the kernel sends it; physindev or indev 0
+ * leaves the attribute out, prefix NULL too. */
+static size_t nflog_msg(char *buf, uint16_t group, const char *prefix, uint32_t indev,
+			uint32_t physindev, const uint8_t *mac)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	struct nfulnl_msg_packet_hw hw = { .hw_addrlen = htons(6) };
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_BRIDGE;
+	nfg->res_id = htons(group);
+	if (prefix)
+		mnl_attr_put_strz(nlh, NFULA_PREFIX, prefix);
+	if (indev)
+		mnl_attr_put_u32(nlh, NFULA_IFINDEX_INDEV, htonl(indev));
+	if (physindev)
+		mnl_attr_put_u32(nlh, NFULA_IFINDEX_PHYSINDEV, htonl(physindev));
+	if (mac) {
+		memcpy(hw.hw_addr, mac, 6);
+		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
+	}
+	return NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+struct nflog_seen {
+	struct nat_nflog_event e[4];
+	size_t n;
+};
+
+static void nflog_event(void *ctx, const struct nat_nflog_event *e)
+{
+	struct nflog_seen *s = ctx;
+
+	assert_true(s->n < 4);
+	s->e[s->n++] = *e;
+}
+
+/* The port: the physical in-device (bridge netfilter), else the
+ * in-device; other groups and messages without a prefix are left out. */
+static void test_nflog_parse(void **state)
+{
+	_Alignas(uint32_t) char buf[1024] = { 0 };
+	struct nflog_seen s = { 0 };
+	size_t len = 0;
+
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, "spoof", 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP + 1, "spoof", 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, NULL, 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, "dhcp4-server", 7, 0, NULL);
+	assert_int_equal(nat_nflog_parse(buf, len, NAT_NFLOG_GROUP, nflog_event, &s), 2);
+	assert_string_equal(s.e[0].prefix, "spoof");
+	assert_int_equal(s.e[0].port, 9);
+	assert_true(s.e[0].has_mac);
+	assert_memory_equal(s.e[0].mac, MAC_A, 6);
+	assert_string_equal(s.e[1].prefix, "dhcp4-server");
+	assert_int_equal(s.e[1].port, 7);
+	assert_false(s.e[1].has_mac);
+	/* A message cut short: nothing past it is read. */
+	assert_int_equal(nat_nflog_parse(buf, len - 2, NAT_NFLOG_GROUP, nflog_event, &s), -EPROTO);
+}
+
+/* The configuration: bind the group, then metadata only. */
+static void test_nflog_config(void **state)
+{
+	_Alignas(uint32_t) char buf[NAT_NFLOG_CONFIG_SIZE] = { 0 };
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	size_t len;
+
+	len = nat_nflog_config(buf, sizeof(buf), NAT_NFLOG_BIND, NAT_NFLOG_GROUP, 5);
+	assert_int_equal(len, nlh->nlmsg_len);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG);
+	assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+	assert_int_equal(ntohs(nfg->res_id), NAT_NFLOG_GROUP);
+	a = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	assert_int_equal(mnl_attr_get_type(a), NFULA_CFG_CMD);
+	assert_int_equal(*(const uint8_t *)mnl_attr_get_payload(a), NFULNL_CFG_CMD_BIND);
+	nat_nflog_config(buf, sizeof(buf), NAT_NFLOG_COPY_NONE, NAT_NFLOG_GROUP, 6);
+	a = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	assert_int_equal(mnl_attr_get_type(a), NFULA_CFG_MODE);
+	assert_int_equal(((const struct nfulnl_msg_config_mode *)mnl_attr_get_payload(a))->copy_mode,
+			 NFULNL_COPY_NONE);
+	assert_int_equal(nat_nflog_config(buf, 8, NAT_NFLOG_BIND, 1, 1), 0);
+}
+
+/* With guard_log, each guard's drop follows a rule with its matches that
+ * logs to the group, rate limited, the counter's name as prefix. */
+static void test_batch_guard_log(void **state)
+{
+	struct nftnl_rule *r[24];
+	struct nat_ruleset rs = ruleset(1, true);
+	const struct nftnl_expr *e;
+	struct nat_batch *b;
+	struct parsed p;
+	char names[256];
+	size_t n;
+
+	rs.guard_dhcp_servers = rs.guard_router_ads = rs.guard_spoof = rs.guard_log = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 24);
+	/* 3 guards, logged and dropped; 8 accepts, the log and the drop. */
+	assert_int_equal(n, 6 + 10);
+	expr_names(r[0], names, sizeof(names));
+	assert_string_equal(names, "meta lookup meta cmp meta cmp payload cmp payload cmp limit log");
+	e = expr_at(r[0], 11);
+	assert_int_equal(nftnl_expr_get_u64(expr_at(r[0], 10), NFTNL_EXPR_LIMIT_RATE),
+			 NAT_NFLOG_RATE);
+	assert_int_equal(nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP), NAT_NFLOG_GROUP);
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX), "dhcp4-server");
+	assert_counted_drop(r[1], 10, "dhcp4-server");
+	expr_names(r[14], names, sizeof(names));
+	assert_string_equal(names, "meta lookup limit log");
+	assert_counted_drop(r[15], 2, "spoof");
+	free_rules(r, n);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nflog_parse),
+		cmocka_unit_test(test_nflog_config),
+		cmocka_unit_test(test_batch_guard_log),
 		cmocka_unit_test(test_spoof_bind),
 		cmocka_unit_test(test_spoof_unbind_shared),
 		cmocka_unit_test(test_spoof_table_many),
