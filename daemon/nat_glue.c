@@ -9,9 +9,9 @@
 #include "daemon.h"
 #include "glue.h"
 #include "guard_log.h"
-#include "nat_nflog.h"
 #include "log.h"
 #include "nat_counters.h"
+#include "nat_nflog.h"
 
 /* What the guards dropped is logged at most once per this interval. */
 #define NAT_GLUE_GUARD_LOG_S 10
