@@ -105,7 +105,7 @@ dn_assert "status --json: the spoof drops are counted" \
 dn_ctl status >"$DN_DIR/status.txt" || dn_fail "status"
 dn_assert_grep "^guards: .*spoof protection on" "$DN_DIR/status.txt" "status (text) shows it"
 dn_assert_wait 12 "the journal reports the drops once per interval, with a's port and MAC" \
-	grep -q "guards: [0-9]* frames\{0,1\} from a MAC or address not leased to its port.*sampled: port v-a ($A_MAC) [0-9]" "$DN_LOG"
+	grep -q "guards: [0-9]* frames\{0,1\} from a MAC or address not leased to its port.*sampled: .*port v-a ($A_MAC) [0-9]" "$DN_LOG"
 
 # A restart: the leases' ports are learned again from the bridge.
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
@@ -147,7 +147,7 @@ n=$(counter dhcp6-server)
 dn_assert "the DHCPv6 Advertise messages are counted (${before:-0} -> $n)" \
 	test "$((n - ${before:-0}))" -ge 3
 dn_assert_wait 12 "the journal names a's port for them" \
-	grep -q "guards: [0-9]* DHCPv6 server messages\{0,1\} from guest ports.*sampled: port v-a ($A_MAC) 3" "$DN_LOG"
+	grep -q "guards: [0-9]* DHCPv6 server messages\{0,1\} from guest ports.*sampled: .*port v-a ($A_MAC) [0-9]" "$DN_LOG"
 
 dn_stop_defnetd || dn_fail "defnetd exited with $DN_DAEMON_RC"
 dn_ok "defnetd stopped cleanly"
