@@ -22,8 +22,12 @@
 #       SLAAC address), against plain IPv6 routing to the guest's address
 #       (no table; the upstream routes the prefix to the host), RUNS of
 #       each, interleaved; the ratio of the medians must be >= 0.9.
+#   (e) TCP throughput guest -> upstream from a guest with a DHCP lease,
+#       with [Guard] SpoofProtection=yes against no (switched by reload),
+#       RUNS of each, interleaved; the ratio of the medians must be >= 0.95.
 # Run as root from the repository after building (ninja -C build):
-#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default)
+#   bench/nat.sh [DEFNETD] [DEFNETCTL]      (RUNS=5 MOVES=10 by default;
+#   SPOOF_ONLY=1: (e) alone)
 # Needs iperf3 and python3. Exits 1 when a target is missed.
 set -u -o pipefail
 DN_NAME=benchnat
@@ -65,13 +69,66 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else pr
 dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$DN_INTERNET"
 dn_wait 5 dn_listening "$DN_UP" 5201 || dn_fail "iperf3 server"
 
-# iperf_gbps: one 5 s TCP run from the guest, in Gbit/s received.
+# iperf_gbps: one 5 s TCP run from the guest (IPERF_NS, g1 by default),
+# in Gbit/s received.
 iperf_gbps()
 {
-	dn_in "$G1" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
+	dn_in "${IPERF_NS:-$G1}" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
 		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
 	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
 }
+
+# ------------------------------------------- (e) spoof protection on/off
+# spoof_conf yes|no: the configuration, reloaded.
+spoof_conf()
+{
+	{ dn_default_config; printf '[Guard]\nSpoofProtection=%s\n' "$1"; } | dn_config
+	dn_ctl reload >/dev/null || dn_fail "reload with SpoofProtection=$1"
+}
+
+# spoof_part: sets spoof_on and spoof_off (Gbit/s of each run), their
+# medians and spoof_ratio; leaves SpoofProtection=no.
+spoof_part()
+{
+	local i g
+	dn_guest g2
+	dn_dhcp_guest g2 || dn_fail "g2: no lease"
+	IPERF_NS=$DN_GUEST_NS
+	spoof_on=()
+	spoof_off=()
+	for ((i = 1; i <= RUNS; i++)); do
+		spoof_conf yes
+		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=yes"
+		spoof_on+=("$g")
+		spoof_conf no
+		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=no"
+		spoof_off+=("$g")
+		dn_say "run $i: spoof protection on ${spoof_on[-1]} Gbit/s, off ${spoof_off[-1]} Gbit/s"
+	done
+	unset IPERF_NS
+	spoof_on_med=$(printf '%s\n' "${spoof_on[@]}" | median)
+	spoof_off_med=$(printf '%s\n' "${spoof_off[@]}" | median)
+	spoof_ratio=$(awk -v a="$spoof_on_med" -v b="$spoof_off_med" 'BEGIN { printf "%.3f", a / b }')
+	ok_spoof=$(awk -v r="$spoof_ratio" 'BEGIN { print (r >= 0.95) ? "yes" : "NO" }')
+}
+
+spoof_report()
+{
+	printf '| TCP guest -> upstream, SpoofProtection=yes (median Gbit/s) | %s | %s (%s) | | |\n' \
+		"$RUNS" "$spoof_on_med" "${spoof_on[*]}"
+	printf '| TCP guest -> upstream, SpoofProtection=no (median Gbit/s) | %s | %s (%s) | | |\n' \
+		"$RUNS" "$spoof_off_med" "${spoof_off[*]}"
+	printf '| spoof protection yes / no | | %s | >= 0.95 | %s |\n' "$spoof_ratio" "$ok_spoof"
+}
+
+if [ "${SPOOF_ONLY:-0}" = 1 ]; then
+	spoof_part
+	printf '\n| measure | runs | result | target | met |\n| --- | --- | --- | --- | --- |\n'
+	spoof_report
+	dn_stop_defnetd
+	[ "$ok_spoof" = yes ]
+	exit
+fi
 
 # mode nat|plain: with the daemon's table (NAT), or plain routing (no
 # table; the upstream routes the guest subnet to the host).
@@ -246,6 +303,8 @@ routed6_to_guest() { inbound_gbps "$G1_IP6" 5202; }
 PREFIX6=$P6
 compare fwd6 routed6 through_forward6 routed6_to_guest fwd6_ratio
 
+spoof_part
+
 # ------------------------------------------------------------------ report
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_cross=$(awk -v m="$cross_med" 'BEGIN { print (m < 100) ? "yes" : "NO" }')
@@ -271,6 +330,7 @@ cat <<EOF
 | TCP upstream -> guest, plain IPv6 routing (median Gbit/s) | $RUNS | $routed6_med (${routed6[*]}) | | |
 | forward / plain, IPv6 | | $fwd6_ratio | >= 0.9 | $ok_fwd6 |
 EOF
+spoof_report
 dn_stop_defnetd
-[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow$ok_fwd6" = yesyesyesyesyesyes ] || exit 1
+[ "$ok_ratio$ok_cross$ok_same$ok_fwd$ok_follow$ok_fwd6$ok_spoof" = yesyesyesyesyesyesyes ] || exit 1
 exit 0

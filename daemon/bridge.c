@@ -8,6 +8,7 @@
 
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include "bridge.h"
@@ -323,6 +324,58 @@ int bridge_port_list(struct nl *nl, unsigned ifindex, uint32_t *list, size_t max
 		return -ENOSPC;
 	*n = ports.count;
 	return 0;
+}
+
+struct bridge_fdb {
+	unsigned bridge;
+	void (*fn)(void *ctx, unsigned port, const uint8_t mac[6]);
+	void *ctx;
+	const struct nlattr *lladdr, *master;
+};
+
+static int bridge_fdb_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct bridge_fdb *f = data;
+
+	if (mnl_attr_get_type(attr) == NDA_LLADDR && mnl_attr_get_payload_len(attr) == 6)
+		f->lladdr = attr;
+	else if (mnl_attr_get_type(attr) == NDA_MASTER &&
+		 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		f->master = attr;
+	return MNL_CB_OK;
+}
+
+static int bridge_fdb_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct bridge_fdb *f = data;
+	const struct ndmsg *nd;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ndmsg))
+		return MNL_CB_OK;
+	nd = mnl_nlmsg_get_payload(nlh);
+	if (nd->ndm_family != AF_BRIDGE || (nd->ndm_state & NUD_PERMANENT) ||
+	    (unsigned)nd->ndm_ifindex == f->bridge)
+		return MNL_CB_OK;
+	f->lladdr = f->master = NULL;
+	if (mnl_attr_parse(nlh, sizeof(struct ndmsg), bridge_fdb_attr_cb, f) < 0)
+		return MNL_CB_ERROR;
+	/* The kernel filters on NDA_MASTER; check again. */
+	if (f->lladdr && f->master && mnl_attr_get_u32(f->master) == f->bridge)
+		f->fn(f->ctx, (unsigned)nd->ndm_ifindex, mnl_attr_get_payload(f->lladdr));
+	return MNL_CB_OK;
+}
+
+int bridge_fdb_walk(struct nl *nl, unsigned bridge,
+		    void (*fn)(void *ctx, unsigned port, const uint8_t mac[6]), void *ctx)
+{
+	struct bridge_fdb f = { .bridge = bridge, .fn = fn, .ctx = ctx };
+	struct nlmsghdr *nlh = nl_msg_start(nl, RTM_GETNEIGH, NLM_F_DUMP);
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+
+	nd->ndm_family = AF_BRIDGE;
+	mnl_attr_put_u32(nlh, NDA_MASTER, bridge);
+	return nl_query(nl, nlh, bridge_fdb_cb, &f);
 }
 
 int bridge_port_count(struct nl *nl, unsigned ifindex, unsigned *count)

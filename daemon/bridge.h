@@ -44,6 +44,12 @@ int bridge_is_port(struct nl *nl, unsigned bridge, unsigned port, bool *is_port)
  * gone is not (no error). */
 int bridge_port_up(struct nl *nl, unsigned bridge, unsigned port, bool *up);
 
+/* Calls fn for each MAC the bridge has learned on a port (its forwarding
+ * database, without the ports' own permanent entries). Returns 0 or
+ * -errno. */
+int bridge_fdb_walk(struct nl *nl, unsigned bridge,
+		    void (*fn)(void *ctx, unsigned port, const uint8_t mac[6]), void *ctx);
+
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward. Returns 0 or -errno. */
 int ip_forwarding_enable(void);
 

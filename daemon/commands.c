@@ -239,6 +239,7 @@ static void status_json_guards(struct daemon *d, struct json *j)
 	json_object_begin(j);
 	json_field_string(j, "dhcp_servers", d->cfg.guard_dhcp_servers ? "deny" : "allow");
 	json_field_string(j, "router_advertisements", d->cfg.guard_router_ads ? "deny" : "allow");
+	json_field_bool(j, "spoof_protection", d->cfg.guard_spoof);
 	json_key(j, "dropped");
 	json_object_begin(j);
 	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
@@ -259,11 +260,13 @@ static void status_text_guards(struct daemon *d, FILE *out)
 	if (nat_counters_read(&c) < 0)
 		memset(&c, 0, sizeof(c));
 	fprintf(out, "guards:       DHCP servers %s (%llu+%llu dropped), router advertisements %s "
-		"(%llu dropped)\n", d->cfg.guard_dhcp_servers ? "deny" : "allow",
+		"(%llu dropped), spoof protection %s (%llu dropped)\n",
+		d->cfg.guard_dhcp_servers ? "deny" : "allow",
 		(unsigned long long)c.packets[NAT_GUARD_DHCP4],
 		(unsigned long long)c.packets[NAT_GUARD_DHCP6],
 		d->cfg.guard_router_ads ? "deny" : "allow",
-		(unsigned long long)c.packets[NAT_GUARD_RA]);
+		(unsigned long long)c.packets[NAT_GUARD_RA], d->cfg.guard_spoof ? "on" : "off",
+		(unsigned long long)c.packets[NAT_GUARD_SPOOF]);
 }
 
 static void status_json(struct daemon *d, const struct status *s, FILE *out)

@@ -70,6 +70,7 @@ void config_init(struct config *c)
 	c->docker_compat = false;
 	c->guard_dhcp_servers = true;
 	c->guard_router_ads = true;
+	c->guard_spoof = false;
 }
 
 void config_free(struct config *c)
@@ -895,6 +896,11 @@ static int config_set_guard_ra(struct config_parser *p, const char *v, size_t n)
 	return config_set_guard(p, v, n, &p->c->guard_router_ads);
 }
 
+static int config_set_guard_spoof(struct config_parser *p, const char *v, size_t n)
+{
+	return config_set_bool(p, v, n, &p->c->guard_spoof, false);
+}
+
 static const struct config_key config_keys[] = {
 	{ "Daemon", "LogLevel", config_set_log_level },
 	{ "Network", "Bridge", config_set_bridge },
@@ -916,6 +922,7 @@ static const struct config_key config_keys[] = {
 	{ "Forward", "Port", config_set_forward },
 	{ "Guard", "DHCPServers", config_set_guard_dhcp },
 	{ "Guard", "RouterAdvertisements", config_set_guard_ra },
+	{ "Guard", "SpoofProtection", config_set_guard_spoof },
 };
 
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -77,6 +77,9 @@ struct config {
 	/* [Guard]: true drops (deny), the default. */
 	bool guard_dhcp_servers;
 	bool guard_router_ads;
+	/* SpoofProtection=: off by default (guests with static addresses or
+	 * nested bridges would lose their traffic). */
+	bool guard_spoof;
 };
 
 struct config_error {

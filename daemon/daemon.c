@@ -365,7 +365,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	nat_changed = d->cfg.masquerade != next.masquerade ||
 		      d->cfg.guard_dhcp_servers != next.guard_dhcp_servers ||
-		      d->cfg.guard_router_ads != next.guard_router_ads;
+		      d->cfg.guard_router_ads != next.guard_router_ads ||
+		      d->cfg.guard_spoof != next.guard_spoof;
 	old = d->cfg;
 	daemon_warn_restart_keys(&d->cfg, &next);
 	d->cfg = next;

@@ -18,6 +18,7 @@
 #include "host6.h"
 #include "ip4.h"
 #include "nat_apply.h"
+#include "nat_spoof.h"
 #include "nl.h"
 #include "subnet_owner.h"
 
@@ -60,6 +61,14 @@ struct daemon {
 	/* Every NAT_GLUE_GUARD_LOG_S: what the guards dropped since. */
 	struct event *guard_timer;
 	uint64_t guard_logged[NAT_GUARD_COUNT];
+	/* SpoofProtection=yes: the bindings in the bridge table's sets, and
+	 * a batch kept for their changes (spoof_glue.c). */
+	struct nat_spoof_table spoof;
+	struct nat_batch *spoof_batch;
+	/* The ports the guards drop from (nflog); NULL: not bound, tried
+	 * once (guard_log_tried) or every guard off. */
+	struct guard_log *guard_log;
+	bool guard_log_tried;
 
 	unsigned ifindex;
 	bool bridge_created;

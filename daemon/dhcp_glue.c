@@ -14,6 +14,7 @@
 #include "dhcp_glue.h"
 #include "dhcp_service.h"
 #include "forward_glue.h"
+#include "glue.h"
 #include "json.h"
 #include "log.h"
 #include "mdns_service.h"
@@ -203,6 +204,7 @@ static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 		if (ev->kind == DHCP_EV_ACK_RENEW && ev->hostname[0])
 			mdns_service_renewed(d->mdns, ev->hostname, ev->ip);
 		dhcp_glue_lease_event(ev);
+		spoof_glue_lease(d, ev);
 		forward_glue_lease(d, ev->mac, ev->ip);
 		break;
 	case DHCP_EV_RELEASE:
@@ -210,6 +212,7 @@ static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 	case DHCP_EV_DECLINE:
 		dhcp_glue_unname(d, ev->ip);
 		dhcp_glue_lease_event(ev);
+		spoof_glue_lease(d, ev);
 		forward_glue_lease(d, ev->mac, ev->ip);
 		break;
 	case DHCP_EV_NAK:
@@ -342,6 +345,7 @@ int dhcp_glue_start(struct daemon *d)
 	if (r < 0)
 		return r;
 	dhcp_glue_store_names(d);
+	spoof_glue_sync(d);
 	dhcp_glue_log_serving(d);
 	return 0;
 }

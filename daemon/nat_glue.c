@@ -8,8 +8,10 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "glue.h"
+#include "guard_log.h"
 #include "log.h"
 #include "nat_counters.h"
+#include "nat_nflog.h"
 
 /* What the guards dropped is logged at most once per this interval. */
 #define NAT_GLUE_GUARD_LOG_S 10
@@ -48,6 +50,8 @@ static int nat_glue_ruleset(struct daemon *d, struct nat_ruleset *rs)
 	rs->trace_addr = d->trace_addr;
 	rs->guard_dhcp_servers = d->cfg.guard_dhcp_servers;
 	rs->guard_router_ads = d->cfg.guard_router_ads;
+	rs->guard_spoof = d->cfg.guard_spoof;
+	rs->guard_log = d->guard_log != NULL;
 	rs->ports = d->guard_ports;
 	rs->n_ports = d->n_guard_ports;
 	if (r == 0)
@@ -101,33 +105,42 @@ void nat_glue_ports(struct daemon *d)
 	free(b);
 	if (r < 0)
 		log_error("guards: the set of bridge ports was not updated: %s", err);
+	/* The bindings of a port gone go with it. */
+	spoof_glue_sync(d);
 }
 
-static const char *const nat_glue_guard_what[NAT_GUARD_COUNT] = {
-	[NAT_GUARD_DHCP4] = "DHCPv4 server message",
-	[NAT_GUARD_DHCP6] = "DHCPv6 server message",
-	[NAT_GUARD_RA] = "router advertisement",
+static const struct {
+	const char *what, *why;
+} nat_glue_guard_what[NAT_GUARD_COUNT] = {
+	[NAT_GUARD_DHCP4] = { "DHCPv4 server message", "a guest running its own DHCP server?" },
+	[NAT_GUARD_DHCP6] = { "DHCPv6 server message", "a guest running its own DHCP server?" },
+	[NAT_GUARD_RA] = { "router advertisement", "a guest running its own router?" },
+	[NAT_GUARD_SPOOF] = { "frame from a MAC or address not leased to its port",
+			      "a guest with a static address, a bridge inside, or spoofing?" },
 };
 
-/* The counters only say how many, not from which port: the journal line
- * points at the guest with a DHCP server or router, nft does not. */
+/* The counters say how many; the nflog samples (guard_log.h), from which
+ * ports: the journal line points at the guest with a DHCP server or
+ * router, nft does not. */
 static void nat_glue_on_guard_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct nat_guard_counts c;
+	char ports[256];
 	uint64_t n;
 
 	if (nat_counters_read(&c) < 0)
 		return;
 	for (int g = 0; g < NAT_GUARD_COUNT; g++) {
+		guard_log_take(d->guard_log, (enum nat_guard)g, ports, sizeof(ports));
 		if (!c.present[g] || c.packets[g] <= d->guard_logged[g])
 			continue;
 		n = c.packets[g] - d->guard_logged[g];
 		d->guard_logged[g] = c.packets[g];
 		log_warning("guards: %llu %s%s from guest ports dropped at the bridge in the last "
-			    "%d s (a guest running its own %s?)", (unsigned long long)n,
-			    nat_glue_guard_what[g], n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S,
-			    g == NAT_GUARD_RA ? "router" : "DHCP server");
+			    "%d s (%s)%s%s", (unsigned long long)n, nat_glue_guard_what[g].what,
+			    n == 1 ? "" : "s", NAT_GLUE_GUARD_LOG_S, nat_glue_guard_what[g].why,
+			    ports[0] ? "; sampled: " : "", ports);
 	}
 }
 
@@ -178,12 +191,40 @@ static void nat_glue_remember(struct daemon *d)
 		log_warning("nftables: cannot read back table inet defnet after applying it");
 }
 
+/* The nflog samples of the guards' drops, tried once: a kernel without
+ * nfnetlink_log, or another program on the group, leaves the counters. */
+static void nat_glue_guard_log(struct daemon *d)
+{
+	int r;
+
+	if (d->guard_log_tried || !d->base ||
+	    !(d->cfg.guard_dhcp_servers || d->cfg.guard_router_ads || d->cfg.guard_spoof))
+		return;
+	d->guard_log_tried = true;
+	r = guard_log_start(d->base, &d->guard_log);
+	if (r < 0)
+		log_warning("guards: drops are counted but not traced to ports: cannot bind nflog "
+			    "group %d (%s)", NAT_NFLOG_GROUP, strerror(-r));
+}
+
+/* A kernel that refuses the log rules (no nft_log): the guards without. */
+static int nat_glue_apply_without_log(struct daemon *d, struct nat_ruleset *rs, char *err,
+				      size_t errlen)
+{
+	log_warning("guards: %s; again without logging the drops to nflog", err);
+	guard_log_stop(d->guard_log);
+	d->guard_log = NULL;
+	rs->guard_log = false;
+	return nat_conn_apply(&d->nat, rs, NAT_BATCH_COMMIT, err, errlen);
+}
+
 int nat_glue_apply(struct daemon *d)
 {
 	struct nat_ruleset rs;
 	char err[NAT_ERR_SIZE];
 	int r;
 
+	nat_glue_guard_log(d);
 	d->n_guard_ports = nat_glue_list_ports(d, d->guard_ports);
 	r = nat_glue_ruleset(d, &rs);
 	if (r < 0) {
@@ -197,17 +238,20 @@ int nat_glue_apply(struct daemon *d)
 		return r;
 	}
 	r = nat_conn_apply(&d->nat, &rs, NAT_BATCH_COMMIT, err, sizeof(err));
+	if (r < 0 && rs.guard_log)
+		r = nat_glue_apply_without_log(d, &rs, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
 		return r;
 	}
 	nat_glue_remember(d);
 	nat_glue_guard_report(d, &rs);
+	spoof_glue_sync(d);
 	log_info("nftables table inet defnet in place (%s, %zu port forward%s); guards: DHCP "
-		 "servers %s, router advertisements %s",
+		 "servers %s, router advertisements %s, spoof protection %s",
 		 d->cfg.masquerade ? "masquerade" : "routed, no masquerade", rs.n_forwards,
 		 rs.n_forwards == 1 ? "" : "s", rs.guard_dhcp_servers ? "denied" : "allowed",
-		 rs.guard_router_ads ? "denied" : "allowed");
+		 rs.guard_router_ads ? "denied" : "allowed", rs.guard_spoof ? "on" : "off");
 	return 0;
 }
 
@@ -219,11 +263,12 @@ static bool nat_glue_guards_gone(const struct daemon *d)
 		[NAT_GUARD_DHCP4] = d->cfg.guard_dhcp_servers,
 		[NAT_GUARD_DHCP6] = d->cfg.guard_dhcp_servers,
 		[NAT_GUARD_RA] = d->cfg.guard_router_ads,
+		[NAT_GUARD_SPOOF] = d->cfg.guard_spoof,
 	};
 	struct nat_guard_counts c;
 	int r;
 
-	if (!d->cfg.guard_dhcp_servers && !d->cfg.guard_router_ads)
+	if (!d->cfg.guard_dhcp_servers && !d->cfg.guard_router_ads && !d->cfg.guard_spoof)
 		return false;
 	r = nat_counters_read(&c);
 	if (r < 0)
@@ -275,4 +320,7 @@ void nat_glue_stop(struct daemon *d)
 	if (d->guard_timer)
 		event_free(d->guard_timer);
 	d->guard_timer = NULL;
+	guard_log_stop(d->guard_log);
+	d->guard_log = NULL;
+	spoof_glue_stop(d);
 }

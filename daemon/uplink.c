@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
@@ -255,6 +256,21 @@ static unsigned uplink_rt_kind(uint16_t type)
 	}
 }
 
+/* Set elements (the spoof protection changes ours with every lease; other
+ * firewalls fill theirs) and the generation that ends every transaction
+ * change no chain, rule or counter: nothing to heal or rescan. */
+static unsigned uplink_nf_kind(uint16_t type)
+{
+	switch (NFNL_MSG_TYPE(type)) {
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM:
+	case NFT_MSG_NEWGEN:
+		return 0;
+	default:
+		return UPLINK_EV_NFT;
+	}
+}
+
 /* What one datagram of notifications is about. */
 static unsigned uplink_classify(const void *buf, size_t len, bool rt)
 {
@@ -263,7 +279,7 @@ static unsigned uplink_classify(const void *buf, size_t len, bool rt)
 	unsigned ev = 0;
 
 	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining))
-		ev |= rt ? uplink_rt_kind(nlh->nlmsg_type) : UPLINK_EV_NFT;
+		ev |= rt ? uplink_rt_kind(nlh->nlmsg_type) : uplink_nf_kind(nlh->nlmsg_type);
 	return ev;
 }
 

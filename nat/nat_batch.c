@@ -22,6 +22,8 @@
 #include <libnftnl/table.h>
 
 #include "nat_batch.h"
+#include "nat_batch_int.h"
+#include "nat_nflog.h"
 
 /* Header offsets: RFC 791 3.1 (source address), RFC 768 and RFC 9293 3.1
  * (destination port, the same place in UDP and TCP; the flags byte). */
@@ -43,15 +45,6 @@
  * clashes with net/if.h. */
 #define NAT_BR_HOOK_PREROUTING 0
 #define NAT_BR_PRIO_FILTER (-200)
-/* nft's datatype number for iface_index (TYPE_IFINDEX): `nft list` shows
- * the set's elements as interface indexes. */
-#define NAT_TYPE_IFINDEX 20
-#define NAT_PORTS_SET_ID 1
-
-struct nat_builder {
-	struct nat_batch *b;
-	uint32_t seq;
-};
 
 static const char *const nat_chain_type_names[] = {
 	[NAT_TYPE_FILTER] = "filter",
@@ -60,7 +53,7 @@ static const char *const nat_chain_type_names[] = {
 
 /* Where the next message goes, or NULL when the buffer is too full to be
  * sure that it fits. */
-static char *nat_msg_room(struct nat_builder *nb)
+char *nat_msg_room(struct nat_builder *nb)
 {
 	if (NAT_BATCH_BUF_SIZE - nb->b->len < NAT_MSG_MAX)
 		return NULL;
@@ -69,7 +62,7 @@ static char *nat_msg_room(struct nat_builder *nb)
 
 /* Accounts for the message just built at nat_msg_room(); what (or NULL for
  * BEGIN and END) names it for error reports. */
-static int nat_msg_done(struct nat_builder *nb, const struct nlmsghdr *nlh,
+int nat_msg_done(struct nat_builder *nb, const struct nlmsghdr *nlh,
 			const char *what)
 {
 	struct nat_batch *b = nb->b;
@@ -89,7 +82,7 @@ static int nat_msg_done(struct nat_builder *nb, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-static int nat_msg_begin(struct nat_builder *nb)
+int nat_msg_begin(struct nat_builder *nb)
 {
 	char *buf = nat_msg_room(nb);
 
@@ -99,7 +92,7 @@ static int nat_msg_begin(struct nat_builder *nb)
 	return nat_msg_done(nb, nftnl_batch_begin(buf, nb->seq), NULL);
 }
 
-static int nat_msg_end(struct nat_builder *nb)
+int nat_msg_end(struct nat_builder *nb)
 {
 	char *buf = nat_msg_room(nb);
 
@@ -182,7 +175,7 @@ static int nat_msg_chain(struct nat_builder *nb, enum nat_chain chain)
  * Each helper appends one expression to the rule (which then owns it) and
  * returns 0 or -ENOMEM. Matches load into register 1, as nft does. */
 
-static struct nftnl_expr *nat_expr_add(struct nftnl_rule *r, const char *name)
+struct nftnl_expr *nat_expr_add(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc(name);
 
@@ -191,18 +184,23 @@ static struct nftnl_expr *nat_expr_add(struct nftnl_rule *r, const char *name)
 	return e;
 }
 
-static int nat_expr_meta(struct nftnl_rule *r, uint32_t key)
+int nat_expr_meta_to(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = nat_expr_add(r, "meta");
 
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
 	return 0;
 }
 
-static int nat_expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
+int nat_expr_meta(struct nftnl_rule *r, uint32_t key)
+{
+	return nat_expr_meta_to(r, key, NFT_REG_1);
+}
+
+int nat_expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
 			uint32_t len)
 {
 	struct nftnl_expr *e = nat_expr_add(r, "cmp");
@@ -215,8 +213,8 @@ static int nat_expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
 		-ENOMEM : 0;
 }
 
-static int nat_expr_payload(struct nftnl_rule *r, uint32_t base,
-			    uint32_t offset, uint32_t len)
+int nat_expr_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t offset,
+			uint32_t len, uint32_t dreg)
 {
 	struct nftnl_expr *e = nat_expr_add(r, "payload");
 
@@ -225,8 +223,13 @@ static int nat_expr_payload(struct nftnl_rule *r, uint32_t base,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 	return 0;
+}
+
+int nat_expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len)
+{
+	return nat_expr_payload_to(r, base, offset, len, NFT_REG_1);
 }
 
 /* reg1 = reg1 & mask (len bytes). */
@@ -298,7 +301,7 @@ static int nat_match_family(struct nftnl_rule *r, uint8_t proto)
 }
 
 /* ip6 saddr P */
-static int nat_match_saddr6(struct nftnl_rule *r, const struct nat_prefix6 *p)
+int nat_match_saddr6(struct nftnl_rule *r, const struct nat_prefix6 *p)
 {
 	uint8_t mask[16] = { 0 };
 	size_t i;
@@ -436,7 +439,7 @@ static int nat_action_dnat(struct nftnl_rule *r, const struct nat_rule *rule)
 	return 0;
 }
 
-static int nat_action_verdict(struct nftnl_rule *r, uint32_t verdict)
+int nat_action_verdict(struct nftnl_rule *r, uint32_t verdict)
 {
 	struct nftnl_expr *e = nat_expr_add(r, "immediate");
 
@@ -548,7 +551,7 @@ static int nat_rule_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 }
 
 /* A rule for chain of our table in family, or NULL. */
-static struct nftnl_rule *nat_rule_new(uint16_t family, const char *chain)
+struct nftnl_rule *nat_rule_new(uint16_t family, const char *chain)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 
@@ -564,7 +567,7 @@ static struct nftnl_rule *nat_rule_new(uint16_t family, const char *chain)
 }
 
 /* r, appended to its chain; r is freed. */
-static int nat_msg_rule_put(struct nat_builder *nb, struct nftnl_rule *r, uint16_t family,
+int nat_msg_rule_put(struct nat_builder *nb, struct nftnl_rule *r, uint16_t family,
 			    const char *what)
 {
 	struct nlmsghdr *nlh;
@@ -649,23 +652,24 @@ static int nat_msg_guard_chain(struct nat_builder *nb)
 	return nat_msg_chain_of(nb, NFPROTO_BRIDGE, &guard, "chain bridge " NAT_GUARD_CHAIN);
 }
 
-static struct nftnl_set *nat_ports_set(void)
+struct nftnl_set *nat_set_new(const char *name, uint32_t id)
 {
 	struct nftnl_set *set = nftnl_set_alloc();
 
 	if (!set)
 		return NULL;
 	if (nftnl_set_set_str(set, NFTNL_SET_TABLE, NAT_TABLE_NAME) < 0 ||
-	    nftnl_set_set_str(set, NFTNL_SET_NAME, NAT_PORTS_SET) < 0) {
+	    nftnl_set_set_str(set, NFTNL_SET_NAME, name) < 0) {
 		nftnl_set_free(set);
 		return NULL;
 	}
 	nftnl_set_set_u32(set, NFTNL_SET_FAMILY, NFPROTO_BRIDGE);
-	nftnl_set_set_u32(set, NFTNL_SET_ID, NAT_PORTS_SET_ID);
+	nftnl_set_set_u32(set, NFTNL_SET_ID, id);
 	return set;
 }
 
-static int nat_msg_ports_set(struct nat_builder *nb)
+int nat_msg_set(struct nat_builder *nb, const char *name, uint32_t id, uint32_t key_type,
+		uint32_t key_len, const char *what)
 {
 	struct nftnl_set *set;
 	struct nlmsghdr *nlh;
@@ -673,16 +677,16 @@ static int nat_msg_ports_set(struct nat_builder *nb)
 
 	if (!buf)
 		return -EMSGSIZE;
-	set = nat_ports_set();
+	set = nat_set_new(name, id);
 	if (!set)
 		return -ENOMEM;
-	nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, NAT_TYPE_IFINDEX);
-	nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, sizeof(uint32_t));
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, key_len);
 	nlh = nftnl_set_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, NFPROTO_BRIDGE,
 					NLM_F_CREATE | NLM_F_ACK, nb->seq);
 	nftnl_set_nlmsg_build_payload(nlh, set);
 	nftnl_set_free(set);
-	return nat_msg_done(nb, nlh, "set bridge " NAT_PORTS_SET);
+	return nat_msg_done(nb, nlh, what);
 }
 
 /* cmd NEWSETELEM with ports[0..n), or DELSETELEM without elements: the
@@ -698,7 +702,7 @@ static int nat_msg_ports_elems(struct nat_builder *nb, uint16_t cmd, const uint3
 
 	if (!buf)
 		return -EMSGSIZE;
-	set = nat_ports_set();
+	set = nat_set_new(NAT_PORTS_SET, NAT_PORTS_SET_ID);
 	if (!set)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -731,24 +735,32 @@ static int nat_msgs_ports(struct nat_builder *nb, const struct nat_ruleset *rs)
 	return ret;
 }
 
-/* meta iif @ports. */
-static int nat_match_port(struct nftnl_rule *r)
+int nat_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set, uint32_t id,
+		    bool inverted)
 {
-	struct nftnl_expr *e;
+	struct nftnl_expr *e = nat_expr_add(r, "lookup");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+	if (inverted)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0 ? -ENOMEM : 0;
+}
+
+/* meta iif @ports. */
+int nat_match_port(struct nftnl_rule *r)
+{
 	int ret = nat_expr_meta(r, NFT_META_IIF);
 
 	if (ret < 0)
 		return ret;
-	e = nat_expr_add(r, "lookup");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NAT_PORTS_SET_ID);
-	return nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NAT_PORTS_SET) < 0 ? -ENOMEM : 0;
+	return nat_expr_lookup(r, NFT_REG_1, NAT_PORTS_SET, NAT_PORTS_SET_ID, false);
 }
 
 /* A header field at the transport header equals value (1 or 2 bytes). */
-static int nat_match_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t value,
+int nat_match_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t value,
 			      uint32_t len)
 {
 	uint16_t v16 = htons((uint16_t)value);
@@ -761,13 +773,39 @@ static int nat_match_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t va
 	return ret;
 }
 
-/* meta iif @ports, ether type, l4 protocol, ports or ICMPv6 type, then
- * the named counter and drop. */
-static int nat_guard_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
-			   const struct nat_guard_spec *g)
+int nat_action_counted_drop(struct nftnl_rule *r, const char *counter)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "objref");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, counter) < 0)
+		return -ENOMEM;
+	return nat_action_verdict(r, NF_DROP);
+}
+
+int nat_action_log(struct nftnl_rule *r, const char *prefix)
+{
+	struct nftnl_expr *e = nat_expr_add(r, "limit");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, NAT_NFLOG_RATE);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, NAT_NFLOG_RATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	e = nat_expr_add(r, "log");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, NAT_NFLOG_GROUP);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix) < 0 ? -ENOMEM : 0;
+}
+
+/* meta iif @ports, ether type, l4 protocol, ports or ICMPv6 type. */
+static int nat_guard_matches(struct nftnl_rule *r, const struct nat_guard_spec *g)
 {
 	uint16_t ethertype = htons(g->ethertype);
-	struct nftnl_expr *e;
 	int ret;
 
 	ret = nat_match_port(r);
@@ -785,33 +823,55 @@ static int nat_guard_exprs(struct nftnl_rule *r, const struct nat_ruleset *rs,
 		ret = nat_match_l4_field(r, NAT_L4_DPORT_OFF, g->dport, 2);
 	if (ret == 0 && g->icmp6_type)
 		ret = nat_match_l4_field(r, NAT_ICMP6_TYPE_OFF, g->icmp6_type, 1);
-	if (ret < 0)
-		return ret;
-	e = nat_expr_add(r, "objref");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
-	if (nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, g->counter) < 0)
-		return -ENOMEM;
-	return nat_action_verdict(r, NF_DROP);
+	return ret;
 }
 
-static int nat_msg_guard_rule(struct nat_builder *nb, const struct nat_ruleset *rs,
-			      const struct nat_guard_spec *g)
+/* The guard's matches, then the named counter and drop. */
+static int nat_guard_drop_exprs(struct nftnl_rule *r, const void *arg)
+{
+	const struct nat_guard_spec *g = arg;
+	int ret = nat_guard_matches(r, g);
+
+	return ret ? ret : nat_action_counted_drop(r, g->counter);
+}
+
+/* The guard's matches, then a rate-limited log to nflog. */
+static int nat_guard_log_exprs(struct nftnl_rule *r, const void *arg)
+{
+	const struct nat_guard_spec *g = arg;
+	int ret = nat_guard_matches(r, g);
+
+	return ret ? ret : nat_action_log(r, g->counter);
+}
+
+static int nat_msg_guard_rules(struct nat_builder *nb, const struct nat_ruleset *rs,
+			       const struct nat_guard_spec *g)
+{
+	char what[NAT_WHAT_SIZE];
+	int ret = 0;
+
+	snprintf(what, sizeof(what), "%s (log)", g->counter);
+	if (rs->guard_log)
+		ret = nat_msg_bridge_rule(nb, nat_guard_log_exprs, g, what);
+	return ret ? ret : nat_msg_bridge_rule(nb, nat_guard_drop_exprs, g, g->counter);
+}
+
+int nat_msg_bridge_rule(struct nat_builder *nb, nat_rule_fn fn, const void *arg,
+			const char *what)
 {
 	struct nftnl_rule *r = nat_rule_new(NFPROTO_BRIDGE, NAT_GUARD_CHAIN);
-	char what[NAT_WHAT_SIZE];
+	char desc[NAT_WHAT_SIZE];
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	ret = nat_guard_exprs(r, rs, g);
+	ret = fn(r, arg);
 	if (ret < 0) {
 		nftnl_rule_free(r);
 		return ret;
 	}
-	snprintf(what, sizeof(what), "bridge rule %s", g->counter);
-	return nat_msg_rule_put(nb, r, NFPROTO_BRIDGE, what);
+	snprintf(desc, sizeof(desc), "bridge rule %s", what);
+	return nat_msg_rule_put(nb, r, NFPROTO_BRIDGE, desc);
 }
 
 static int nat_msgs_drop_bridge_table(struct nat_builder *nb)
@@ -838,23 +898,28 @@ static int nat_msgs_guards(struct nat_builder *nb, const struct nat_ruleset *rs)
 	ret = nat_msg_table_of(nb, NFPROTO_BRIDGE, NFT_MSG_NEWTABLE, NLM_F_CREATE,
 			       "table bridge " NAT_TABLE_NAME);
 	if (ret == 0)
-		ret = nat_msg_ports_set(nb);
+		ret = nat_msg_set(nb, NAT_PORTS_SET, NAT_PORTS_SET_ID, NAT_TYPE_IFINDEX,
+				  sizeof(uint32_t), "set bridge " NAT_PORTS_SET);
 	if (ret == 0)
 		ret = nat_msgs_ports(nb, rs);
+	if (ret == 0 && rs->guard_spoof)
+		ret = nat_msgs_spoof_sets(nb);
 	for (g = 0; ret == 0 && g < NAT_GUARD_COUNT; g++)
 		if (nat_ruleset_guard_on(rs, (enum nat_guard)g))
 			ret = nat_msg_guard_counter(nb, nat_guard_spec((enum nat_guard)g));
 	if (ret == 0)
 		ret = nat_msg_guard_chain(nb);
 	for (g = 0; ret == 0 && g < NAT_GUARD_COUNT; g++)
-		if (nat_ruleset_guard_on(rs, (enum nat_guard)g))
-			ret = nat_msg_guard_rule(nb, rs, nat_guard_spec((enum nat_guard)g));
+		if (g != NAT_GUARD_SPOOF && nat_ruleset_guard_on(rs, (enum nat_guard)g))
+			ret = nat_msg_guard_rules(nb, rs, nat_guard_spec((enum nat_guard)g));
+	if (ret == 0 && rs->guard_spoof)
+		ret = nat_msgs_spoof_rules(nb, rs);
 	return ret;
 }
 
 /* Zeroed, because libmnl leaves attribute padding as it finds it: the
  * same ruleset then always gives the same bytes. */
-static void nat_batch_reset(struct nat_batch *b)
+void nat_batch_reset(struct nat_batch *b)
 {
 	memset(b->buf, 0, sizeof(b->buf));
 	b->len = 0;

@@ -28,14 +28,19 @@
 #define NAT_MSG_MAX 2048
 /* A forward's DNAT rule is the largest, about 500 bytes; the bridge
  * table's ports set takes some 20 bytes a port. */
-#define NAT_BATCH_BUF_SIZE (NAT_MAX_RULES * 640 + 4 * NAT_MSG_MAX + NAT_MAX_PORTS * 32 + 8192)
+#define NAT_BATCH_BUF_SIZE ((NAT_MAX_RULES + NAT_SPOOF_RULES) * 640 + 4 * NAT_MSG_MAX + \
+			    NAT_MAX_PORTS * 32 + 8192)
+/* The spoof protection's rules at most (nat_batch_spoof.c). */
+#define NAT_SPOOF_RULES 11
 /* Ports per set element message: each takes some 20 bytes. */
 #define NAT_PORTS_PER_MSG 64
 /* BEGIN, 3 table messages, NAT_CHAIN_COUNT chains, NAT_MAX_RULES rules,
  * then the bridge table: 3 table messages, the ports set and its
- * elements, a chain, a counter and a rule per guard; END. */
+ * elements, a chain, a counter and a rule per guard, with the spoof
+ * protection its 3 sets and rules; END. */
 #define NAT_BATCH_MAX_MSGS (2 + 3 + NAT_CHAIN_COUNT + NAT_MAX_RULES + 3 + 1 + \
-			    NAT_MAX_PORTS / NAT_PORTS_PER_MSG + 1 + 1 + 2 * NAT_GUARD_COUNT)
+			    NAT_MAX_PORTS / NAT_PORTS_PER_MSG + 1 + 1 + 3 * NAT_GUARD_COUNT + \
+			    3 + NAT_SPOOF_RULES)
 #define NAT_WHAT_SIZE 48
 
 enum nat_batch_mode {

@@ -68,6 +68,7 @@ static const struct nat_guard_spec nat_guards[NAT_GUARD_COUNT] = {
 			      .l4proto = IPPROTO_UDP, .sport = 547 },
 	[NAT_GUARD_RA] = { .counter = "router-advert", .ethertype = ETH_P_IPV6,
 			   .l4proto = IPPROTO_ICMPV6, .icmp6_type = 134 },
+	[NAT_GUARD_SPOOF] = { .counter = "spoof" },
 };
 
 const struct nat_guard_spec *nat_guard_spec(enum nat_guard g)
@@ -77,12 +78,22 @@ const struct nat_guard_spec *nat_guard_spec(enum nat_guard g)
 
 bool nat_ruleset_guard_on(const struct nat_ruleset *rs, enum nat_guard g)
 {
-	return g == NAT_GUARD_RA ? rs->guard_router_ads : rs->guard_dhcp_servers;
+	switch (g) {
+	case NAT_GUARD_DHCP4:
+	case NAT_GUARD_DHCP6:
+		return rs->guard_dhcp_servers;
+	case NAT_GUARD_RA:
+		return rs->guard_router_ads;
+	case NAT_GUARD_SPOOF:
+		return rs->guard_spoof;
+	default:
+		return false;
+	}
 }
 
 bool nat_ruleset_has_guards(const struct nat_ruleset *rs)
 {
-	return rs->guard_dhcp_servers || rs->guard_router_ads;
+	return rs->guard_dhcp_servers || rs->guard_router_ads || rs->guard_spoof;
 }
 
 /* The kernel's rule for interface names (dev_valid_name), restricted to

@@ -45,6 +45,12 @@
  *     meta iif @ports ether type ip6 udp sport 547 counter name dhcp6-server drop
  *     meta iif @ports ether type ip6 icmpv6 type nd-router-advert
  *       counter name router-advert drop
+ *   with guard_log, before each guard's drop a rule with its matches that
+ *   logs to nflog: limit rate 10/second log group 3567 prefix COUNTER
+ *   (nat_nflog.h);
+ *   with SpoofProtection=yes, three sets of what the lease store binds to
+ *   each port, and rules after those above that let through only what
+ *   comes from a binding, counting and dropping the rest (nat_spoof.h).
  * Prerouting of the bridge family sees what enters from a port, never
  * what the host itself sends through the bridge. */
 #ifndef DEFNET_NAT_RULESET_H
@@ -100,6 +106,12 @@ struct nat_ruleset {
 	/* [Guard]: true drops (deny). nat_ruleset_init() turns both on. */
 	bool guard_dhcp_servers;
 	bool guard_router_ads;
+	/* SpoofProtection=yes: a port sends only from what is bound to it
+	 * (nat_spoof.h). Off after nat_ruleset_init(). */
+	bool guard_spoof;
+	/* Each guard's drops also go to nflog, rate limited, for the
+	 * daemon's report of ports (nat_nflog.h). */
+	bool guard_log;
 	/* The bridge's ports (ifindexes), the caller's; at most
 	 * NAT_MAX_PORTS. */
 	const uint32_t *ports;
@@ -114,6 +126,7 @@ enum nat_guard {
 	NAT_GUARD_DHCP4,
 	NAT_GUARD_DHCP6,
 	NAT_GUARD_RA,
+	NAT_GUARD_SPOOF,   /* rules of their own: nat_spoof.h */
 	NAT_GUARD_COUNT
 };
 

@@ -106,29 +106,46 @@ static bool nat_trace_event_from(const struct nlmsghdr *nlh, struct nat_trace_ev
  * or more passes it, and the walk jumps outside the buffer. And libmnl
  * reads attributes up to the length rounded up to 4 bytes, so that much
  * must be in the buffer (the kernel always pads). */
-static bool nat_trace_msg_ok(const struct nlmsghdr *nlh, int remaining)
+bool nat_msg_fits(const struct nlmsghdr *nlh, int remaining)
 {
 	return remaining >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
 	       nlh->nlmsg_len <= (unsigned)remaining &&
 	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)remaining;
 }
 
-int nat_trace_parse(const void *buf, size_t len, nat_trace_fn fn, void *ctx)
+int nat_datagram_each(const void *buf, size_t len, uint16_t type, nat_msg_fn fn, void *ctx)
 {
 	const struct nlmsghdr *nlh = buf;
-	struct nat_trace_event e;
 	int remaining = len > 1 << 20 ? -1 : (int)len, n = 0;
 
 	if (remaining < 0)
 		return -EPROTO;
-	for (; nat_trace_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
-		if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE ||
-		    NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
-			continue;
-		if (nat_trace_event_from(nlh, &e)) {
-			fn(ctx, &e);
+	for (; nat_msg_fits(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining))
+		if (nlh->nlmsg_type == type && fn(nlh, ctx))
 			n++;
-		}
-	}
 	return remaining == 0 ? n : -EPROTO;
+}
+
+struct nat_trace_walk {
+	nat_trace_fn fn;
+	void *ctx;
+};
+
+static bool nat_trace_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nat_trace_walk *w = arg;
+	struct nat_trace_event e;
+
+	if (!nat_trace_event_from(nlh, &e))
+		return false;
+	w->fn(w->ctx, &e);
+	return true;
+}
+
+int nat_trace_parse(const void *buf, size_t len, nat_trace_fn fn, void *ctx)
+{
+	struct nat_trace_walk w = { fn, ctx };
+
+	return nat_datagram_each(buf, len, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE,
+				 nat_trace_one, &w);
 }

@@ -22,6 +22,17 @@ struct nat_trace_event {
 	int32_t verdict;         /* NF_DROP, NF_ACCEPT, NFT_CONTINUE, ... */
 };
 
+struct nlmsghdr;
+/* Whether the message at nlh lies whole (with its padding) within the
+ * remaining bytes: the check every nat/ datagram parser makes before
+ * libmnl reads a message. */
+bool nat_msg_fits(const struct nlmsghdr *nlh, int remaining);
+/* Calls fn for each message of the given type in the datagram buf;
+ * returns how many fn took (returned true), or -EPROTO when buf is not a
+ * sequence of whole netlink messages. */
+typedef bool (*nat_msg_fn)(const struct nlmsghdr *nlh, void *ctx);
+int nat_datagram_each(const void *buf, size_t len, uint16_t type, nat_msg_fn fn, void *ctx);
+
 typedef void (*nat_trace_fn)(void *ctx, const struct nat_trace_event *e);
 
 /* Calls fn for each event in buf: rule events without a rule (the

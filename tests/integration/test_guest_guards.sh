@@ -88,6 +88,10 @@ dn_assert_grep "^guards: .*router advertisements deny" "$DN_DIR/status.txt" "sta
 dn_assert_wait 12 "the journal reports the DHCP drops once per interval" \
 	grep -q "guards: [0-9]* DHCPv4 server messages\{0,1\} from guest ports dropped" "$DN_LOG"
 dn_assert_wait 12 "... and the RA drops" grep -q "guards: [0-9]* router advertisements\{0,1\} from guest ports dropped" "$DN_LOG"
+dn_assert_grep "DHCPv4 server messages? from guest ports dropped.*sampled: .*port v-rogue \(" "$DN_LOG" \
+	"the DHCP drops' line names the rogue's port"
+dn_assert_grep "router advertisements? from guest ports dropped.*sampled: .*port v-rogue \(" "$DN_LOG" \
+	"... and so does the RA drops' line"
 
 # allow: the guards are off, the bridge table goes, the rogues get through.
 guards allow allow | dn_config

@@ -1209,6 +1209,17 @@ static void test_guard(void **state)
 	expect_error("[Guard]\nDHCPServers=Deny\n", 2, "neither deny nor allow");
 	expect_error("[Guard]\n\nRouterAdvertisements=drop\n", 3, "neither deny nor allow");
 	expect_error("[Guard]\nSpoofing=yes\n", 2, "Spoofing");
+	/* SpoofProtection=: a boolean, off unless asked for. */
+	expect_ok(&c, "[Guard]\nDHCPServers=deny\n");
+	assert_false(c.guard_spoof);
+	config_free(&c);
+	expect_ok(&c, "[Guard]\nSpoofProtection=yes\n");
+	assert_true(c.guard_spoof);
+	config_free(&c);
+	expect_ok(&c, "[Guard]\nSpoofProtection=yes\nSpoofProtection=\n");
+	assert_false(c.guard_spoof);
+	config_free(&c);
+	expect_error("[Guard]\n# x\nSpoofProtection=deny\n", 3, "not a boolean");
 }
 
 static void test_ipv6_keys(void **state)

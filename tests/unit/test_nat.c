@@ -17,6 +17,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -35,6 +36,8 @@
 #include "nat_batch.h"
 #include "nat_counters.h"
 #include "nat_ruleset.h"
+#include "nat_spoof.h"
+#include "nat_nflog.h"
 
 #define SEQ0 1000u
 #define SUBNET_A 0xac143000u  /* 172.20.48.0/20 */
@@ -917,17 +920,18 @@ static void test_batch_guards(void **state)
 	free(b);
 }
 
-/* The ports' elements in a message: their keys, in order. Walked with
- * libmnl: libnftnl 1.2.4's parser gives up on a message of several
- * elements. */
-static size_t set_elems(const struct nlmsghdr *nlh, uint32_t *keys, size_t max)
+/* The keys of a set element message, in order, each len bytes into
+ * keys (set name and key length checked). Walked with libmnl: libnftnl
+ * 1.2.4's parser gives up on a message of several elements. */
+static size_t elem_keys(const struct nlmsghdr *nlh, const char *set, size_t len, void *keys,
+			size_t max)
 {
 	const struct nlattr *a, *list, *elem, *key;
 	size_t n = 0;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET)
-			assert_string_equal(mnl_attr_get_str(a), "ports");
+			assert_string_equal(mnl_attr_get_str(a), set);
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_TABLE)
 			assert_string_equal(mnl_attr_get_str(a), "defnet");
 		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
@@ -938,13 +942,18 @@ static size_t set_elems(const struct nlmsghdr *nlh, uint32_t *keys, size_t max)
 					continue;
 				key = mnl_attr_get_payload(elem);
 				assert_int_equal(mnl_attr_get_type(key), NFTA_DATA_VALUE);
-				assert_int_equal(mnl_attr_get_payload_len(key), 4);
+				assert_int_equal(mnl_attr_get_payload_len(key), len);
 				assert_true(n < max);
-				memcpy(&keys[n++], mnl_attr_get_payload(key), 4);
+				memcpy((uint8_t *)keys + n++ * len, mnl_attr_get_payload(key), len);
 			}
 		}
 	}
 	return n;
+}
+
+static size_t set_elems(const struct nlmsghdr *nlh, uint32_t *keys, size_t max)
+{
+	return elem_keys(nlh, "ports", sizeof(*keys), keys, max);
 }
 
 /* The ports: in the apply batch, and replaced alone (flush, then add). */
@@ -1424,9 +1433,410 @@ static void test_result_malformed(void **state)
 	free(b);
 }
 
+/* --- spoof protection ------------------------------------------------ */
+
+static const uint8_t MAC_A[6] = { 0x52, 0x54, 0, 0, 0, 0xa };
+static const uint8_t MAC_B[6] = { 0x52, 0x54, 0, 0, 0, 0xb };
+
+static struct nat_spoof_binding binding(uint32_t ip, uint32_t port, const uint8_t mac[6])
+{
+	struct nat_spoof_binding b = { .ip = ip, .port = port };
+
+	memcpy(b.mac, mac, 6);
+	return b;
+}
+
+static void assert_op(const struct nat_spoof_op *op, bool add, enum nat_spoof_set set,
+		      uint32_t ip, uint32_t port)
+{
+	assert_int_equal(op->add, add);
+	assert_int_equal(op->set, set);
+	assert_int_equal(op->b.ip, ip);
+	assert_int_equal(op->b.port, port);
+}
+
+/* A new lease adds its three elements; the same again adds nothing; a
+ * move deletes the old ones first. */
+static void test_spoof_bind(void **state)
+{
+	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS];
+	struct nat_spoof_table t;
+	struct nat_spoof_binding b = binding(GUEST_A, 7, MAC_A);
+	size_t n;
+
+	nat_spoof_table_init(&t);
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(n, 3);
+	assert_op(&ops[0], true, NAT_SPOOF_ADDR, GUEST_A, 7);
+	assert_op(&ops[1], true, NAT_SPOOF_PORT_MAC, GUEST_A, 7);
+	assert_op(&ops[2], true, NAT_SPOOF_MAC, GUEST_A, 7);
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(n, 0);
+	/* The clone of MAC_A on port 9, once port 7 is gone. */
+	b.port = 9;
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(n, 6);
+	assert_op(&ops[0], false, NAT_SPOOF_ADDR, GUEST_A, 7);
+	assert_op(&ops[1], false, NAT_SPOOF_PORT_MAC, GUEST_A, 7);
+	assert_op(&ops[2], false, NAT_SPOOF_MAC, GUEST_A, 7);
+	assert_op(&ops[3], true, NAT_SPOOF_ADDR, GUEST_A, 9);
+	assert_int_equal(t.n, 1);
+	/* Nothing to bind: no address, port or MAC. */
+	b.port = 0;
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), -EINVAL);
+	b = binding(GUEST_A + 1, 9, (const uint8_t[6]){ 0 });
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), -EINVAL);
+	nat_spoof_table_free(&t);
+}
+
+/* A MAC with two addresses on a port: the first to go keeps the MAC's
+ * elements, the last takes them along. */
+static void test_spoof_unbind_shared(void **state)
+{
+	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS];
+	struct nat_spoof_table t;
+	struct nat_spoof_binding a = binding(GUEST_A, 7, MAC_A), b = binding(GUEST_A + 1, 7, MAC_A);
+	size_t n;
+
+	nat_spoof_table_init(&t);
+	assert_int_equal(nat_spoof_bind(&t, &a, ops, &n), 0);
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(nat_spoof_unbind(&t, GUEST_A, ops, &n), 0);
+	assert_int_equal(n, 1);
+	assert_op(&ops[0], false, NAT_SPOOF_ADDR, GUEST_A, 7);
+	assert_int_equal(nat_spoof_unbind(&t, GUEST_A, ops, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(nat_spoof_unbind(&t, GUEST_A + 1, ops, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(t.n, 0);
+	/* The same MAC on another port (renumbering, a move): the MAC stays
+	 * held while either has it. */
+	b.port = 8;
+	assert_int_equal(nat_spoof_bind(&t, &a, ops, &n), 0);
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(nat_spoof_unbind(&t, GUEST_A, ops, &n), 0);
+	assert_int_equal(n, 2);
+	assert_op(&ops[1], false, NAT_SPOOF_PORT_MAC, GUEST_A, 7);
+	nat_spoof_table_free(&t);
+}
+
+/* Many bindings, grown and removed in a mixed order: every one is still
+ * found until removed (the probing runs stay whole). */
+static void test_spoof_table_many(void **state)
+{
+	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS];
+	struct nat_spoof_table t;
+	struct nat_spoof_binding b;
+	size_t n, i;
+
+	nat_spoof_table_init(&t);
+	for (i = 0; i < 3000; i++) {
+		b = binding(SUBNET_A + 1 + (uint32_t)i, 100 + (uint32_t)(i % 5), MAC_B);
+		b.mac[4] = (uint8_t)(i >> 8);
+		b.mac[5] = (uint8_t)i;
+		assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+		assert_int_equal(n, 3);
+	}
+	assert_int_equal(t.n, 3000);
+	for (i = 0; i < 3000; i += 3) {
+		assert_int_equal(nat_spoof_unbind(&t, SUBNET_A + 1 + (uint32_t)i, ops, &n), 0);
+		assert_int_equal(n, 3);
+	}
+	for (i = 0; i < 3000; i++) {
+		assert_int_equal(nat_spoof_unbind(&t, SUBNET_A + 1 + (uint32_t)i, ops, &n), 0);
+		assert_int_equal(n, i % 3 ? 3 : 0);
+	}
+	assert_int_equal(t.n, 0);
+	nat_spoof_table_free(&t);
+}
+
+/* The sync's adds, set by set, in chunks. */
+static void test_spoof_sync_ops(void **state)
+{
+	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS], all[9];
+	struct nat_spoof_table t;
+	struct nat_spoof_binding b;
+	size_t n, cursor = 0, total = 0;
+
+	nat_spoof_table_init(&t);
+	for (uint32_t i = 0; i < 5; i++) {
+		b = binding(GUEST_A + i, 7, MAC_A);
+		b.mac[5] = (uint8_t)i;
+		assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	}
+	while ((n = nat_spoof_sync_ops(&t, &cursor, all, 9)) > 0) {
+		assert_true(n <= 9 && n % 3 == 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(all[i].add);
+			/* Set by set: ADDR first, MAC last. */
+			assert_int_equal(all[i].set, i / (n / 3));
+		}
+		total += n / 3;
+	}
+	assert_int_equal(total, 5);
+	nat_spoof_table_free(&t);
+}
+
+/* A lease's change: BEGIN, one message per set, END; keys laid out as
+ * the rules load them (ifindex in host order, MAC padded to 8, address
+ * in network order). */
+static void test_batch_spoof_elems(void **state)
+{
+	struct nat_spoof_op ops[NAT_SPOOF_MAX_OPS];
+	struct nat_spoof_table t;
+	struct nat_spoof_binding b = binding(GUEST_A, 7, MAC_A);
+	struct nat_batch *bt = calloc(1, sizeof(*bt));
+	uint8_t keys[4][16], want[16] = { 0 };
+	uint32_t port = 7, ip = htonl(GUEST_A);
+	struct parsed p;
+	size_t n;
+
+	assert_non_null(bt);
+	nat_spoof_table_init(&t);
+	assert_int_equal(nat_spoof_bind(&t, &b, ops, &n), 0);
+	assert_int_equal(nat_batch_build_spoof(bt, ops, n, false, SEQ0, NAT_BATCH_COMMIT), 0);
+	parse_batch(bt, &p);
+	assert_int_equal(p.n, 5);
+	assert_int_equal(p.nlh[1]->nlmsg_type, nft_type(NFT_MSG_NEWSETELEM));
+	memcpy(want, &port, 4);
+	memcpy(want + 4, MAC_A, 6);
+	memcpy(want + 12, &ip, 4);
+	assert_int_equal(elem_keys(p.nlh[1], "spoof4", 16, keys, 4), 1);
+	assert_memory_equal(keys[0], want, 16);
+	assert_int_equal(elem_keys(p.nlh[2], "spoofmac", 12, keys, 4), 1);
+	assert_memory_equal(keys[0], want, 12);
+	assert_int_equal(elem_keys(p.nlh[3], "spoofheld", 6, keys, 4), 1);
+	assert_memory_equal(keys[0], MAC_A, 6);
+	assert_string_equal(nat_batch_describe(bt, SEQ0 + 3), "set bridge spoofheld: add");
+	/* The lease ends: deletes. */
+	assert_int_equal(nat_spoof_unbind(&t, GUEST_A, ops, &n), 0);
+	assert_int_equal(nat_batch_build_spoof(bt, ops, n, false, SEQ0, NAT_BATCH_COMMIT), 0);
+	parse_batch(bt, &p);
+	assert_int_equal(p.nlh[1]->nlmsg_type, nft_type(NFT_MSG_DELSETELEM));
+	/* A sync: three flushes first. */
+	assert_int_equal(nat_batch_build_spoof(bt, NULL, 0, true, SEQ0, NAT_BATCH_COMMIT), 0);
+	parse_batch(bt, &p);
+	assert_int_equal(p.n, 5);
+	assert_string_equal(nat_batch_describe(bt, SEQ0 + 1), "set bridge spoof4: flush");
+	assert_int_equal(nat_batch_build_spoof(bt, ops, NAT_SPOOF_OPS_PER_BATCH + 1, false, SEQ0,
+					       NAT_BATCH_COMMIT), -EINVAL);
+	nat_spoof_table_free(&t);
+	free(bt);
+}
+
+/* SpoofProtection=yes: three more sets, the spoof counter, and its rules
+ * after the guards' (with the IPv6 prefix, one more), the drop last. */
+static void test_batch_spoof_rules(void **state)
+{
+	static const uint8_t ula[16] = { 0xfd, 0x12 };
+	struct nftnl_rule *r[16];
+	struct nat_ruleset rs = ruleset(1, true);
+	struct nat_batch *b;
+	struct nftnl_set *set;
+	struct parsed p;
+	char names[256];
+	size_t n, sets = 0;
+	uint32_t zero = 0;
+
+	rs.guard_dhcp_servers = rs.guard_router_ads = rs.guard_spoof = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	for (size_t i = 0; i < p.n; i++) {
+		if (p.nlh[i]->nlmsg_type != nft_type(NFT_MSG_NEWSET))
+			continue;
+		set = nftnl_set_alloc();
+		assert_non_null(set);
+		assert_int_equal(nftnl_set_nlmsg_parse(p.nlh[i], set), 0);
+		if (strcmp(nftnl_set_get_str(set, NFTNL_SET_NAME), "spoof4") == 0) {
+			assert_int_equal(nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN), 16);
+			/* iface_index . ether_addr . ipv4_addr */
+			assert_int_equal(nftnl_set_get_u32(set, NFTNL_SET_KEY_TYPE),
+					 (20 << 12) | (9 << 6) | 7);
+		}
+		sets++;
+		nftnl_set_free(set);
+	}
+	assert_int_equal(sets, 4);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 16);
+	assert_int_equal(n, 3 + 9);
+	expr_names(r[3], names, sizeof(names));
+	assert_string_equal(names, "meta cmp meta payload payload lookup immediate");
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[3], 2), NFTNL_EXPR_META_DREG), NFT_REG32_00);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[3], 3), NFTNL_EXPR_PAYLOAD_DREG),
+			 NFT_REG32_01);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[3], 4), NFTNL_EXPR_PAYLOAD_DREG),
+			 NFT_REG32_03);
+	assert_string_equal(nftnl_expr_get_str(expr_at(r[3], 5), NFTNL_EXPR_LOOKUP_SET), "spoof4");
+	assert_verdict(r[3], 6, NF_ACCEPT);
+	/* The address 0.0.0.0 from the port's lease MAC. */
+	assert_cmp(expr_at(r[4], 3), NFT_CMP_EQ, &zero, 4);
+	/* A DHCP client's message from a MAC no lease holds. */
+	expr_names(r[5], names, sizeof(names));
+	assert_string_equal(names, "meta cmp meta cmp payload cmp payload cmp payload "
+			    "lookup immediate");
+	assert_string_equal(nftnl_expr_get_str(expr_at(r[5], 9), NFTNL_EXPR_LOOKUP_SET),
+			    "spoofheld");
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r[5], 9), NFTNL_EXPR_LOOKUP_FLAGS),
+			 NFT_LOOKUP_F_INV);
+	/* ARP: both source MACs looked up with the sender address. */
+	expr_names(r[6], names, sizeof(names));
+	assert_string_equal(names, "meta cmp meta payload payload lookup payload lookup immediate");
+	expr_names(r[11], names, sizeof(names));
+	assert_string_equal(names, "meta lookup objref immediate");
+	assert_counted_drop(r[11], 2, "spoof");
+	free_rules(r, n);
+	free(b);
+	/* With the guests' IPv6 prefix: one rule more. */
+	assert_int_equal(nat_ruleset_set_prefix6(&rs, ula, 64), 0);
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 16);
+	assert_int_equal(n, 3 + 10);
+	free_rules(r, n);
+	free(b);
+	/* Spoof protection alone makes the bridge table. */
+	rs.guard_dhcp_servers = rs.guard_router_ads = false;
+	assert_true(nat_ruleset_has_guards(&rs));
+	assert_true(nat_ruleset_guard_on(&rs, NAT_GUARD_SPOOF));
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 16);
+	assert_int_equal(n, 10);
+	free_rules(r, n);
+	free(b);
+}
+
+/* --- the guards' nflog samples -------------------------------------- */
+
+/* One NFULNL_MSG_PACKET as the kernel sends it; physindev or indev 0
+ * leaves the attribute out, prefix NULL too. */
+static size_t nflog_msg(char *buf, uint16_t group, const char *prefix, uint32_t indev,
+			uint32_t physindev, const uint8_t *mac)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	struct nfulnl_msg_packet_hw hw = { .hw_addrlen = htons(6) };
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_BRIDGE;
+	nfg->res_id = htons(group);
+	if (prefix)
+		mnl_attr_put_strz(nlh, NFULA_PREFIX, prefix);
+	if (indev)
+		mnl_attr_put_u32(nlh, NFULA_IFINDEX_INDEV, htonl(indev));
+	if (physindev)
+		mnl_attr_put_u32(nlh, NFULA_IFINDEX_PHYSINDEV, htonl(physindev));
+	if (mac) {
+		memcpy(hw.hw_addr, mac, 6);
+		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
+	}
+	return NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+struct nflog_seen {
+	struct nat_nflog_event e[4];
+	size_t n;
+};
+
+static void nflog_event(void *ctx, const struct nat_nflog_event *e)
+{
+	struct nflog_seen *s = ctx;
+
+	assert_true(s->n < 4);
+	s->e[s->n++] = *e;
+}
+
+/* The port: the physical in-device (bridge netfilter), else the
+ * in-device; other groups and messages without a prefix are left out. */
+static void test_nflog_parse(void **state)
+{
+	_Alignas(uint32_t) char buf[1024] = { 0 };
+	struct nflog_seen s = { 0 };
+	size_t len = 0;
+
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, "spoof", 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP + 1, "spoof", 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, NULL, 3, 9, MAC_A);
+	len += nflog_msg(buf + len, NAT_NFLOG_GROUP, "dhcp4-server", 7, 0, NULL);
+	assert_int_equal(nat_nflog_parse(buf, len, NAT_NFLOG_GROUP, nflog_event, &s), 2);
+	assert_string_equal(s.e[0].prefix, "spoof");
+	assert_int_equal(s.e[0].port, 9);
+	assert_true(s.e[0].has_mac);
+	assert_memory_equal(s.e[0].mac, MAC_A, 6);
+	assert_string_equal(s.e[1].prefix, "dhcp4-server");
+	assert_int_equal(s.e[1].port, 7);
+	assert_false(s.e[1].has_mac);
+	/* A message cut short: nothing past it is read. */
+	assert_int_equal(nat_nflog_parse(buf, len - 2, NAT_NFLOG_GROUP, nflog_event, &s), -EPROTO);
+}
+
+/* The configuration: bind the group, then metadata only. */
+static void test_nflog_config(void **state)
+{
+	_Alignas(uint32_t) char buf[NAT_NFLOG_CONFIG_SIZE] = { 0 };
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	size_t len;
+
+	len = nat_nflog_config(buf, sizeof(buf), NAT_NFLOG_BIND, NAT_NFLOG_GROUP, 5);
+	assert_int_equal(len, nlh->nlmsg_len);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG);
+	assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+	assert_int_equal(ntohs(nfg->res_id), NAT_NFLOG_GROUP);
+	a = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	assert_int_equal(mnl_attr_get_type(a), NFULA_CFG_CMD);
+	assert_int_equal(*(const uint8_t *)mnl_attr_get_payload(a), NFULNL_CFG_CMD_BIND);
+	nat_nflog_config(buf, sizeof(buf), NAT_NFLOG_COPY_NONE, NAT_NFLOG_GROUP, 6);
+	a = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	assert_int_equal(mnl_attr_get_type(a), NFULA_CFG_MODE);
+	assert_int_equal(((const struct nfulnl_msg_config_mode *)mnl_attr_get_payload(a))->copy_mode,
+			 NFULNL_COPY_NONE);
+	assert_int_equal(nat_nflog_config(buf, 8, NAT_NFLOG_BIND, 1, 1), 0);
+}
+
+/* With guard_log, each guard's drop follows a rule with its matches that
+ * logs to the group, rate limited, the counter's name as prefix. */
+static void test_batch_guard_log(void **state)
+{
+	struct nftnl_rule *r[24];
+	struct nat_ruleset rs = ruleset(1, true);
+	const struct nftnl_expr *e;
+	struct nat_batch *b;
+	struct parsed p;
+	char names[256];
+	size_t n;
+
+	rs.guard_dhcp_servers = rs.guard_router_ads = rs.guard_spoof = rs.guard_log = true;
+	b = build(&rs, NAT_BATCH_COMMIT, &p);
+	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 24);
+	/* 3 guards, logged and dropped; 8 accepts, the log and the drop. */
+	assert_int_equal(n, 6 + 10);
+	expr_names(r[0], names, sizeof(names));
+	assert_string_equal(names, "meta lookup meta cmp meta cmp payload cmp payload cmp limit log");
+	e = expr_at(r[0], 11);
+	assert_int_equal(nftnl_expr_get_u64(expr_at(r[0], 10), NFTNL_EXPR_LIMIT_RATE),
+			 NAT_NFLOG_RATE);
+	assert_int_equal(nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP), NAT_NFLOG_GROUP);
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX), "dhcp4-server");
+	assert_counted_drop(r[1], 10, "dhcp4-server");
+	expr_names(r[14], names, sizeof(names));
+	assert_string_equal(names, "meta lookup limit log");
+	assert_counted_drop(r[15], 2, "spoof");
+	free_rules(r, n);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nflog_parse),
+		cmocka_unit_test(test_nflog_config),
+		cmocka_unit_test(test_batch_guard_log),
+		cmocka_unit_test(test_spoof_bind),
+		cmocka_unit_test(test_spoof_unbind_shared),
+		cmocka_unit_test(test_spoof_table_many),
+		cmocka_unit_test(test_spoof_sync_ops),
+		cmocka_unit_test(test_batch_spoof_elems),
+		cmocka_unit_test(test_batch_spoof_rules),
 		cmocka_unit_test(test_batch_guards),
 		cmocka_unit_test(test_batch_guards_allow),
 		cmocka_unit_test(test_batch_guard_ports),
