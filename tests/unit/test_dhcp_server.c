@@ -937,6 +937,67 @@ static void test_probe_reserve(void **state)
 	assert_int_equal(f->n_probes, before);
 }
 
+/* The head of the start-up reserve waits the quick wait; an answer
+ * within it keeps its address from every client, and the rest of the
+ * reserve still waits the whole probe wait. */
+static void test_probe_quick_start(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t squatter[6] = { 0x52, 0x54, 0, 0x5e, 0x5e, 0x60 };
+	struct req q = { .type = DHCP_DISCOVER };
+	struct dhcp_msg m;
+	uint32_t taken;
+	unsigned i;
+
+	f->cfg.pool_last = 0x0a0000f0u;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	advance(f, 0);
+	assert_int_equal(f->n_probes, 115);
+	taken = f->probes[0];
+	dhcp_server_arp(f->srv, taken, squatter, f->now + 1);
+	assert_int_equal(last_event(f, DHCP_EV_ADDR_IN_USE)->ip, taken);
+	advance(f, DHCP_PROBE_QUICK_WAIT_MS - 1);
+	assert_int_equal(dhcp_server_probed(f->srv), 0);
+	advance(f, 1);
+	assert_int_equal(dhcp_server_probed(f->srv), DHCP_PROBE_QUICK - 1);
+	for (i = 0; i < DHCP_PROBE_QUICK - 1; i++) {
+		discover_now(f, 800 + i);
+		assert_int_not_equal(f->got.hdr.yiaddr, taken);
+	}
+	/* The next waits for a probe of the whole wait. */
+	mac_n(q.mac, 900);
+	build_req(&q, &m);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_DEFER);
+	advance(f, DHCP_PROBE_WAIT_MS - DHCP_PROBE_QUICK_WAIT_MS - 1);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_DEFER);
+	advance(f, 1);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_OFFER);
+	assert_int_not_equal(f->got.hdr.yiaddr, taken);
+}
+
+/* An answer after the wait, once the address is offered: the client's
+ * REQUEST for it is NAKed and it is offered another; the host that
+ * answered is not disturbed. */
+static void test_late_arp_after_offer(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t late[6] = { 0x52, 0x54, 0, 0x5e, 0x5e, 0x61 };
+	uint8_t mac[6];
+	uint32_t offered;
+
+	f->cfg.pool_last = 0x0a0000f0u;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	advance(f, 0);
+	advance(f, DHCP_PROBE_QUICK_WAIT_MS);
+	mac_n(mac, 950);
+	offered = discover(f, mac);
+	dhcp_server_arp(f->srv, offered, late, f->now + 1);
+	assert_int_equal(last_event(f, DHCP_EV_ADDR_IN_USE)->ip, offered);
+	assert_int_equal(select_ip(f, mac, offered, NULL), DHCP_OUTCOME_NAK);
+	assert_int_not_equal(dora(f, mac, NULL), offered);
+	assert_null(lease_store_find_ip(f->store, offered));
+}
+
 struct name_case {
 	const char *name;
 	size_t len;
@@ -1444,6 +1505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_finds_static_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passive_arp_and_prefill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_reserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_quick_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_arp_after_offer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostname_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fqdn_option, setup, teardown),
 		cmocka_unit_test(test_hostname_label),
