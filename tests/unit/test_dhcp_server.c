@@ -884,6 +884,13 @@ static void assert_quiet_when_idle(struct fixture *f, unsigned settle_s)
 	assert_int_equal(f->n_probes, before);
 }
 
+/* A pool of 231 addresses (.10 - .240): a start-up reserve of 115. */
+static void wide_pool(struct fixture *f)
+{
+	f->cfg.pool_last = 0x0a0000f0u;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+}
+
 static void test_passive_arp_and_prefill(void **state)
 {
 	struct fixture *f = *state;
@@ -891,8 +898,7 @@ static void test_passive_arp_and_prefill(void **state)
 	uint8_t mac[6];
 	unsigned i;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* The start-up reserve grows stale first: the prefill below is the
 	 * demand's. */
 	advance(f, DHCP_PROBE_WAIT_MS + DHCP_PROBE_TTL_MS);
@@ -919,8 +925,7 @@ static void test_probe_reserve(void **state)
 	size_t before;
 	unsigned i;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* A new pool: half of its 231 addresses probed at once, unasked. */
 	advance(f, 0);
 	assert_int_equal(f->n_probes, 115);
@@ -949,8 +954,7 @@ static void test_probe_quick_start(void **state)
 	uint32_t taken;
 	unsigned i;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	advance(f, 0);
 	assert_int_equal(f->n_probes, 115);
 	taken = f->probes[0];
@@ -985,8 +989,7 @@ static void test_late_arp_after_offer(void **state)
 	uint8_t mac[6];
 	uint32_t offered;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	advance(f, 0);
 	advance(f, DHCP_PROBE_QUICK_WAIT_MS);
 	mac_n(mac, 950);
@@ -1114,8 +1117,7 @@ static void test_rate_limits(void **state)
 	f->cfg.rate_limit = 3;
 	f->cfg.rate_limit_port = 2;
 	f->cfg.pool_first = 0x0a000040u;
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* Port 5: two new clients, then the port's limit. */
 	for (i = 0; i < 2; i++) {
 		struct req q = { .type = DHCP_DISCOVER, .port = 5 };
