@@ -9,6 +9,9 @@
 #   (c) hits at a fixed 200 queries/s for 10 s: p50/p99 latency;
 #   (d) hits at a fixed 50,000 queries/s offered for 10 s: server CPU
 #       (user + system) per answered query;
+#   (f) (BENCH_PARTS=bars, not by default) the tail right after load,
+#       BENCH_BARS rounds (10): hits as fast as dnsperf goes for 3 s, then
+#       200 q/s for 3 s: p99 and slowest answer of each 200 q/s part;
 #   (e) user-space instructions per cached answer: the server started
 #       again under callgrind, warmed, its counters zeroed, then 20,000
 #       hits (as fast as it answers) and the counters dumped: the total
@@ -201,6 +204,24 @@ part_lat()
 		"$name" "$(rss_kb)" >>"$RESULTS"
 }
 
+# part_bars NAME: (f), the tail right after load, BENCH_BARS times (10):
+# hits as fast as dnsperf goes for 3 s, then 200 q/s for 3 s; the p99 and
+# the slowest answer of the 200 q/s part of each round, and their ranges.
+part_bars()
+{
+	local name=$1 out="$W/$1" i p99s="" maxs=""
+	perf_dnsperf -d "$W/hits.txt" -n 2 >/dev/null
+	for ((i = 0; i < ${BENCH_BARS:-10}; i++)); do
+		perf_dnsperf -d "$W/hits.txt" -l 3 -c 8 -q 500 >/dev/null
+		perf_dnsperf -d "$W/hits.txt" -l 3 -Q 200 -v >"$out.bars"
+		read -r p99 max < <(awk '/^> NOERROR/ {print $NF}' "$out.bars" | sort -g | awk '
+			{ v[NR] = $1 } END { if (NR) printf "%.2f %.2f", v[int(NR * 0.99) + 1] * 1000, v[NR] * 1000 }')
+		p99s="$p99s${p99s:+,}$p99"
+		maxs="$maxs${maxs:+,}$max"
+	done
+	printf '%s bars_p99_ms %s\n%s bars_max_ms %s\n' "$name" "$p99s" "$name" "$maxs" >>"$RESULTS"
+}
+
 # part_cpu NAME: (d), CPU per answered hit at 50k/s offered.
 part_cpu()
 {
@@ -245,9 +266,9 @@ run_server()
 {
 	local name=$1 p
 	dn_say "== $name"
-	if has_part miss || has_part hit || has_part lat || has_part cpu; then
+	if has_part miss || has_part hit || has_part lat || has_part cpu || has_part bars; then
 		start_server "$name"
-		for p in miss hit lat cpu; do
+		for p in miss hit lat cpu bars; do
 			if has_part "$p"; then "part_$p" "$name"; fi
 		done
 		stop_server
@@ -276,7 +297,9 @@ rows = [("hit QPS (a)", "hit_qps"), ("miss QPS, 10k names (b)", "miss_qps"),
         ("CPU us/query @50k/s (d)", "cpu_us_per_q"),
         ("user instr./cached answer (e)", "ins_per_q"),
         ("RSS kB after (b)", "miss_rss"), ("RSS kB after (a)", "hit_rss"),
-        ("RSS kB after (c)", "lat_rss"), ("RSS kB after (d)", "q50k_rss")]
+        ("RSS kB after (c)", "lat_rss"), ("RSS kB after (d)", "q50k_rss"),
+        ("p99 ms @200 q/s after load, each round (f)", "bars_p99_ms"),
+        ("slowest ms @200 q/s after load, each round (f)", "bars_max_ms")]
 servers = [s for s in ("defnetd", "dnsmasq", "unbound") if s in r]
 print("| %s | %s |" % ("measure", " | ".join(servers)))
 print("|---|%s|" % "|".join("---:" for _ in servers))

@@ -7,14 +7,18 @@ Run as root from the repository after building (ninja -C build):
 
 Everything happens inside two network namespaces this script creates and
 deletes: a server namespace with the bridge defnet0 (10.79.0.1/16) and a
-client namespace on a veth port of it (10.79.0.2). defnetd: time from exec
+client namespace on a veth port of it (10.79.0.2, and 198.18.79.2: the
+relay, outside the guest subnet, since defnetd answers no giaddr inside
+it). defnetd: time from exec
 to READY=1 on $NOTIFY_SOCKET, with the bridge created (the first start)
 and present (the later starts). For every server, from exec, with the
 bridge present: the first DHCPOFFER (a DISCOVER relayed from 10.79.0.2
-every millisecond until one is answered) and the first forwarded DNS
+every millisecond by 198.18.79.2 until one is answered) and the first forwarded DNS
 answer (a query to 10.79.0.1:53 every millisecond, forwarded to an
-upstream on 127.0.0.2 in the server namespace). Memory: RSS and RssAnon,
-idle, from /proc/PID/status.
+upstream on 127.0.0.2 in the server namespace). Memory: RSS and RssAnon
+from /proc/PID/status, one second after exec with the DISCOVER and the
+query still sent every millisecond (the first start of each server),
+and idle one second later.
 """
 import argparse
 import ctypes
@@ -35,6 +39,7 @@ import time
 NS = os.environ.get("DN_BENCH_NS", f"dn-bench-startup-{os.getpid()}")
 CLI = NS + "-cli"
 SERVER_IP, CLIENT_IP, UPSTREAM = "10.79.0.1", "10.79.0.2", "127.0.0.2"
+RELAY_IP = "198.18.79.2"
 POOL = ("10.79.1.0", "10.79.255.254")
 CLONE_NEWNET = 0x40000000
 
@@ -85,7 +90,7 @@ def client_sockets():
         if libc.setns(there, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "setns")
         dhcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        dhcp.bind((CLIENT_IP, 67))
+        dhcp.bind((RELAY_IP, 67))
         dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         dns.bind((CLIENT_IP, 0))
     finally:
@@ -97,10 +102,10 @@ def client_sockets():
 
 
 def discover(n):
-    """A DISCOVER relayed by CLIENT_IP (giaddr), from MAC 02:00:00:00:n."""
+    """A DISCOVER relayed by RELAY_IP (giaddr), from MAC 02:00:00:00:n."""
     mac = struct.pack("!HI", 0x0200, n)
     return (struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 1, 0x5eed0000 + n, 0, 0, bytes(4),
-                        bytes(4), bytes(4), socket.inet_aton(CLIENT_IP)) +
+                        bytes(4), bytes(4), socket.inet_aton(RELAY_IP)) +
             mac + bytes(10 + 64 + 128) + b"\x63\x82\x53\x63\x35\x01\x01\xff")
 
 
@@ -109,9 +114,11 @@ def query(n):
     return struct.pack("!HHHHHH", n & 0xffff, 0x0100, 1, 0, 0, 0) + name + b"\0\0\1\0\1"
 
 
-def first_answers(cmd, env, socks, n, notify=None, want_dns=True, limit=5.0):
+def first_answers(cmd, env, socks, n, notify=None, want_dns=True, limit=5.0, stream=0.0):
     """Starts cmd; returns (process, {"ready", "offer", "dns"}: ms from exec,
-    None for what did not come within limit seconds)."""
+    None for what did not come within limit seconds). The DISCOVER and the
+    query go on every millisecond for stream seconds from exec even once
+    answered."""
     dhcp, dns = socks
     for s in (dhcp, dns):
         while select.select([s], [], [], 0)[0]:
@@ -122,12 +129,14 @@ def first_answers(cmd, env, socks, n, notify=None, want_dns=True, limit=5.0):
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nxt = t0
     while time.monotonic() - t0 < limit and (got["offer"] is None or got["dns"] is None or
-                                             (notify and got["ready"] is None)):
+                                             (notify and got["ready"] is None) or
+                                             time.monotonic() - t0 < stream):
         now = time.monotonic()
+        streaming = now - t0 < stream
         if now >= nxt:
-            if got["offer"] is None:
+            if got["offer"] is None or streaming:
                 dhcp.sendto(discover(n), (SERVER_IP, 67))
-            if got["dns"] is None:
+            if got["dns"] is None or (streaming and want_dns):
                 dns.sendto(query(n), (SERVER_IP, 53))
             nxt += 0.001
         for s in select.select(watch, [], [], max(0, nxt - time.monotonic()))[0]:
@@ -153,7 +162,7 @@ class Servers:
             f.write(f"nameserver {UPSTREAM}\n")
         self.state = os.path.join(tmp, "state")
 
-    def run(self, kind, socks):
+    def run(self, kind, socks, stream=0.0):
         """One start of kind on an empty lease database: (process, times)."""
         self.n += 1
         shutil.rmtree(self.state, ignore_errors=True)
@@ -172,6 +181,7 @@ class Servers:
             cmd = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
                    "--no-hosts", f"--server={UPSTREAM}", "--interface=defnet0",
                    "--except-interface=lo", "--bind-interfaces", f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h",
+                   f"--shared-network={RELAY_IP},10.79.0.0",
                    f"--dhcp-leasefile={self.tmp}/dnsmasq.leases", "--user=root",
                    "--group=root", f"--pid-file={self.tmp}/dnsmasq.pid"]
             if os.path.exists(f"{self.tmp}/dnsmasq.leases"):
@@ -182,13 +192,15 @@ class Servers:
                 "lease-database": {"type": "memfile", "persist": False},
                 "valid-lifetime": 3600,
                 "subnet4": [{"subnet": "10.79.0.0/16", "id": 1,
-                             "pools": [{"pool": f"{POOL[0]} - {POOL[1]}"}]}]}}
+                             "pools": [{"pool": f"{POOL[0]} - {POOL[1]}"}],
+                             "relay": {"ip-addresses": [RELAY_IP]}}]}}
             with open(os.path.join(self.tmp, "kea.json"), "w") as f:
                 json.dump(conf, f)
             env["KEA_LOCKFILE_DIR"] = env["KEA_PIDFILE_DIR"] = self.tmp
             cmd = ["kea-dhcp4", "-c", os.path.join(self.tmp, "kea.json")]
         try:
-            return first_answers(cmd, env, socks, self.n, notify, want_dns=kind != "kea")
+            return first_answers(cmd, env, socks, self.n, notify, want_dns=kind != "kea",
+                                 stream=stream)
         finally:
             if notify:
                 notify.close()
@@ -202,6 +214,8 @@ def plug_client():
     ip("link", "set", "v-cli", "master", "defnet0")
     ip("link", "set", "v-cli", "up")
     ip("-n", CLI, "addr", "add", CLIENT_IP + "/16", "dev", "eth0")
+    ip("-n", CLI, "addr", "add", RELAY_IP + "/24", "dev", "eth0")
+    ip("route", "add", RELAY_IP + "/32", "dev", "defnet0")
     ip("-n", CLI, "link", "set", "eth0", "up")
     ip("-n", CLI, "link", "set", "lo", "up")
     # Until the port forwards (BR_STATE_FORWARDING), nothing goes.
@@ -238,13 +252,17 @@ def measure(args):
         socks = client_sockets()
         for _ in range(args.runs):
             for k in kinds:
-                p, got = srv.run(k, socks)
+                # The first start of each: memory one second after exec
+                # under the 1 ms stream, then idle a second later.
+                first = k not in mem
+                p, got = srv.run(k, socks, stream=1.0 if first else 0.0)
                 res[k].append(got)
-                if k not in mem and k != "kea":
-                    time.sleep(1)
+                if first:
                     if p.poll() is not None:
                         raise RuntimeError(f"{k} exited")
-                    mem[k] = proc_mem(p.pid)
+                    mem[k] = {"stream": proc_mem(p.pid)}
+                    time.sleep(1)
+                    mem[k]["idle"] = proc_mem(p.pid)
                 stop(p)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -285,8 +303,11 @@ def report(args, kinds, created, res, mem):
         vals = [med([g[key] for g in res[k]]) for k in kinds]
         print(f"{label + ' (ms, median)':38}" + "".join(cell(v) for v in vals))
         print(f"{'  range of %d' % args.runs:38}" + "".join(f"{rng(k, key):>14}" for k in kinds))
-    for key, label in (("VmRSS", "idle RSS (kB)"), ("RssAnon", "idle RssAnon (kB)")):
-        print(f"{label:38}" + "".join(f"{mem[k][key]:14d}" if k in mem else f"{'n/a':>14}"
+    for when, key, label in (("stream", "VmRSS", "RSS after 1 s of stream (kB)"),
+                             ("stream", "RssAnon", "RssAnon after 1 s of stream"),
+                             ("idle", "VmRSS", "idle RSS, 1 s later (kB)"),
+                             ("idle", "RssAnon", "idle RssAnon, 1 s later (kB)")):
+        print(f"{label:38}" + "".join(f"{mem[k][when][key]:14d}" if k in mem else f"{'n/a':>14}"
                                      for k in kinds))
     print("From exec, bridge present, empty lease database; n/a: not measured or no answer "
           "within 5 s (Kea serves no DNS).")

@@ -14,6 +14,11 @@
 
 struct announce {
 	struct event *timer;
+	/* Protocol 0: the socket sends only, nothing is queued to it. It stays
+	 * open: closing a packet socket waits for an RCU grace period in the
+	 * kernel (synchronize_net() in packet_release, 10-20 ms here), which
+	 * would stall the loop at every round, the start among them. */
+	int fd;
 	unsigned ifindex;
 	uint8_t mac[6];
 	uint32_t ips[ANNOUNCE_MAX_ADDRS];
@@ -31,23 +36,22 @@ static void announce_round(struct announce *a)
 		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
 	uint8_t pkt[ARP_LEN];
-	/* Protocol 0: the socket sends only, nothing is queued to it; it lives
-	 * for one round, so no packet socket stays open for it. */
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool sent = false;
 
 	a->left--;
-	for (size_t i = 0; fd >= 0 && i < a->n_ips; i++) {
+	if (a->fd < 0)
+		a->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	for (size_t i = 0; a->fd >= 0 && i < a->n_ips; i++) {
 		arp_build_announce(pkt, a->mac, a->ips[i]);
-		if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		if (sendto(a->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 			break;
 		a->sent++;
+		sent = true;
 	}
-	if ((fd < 0 || a->sent == 0) && !a->warned) {
+	if (!sent && !a->warned) {
 		log_warning("cannot send gratuitous ARP: %s", strerror(errno));
 		a->warned = true;
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 static void announce_arm(struct announce *a)
@@ -78,6 +82,7 @@ int announce_open(struct event_base *base, struct announce **out)
 		free(a);
 		return -ENOMEM;
 	}
+	a->fd = -1;
 	*out = a;
 	return 0;
 }
@@ -87,6 +92,8 @@ void announce_close(struct announce *a)
 	if (!a)
 		return;
 	event_free(a->timer);
+	if (a->fd >= 0)
+		close(a->fd);
 	free(a);
 }
 

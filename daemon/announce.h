@@ -4,8 +4,8 @@
  * whose ARP cache holds an old MAC for the gateway would be cut off until
  * the entry ages out. RFC 5227 section 3 ARP Announcements make them
  * update it at once: ARP_ANNOUNCE_NUM of them, ARP_ANNOUNCE_INTERVAL_MS
- * apart, from an AF_PACKET socket on the bridge, opened for each round
- * only. */
+ * apart, from one send-only AF_PACKET socket, opened at the first round
+ * and kept. */
 #ifndef DEFNET_ANNOUNCE_H
 #define DEFNET_ANNOUNCE_H
 
@@ -18,8 +18,8 @@
 
 struct announce;
 
-/* Returns 0 or -ENOMEM. Each round opens a packet socket of its own for
- * the moment it sends (CAP_NET_RAW). */
+/* Returns 0 or -ENOMEM. The first round opens the packet socket
+ * (CAP_NET_RAW); a round that cannot, tries again at the next. */
 int announce_open(struct event_base *base, struct announce **out);
 void announce_close(struct announce *a);
 

@@ -25,6 +25,9 @@
 #define DHCP_IO_ARENA (DHCP_IO_MAX_BATCH * 512)
 #define DHCP_IO_SEND 64                 /* datagrams per sendmmsg */
 #define DHCP_IO_PROBES 256
+/* ARP frames read before a tick, at most: more than a receive buffer
+ * holds, and a bound under an ARP flood. */
+#define DHCP_IO_ARP_DRAIN 4096
 #define DHCP_IO_PARK_LEN 576            /* RFC 2131 2: what every client sends within */
 /* Deferred DISCOVERs answered per turn, a turn every DHCP_IO_UNPARK_MS:
  * a relay agent gets the replies to a whole probe wait's worth of
@@ -275,17 +278,16 @@ void dhcp_io_probe(struct dhcp_io *io, uint32_t ip)
 	io->probes[io->n_probes++] = ip;
 }
 
-static void dhcp_io_on_arp(evutil_socket_t fd, short what, void *arg)
+/* At most max ARP frames already queued. */
+static void dhcp_io_read_arp(struct dhcp_io *io, int max)
 {
-	struct dhcp_io *io = arg;
 	uint8_t p[64];
 	uint32_t spa;
 	ssize_t n;
 	int i;
 
-	dhcp_io_clock(io);
-	for (i = 0; i < DHCP_IO_RECV; i++) {
-		n = recv(fd, p, sizeof(p), MSG_DONTWAIT);
+	for (i = 0; i < max; i++) {
+		n = recv(io->arp_fd, p, sizeof(p), MSG_DONTWAIT);
 		if (n < 0)
 			break;
 		/* Ethernet/IPv4 ARP only; requests and replies both tell us
@@ -295,6 +297,14 @@ static void dhcp_io_on_arp(evutil_socket_t fd, short what, void *arg)
 		memcpy(&spa, p + 14, 4);
 		dhcp_server_arp(io->srv, ntohl(spa), p + 8, io->now_ms);
 	}
+}
+
+static void dhcp_io_on_arp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcp_io *io = arg;
+
+	dhcp_io_clock(io);
+	dhcp_io_read_arp(io, DHCP_IO_RECV);
 }
 
 /* --------------------------------------------------------------- timer */
@@ -658,6 +668,9 @@ static void dhcp_io_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	dhcp_io_clock(io);
 	io->timer_at = UINT64_MAX;
+	/* Answers to probes that are already here count before a probe's
+	 * wait ends, however late the loop came round to them. */
+	dhcp_io_read_arp(io, DHCP_IO_ARP_DRAIN);
 	dhcp_server_tick(io->srv, io->now_ms);
 	if (io->n_park)
 		dhcp_io_unpark(io);
@@ -737,8 +750,12 @@ int dhcp_io_start(struct dhcp_io **out, struct event_base *base, struct dhcp_ser
 	    (r = dhcp_io_open_arp(io)) < 0 ||
 	    (r = dhcp_io_events(io)) < 0)
 		goto fail;
-	dhcp_io_kick(io);
+	/* The start-up probes go out now, not after the rest of the start;
+	 * ops.probe reaches this io through *out. */
 	*out = io;
+	dhcp_io_clock(io);
+	dhcp_server_tick(io->srv, io->now_ms);
+	dhcp_io_finish(io);
 	return 0;
 fail:
 	dhcp_io_stop(io);

@@ -91,6 +91,7 @@ struct dhcp_server {
 	struct dhcp_ring probing, ready, in_use;
 	uint32_t cursor;
 	uint32_t reserve_left;          /* DHCP_PROBE_RESERVE probes to start */
+	uint32_t quick_left;            /* probes still to wait the quick wait */
 	uint32_t scan_missed;
 	uint64_t scan_after;
 	uint64_t demand_window, demand_count, demand_rate;
@@ -620,9 +621,38 @@ static bool dhcp_scan(struct dhcp_server *srv, uint64_t now, uint32_t *out)
 	return false;
 }
 
+/* How long the next probe waits for an answer. RFC 2131 4.4.1 says only
+ * that a server SHOULD probe before it offers; RFC 5227's one to two
+ * seconds are for a host claiming an address for itself. A guest on the
+ * bridge answers ARP in well under a millisecond (a container's kernel in
+ * the softirq that delivers the request, a VM's once its vCPU runs, and
+ * the bridge is local), and the I/O layer reads
+ * every answer already queued before it lets a wait end, so a busy loop
+ * does not shorten the wait. The first DHCP_PROBE_QUICK probes after a
+ * pool is set, the ones the first guests after a start wait for, take
+ * DHCP_PROBE_QUICK_WAIT_MS; the rest, made ahead of need where the wait
+ * costs nobody anything, keep the margin of DHCP_PROBE_WAIT_MS for a
+ * guest slowed by a loaded host. An answer later than the wait still
+ * counts: the address is marked in use (dhcp_server_arp), so a REQUEST
+ * for it from anyone else is NAKed (dhcp_blocked) and the client starts
+ * over with another address; after an ACK the client's own check (RFC
+ * 2131 4.4.1, DHCPDECLINE) puts it in quarantine. The quick probes are
+ * the first in the probing ring after a new pool emptied it, so deadlines
+ * still come out in order. */
+static uint64_t dhcp_probe_wait(struct dhcp_server *srv)
+{
+	if (!srv->quick_left)
+		return DHCP_PROBE_WAIT_MS;
+	srv->quick_left--;
+	return DHCP_PROBE_QUICK_WAIT_MS;
+}
+
 static bool dhcp_probe_start(struct dhcp_server *srv, uint32_t ip, uint64_t now)
 {
-	if (!dhcp_ring_push(&srv->probing, ip, now + DHCP_PROBE_WAIT_MS, NULL))
+	/* A full ring: no probe, and no quick wait spent on none. */
+	if (srv->probing.len == srv->probing.cap)
+		return false;
+	if (!dhcp_ring_push(&srv->probing, ip, now + dhcp_probe_wait(srv), NULL))
 		return false;
 	*dhcp_state(srv, ip) |= DHCP_ST_PROBING;
 	srv->stats.probes++;
@@ -684,10 +714,13 @@ void dhcp_server_arp(struct dhcp_server *srv, uint32_t sender_ip,
 		dhcp_mark_in_use(srv, sender_ip, sender_mac, now_ms, "answered an ARP probe");
 		return;
 	}
-	/* A host using an address nobody leased: a static configuration. */
-	if (!(st & (DHCP_ST_IN_USE | DHCP_ST_OFFERED)) &&
-	    !lease_store_find_ip(srv->store, sender_ip))
+	/* A host using an address nobody leased: a static configuration, or
+	 * one that answered a probe after its wait. An address offered and
+	 * not yet leased counts too: the REQUEST of anyone but this host is
+	 * then NAKed (dhcp_blocked), not ACKed into a conflict. */
+	if (!(st & DHCP_ST_IN_USE) && !lease_store_find_ip(srv->store, sender_ip))
 		dhcp_mark_in_use(srv, sender_ip, sender_mac, now_ms,
+				 st & DHCP_ST_OFFERED ? "answered ARP after it was offered" :
 				 "is used by a host without a lease (seen in ARP)");
 }
 
@@ -1665,6 +1698,7 @@ static int dhcp_set_pool(struct dhcp_server *srv, uint32_t first, uint32_t last)
 	srv->cursor = 0;
 	/* Half a small pool at most: the rest stays for the scan to find. */
 	srv->reserve_left = size / 2 < DHCP_PROBE_RESERVE ? size / 2 : DHCP_PROBE_RESERVE;
+	srv->quick_left = srv->reserve_left < DHCP_PROBE_QUICK ? srv->reserve_left : DHCP_PROBE_QUICK;
 	srv->scan_after = 0;
 	srv->scan_missed = 0;
 	srv->probing.len = srv->ready.len = srv->in_use.len = 0;

@@ -53,6 +53,12 @@
  * host (RFC 5227's one to two seconds are for a host claiming its own
  * address, which then waits for nobody). */
 #define DHCP_PROBE_WAIT_MS 200
+/* The first probes after a pool is set, the head of the start-up reserve
+ * below, wait only this long: the first guests after a start are offered
+ * within milliseconds (why that is safe: dhcp_probe_wait() in
+ * dhcp_server.c). */
+#define DHCP_PROBE_QUICK 16
+#define DHCP_PROBE_QUICK_WAIT_MS 10
 /* Addresses probed or waiting, at most. */
 #define DHCP_PROBE_MAX 4096
 /* A probed address is trusted this long, then probed again: long enough

@@ -50,10 +50,11 @@ dn_assert_eq "$ports" "tcp/53 udp/53 udp/5353 udp/547 udp/67 " \
 # each interface receives them ("*:*"; the daemon names the bridge port a
 # request came in on, and serves the bridge's ports only: see the uplink
 # side below; mDNS responses only ever silence a name, and only from the
-# lease holder's own bridge port).
+# lease holder's own bridge port); and the gratuitous ARP sender, protocol
+# 0 and bound nowhere ("[0]:*"), to which the kernel delivers nothing.
 pkt=$(dn_h ss -H -0 -p | grep -F "pid=$DN_DAEMON_PID," | awk '{print $4}' | LC_ALL=C sort | tr '\n' ' ')
-dn_assert_eq "$pkt" "*:* *:* arp:$DN_BRIDGE " \
-	"its packet sockets: DHCP requests and mDNS responses (every interface), ARP on $DN_BRIDGE"
+dn_assert_eq "$pkt" "*:* *:* [0]:* arp:$DN_BRIDGE " \
+	"its packet sockets: DHCP requests and mDNS responses (every interface), ARP on $DN_BRIDGE, a sender"
 unix=$(dn_h ss -Hxlp | grep -F "pid=$DN_DAEMON_PID," | awk '{print $5}' | LC_ALL=C sort -u | tr '\n' ' ')
 dn_assert_eq "$unix" "$DN_RUNTIME/control " "its one listening unix socket is the control socket"
 

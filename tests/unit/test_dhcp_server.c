@@ -884,6 +884,13 @@ static void assert_quiet_when_idle(struct fixture *f, unsigned settle_s)
 	assert_int_equal(f->n_probes, before);
 }
 
+/* A pool of 231 addresses (.10 - .240): a start-up reserve of 115. */
+static void wide_pool(struct fixture *f)
+{
+	f->cfg.pool_last = 0x0a0000f0u;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+}
+
 static void test_passive_arp_and_prefill(void **state)
 {
 	struct fixture *f = *state;
@@ -891,8 +898,7 @@ static void test_passive_arp_and_prefill(void **state)
 	uint8_t mac[6];
 	unsigned i;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* The start-up reserve grows stale first: the prefill below is the
 	 * demand's. */
 	advance(f, DHCP_PROBE_WAIT_MS + DHCP_PROBE_TTL_MS);
@@ -919,8 +925,7 @@ static void test_probe_reserve(void **state)
 	size_t before;
 	unsigned i;
 
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* A new pool: half of its 231 addresses probed at once, unasked. */
 	advance(f, 0);
 	assert_int_equal(f->n_probes, 115);
@@ -935,6 +940,65 @@ static void test_probe_reserve(void **state)
 	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
 	advance(f, 20);
 	assert_int_equal(f->n_probes, before);
+}
+
+/* The head of the start-up reserve waits the quick wait; an answer
+ * within it keeps its address from every client, and the rest of the
+ * reserve still waits the whole probe wait. */
+static void test_probe_quick_start(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t squatter[6] = { 0x52, 0x54, 0, 0x5e, 0x5e, 0x60 };
+	struct req q = { .type = DHCP_DISCOVER };
+	struct dhcp_msg m;
+	uint32_t taken;
+	unsigned i;
+
+	wide_pool(f);
+	advance(f, 0);
+	assert_int_equal(f->n_probes, 115);
+	taken = f->probes[0];
+	dhcp_server_arp(f->srv, taken, squatter, f->now + 1);
+	assert_int_equal(last_event(f, DHCP_EV_ADDR_IN_USE)->ip, taken);
+	advance(f, DHCP_PROBE_QUICK_WAIT_MS - 1);
+	assert_int_equal(dhcp_server_probed(f->srv), 0);
+	advance(f, 1);
+	assert_int_equal(dhcp_server_probed(f->srv), DHCP_PROBE_QUICK - 1);
+	for (i = 0; i < DHCP_PROBE_QUICK - 1; i++) {
+		discover_now(f, 800 + i);
+		assert_int_not_equal(f->got.hdr.yiaddr, taken);
+	}
+	/* The next waits for a probe of the whole wait. */
+	mac_n(q.mac, 900);
+	build_req(&q, &m);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_DEFER);
+	advance(f, DHCP_PROBE_WAIT_MS - DHCP_PROBE_QUICK_WAIT_MS - 1);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_DEFER);
+	advance(f, 1);
+	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_OFFER);
+	assert_int_not_equal(f->got.hdr.yiaddr, taken);
+}
+
+/* An answer after the wait, once the address is offered: the client's
+ * REQUEST for it is NAKed and it is offered another; the host that
+ * answered is not disturbed. */
+static void test_late_arp_after_offer(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t late[6] = { 0x52, 0x54, 0, 0x5e, 0x5e, 0x61 };
+	uint8_t mac[6];
+	uint32_t offered;
+
+	wide_pool(f);
+	advance(f, 0);
+	advance(f, DHCP_PROBE_QUICK_WAIT_MS);
+	mac_n(mac, 950);
+	offered = discover(f, mac);
+	dhcp_server_arp(f->srv, offered, late, f->now + 1);
+	assert_int_equal(last_event(f, DHCP_EV_ADDR_IN_USE)->ip, offered);
+	assert_int_equal(select_ip(f, mac, offered, NULL), DHCP_OUTCOME_NAK);
+	assert_int_not_equal(dora(f, mac, NULL), offered);
+	assert_null(lease_store_find_ip(f->store, offered));
 }
 
 struct name_case {
@@ -1053,8 +1117,7 @@ static void test_rate_limits(void **state)
 	f->cfg.rate_limit = 3;
 	f->cfg.rate_limit_port = 2;
 	f->cfg.pool_first = 0x0a000040u;
-	f->cfg.pool_last = 0x0a0000f0u;
-	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	wide_pool(f);
 	/* Port 5: two new clients, then the port's limit. */
 	for (i = 0; i < 2; i++) {
 		struct req q = { .type = DHCP_DISCOVER, .port = 5 };
@@ -1444,6 +1507,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_finds_static_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passive_arp_and_prefill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_reserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_quick_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_arp_after_offer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostname_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fqdn_option, setup, teardown),
 		cmocka_unit_test(test_hostname_label),
