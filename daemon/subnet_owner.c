@@ -143,6 +143,7 @@ int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *
 	struct subnet_state st = { 0 };
 	struct ip4_prefix previous;
 	char buf[IP4_PREFIX_STRLEN], gw[IP4_STRLEN];
+	bool save;
 	int r;
 
 	memset(so, 0, sizeof(*so));
@@ -162,12 +163,16 @@ int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *
 	if (r < 0)
 		return r;
 	so->gateway = subnet_gateway(so->subnet);
-	if (!subnet_equal(previous, so->subnet))
-		subnet_owner_save(so, &st);
+	save = !subnet_equal(previous, so->subnet);
 	log_info("subnet %s (%s), gateway %s", ip4_prefix_format(so->subnet, buf),
 		 o->subnet_auto ? "auto" : "fixed", ip4_format(so->gateway, gw));
 	r = subnet_owner_addresses(so, previous);
-	return r < 0 ? r : subnet_owner6_start(so);
+	if (r == 0)
+		r = subnet_owner6_start(so, &st, &save);
+	/* One write (and fsync) of the state file for both choices. */
+	if (save)
+		subnet_owner_save(so, &st);
+	return r;
 }
 
 /* The drain ------------------------------------------------------------------ */

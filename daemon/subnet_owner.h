@@ -107,12 +107,14 @@ int subnet_owner_restore(struct subnet_owner *so, unsigned ifindex);
 
 void subnet_owner_stop(struct subnet_owner *so);
 
+struct subnet_state;
 /* subnet_owner6.c, called by the above: the prefix at start (with IPv6
- * forwarding), and its check when the host's routes change. */
-int subnet_owner6_start(struct subnet_owner *so);
+ * forwarding), from the state file st already read; sets *save when st
+ * must be written (the caller writes it once for both); and its check
+ * when the host's routes change. */
+int subnet_owner6_start(struct subnet_owner *so, struct subnet_state *st, bool *save);
 /* The state file, shared by both: a bad file reads as empty (logged); a
  * save records the current subnet and prefix. */
-struct subnet_state;
 void subnet_owner_load(struct subnet_owner *so, struct subnet_state *st);
 void subnet_owner_save(struct subnet_owner *so, struct subnet_state *st);
 void subnet_owner6_check(struct subnet_owner *so);

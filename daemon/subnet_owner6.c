@@ -140,27 +140,25 @@ static int subnet_owner6_up(struct subnet_owner *so)
 	return 0;
 }
 
-int subnet_owner6_start(struct subnet_owner *so)
+int subnet_owner6_start(struct subnet_owner *so, struct subnet_state *st, bool *save)
 {
 	struct prefix6_list used = { 0 };
-	struct subnet_state st;
 	int r;
 
-	subnet_owner_load(so, &st);
 	if (!so->o.ipv6) {
-		subnet_owner6_drop_old(so, &st);
+		subnet_owner6_drop_old(so, st);
 		return 0;
 	}
 	r = subnet_owner6_used(so, LOG_LEVEL_ERROR, &used);
 	if (r < 0)
 		return r;
-	r = subnet_owner6_initial(so, &used, &st);
+	r = subnet_owner6_initial(so, &used, st);
 	prefix6_list_free(&used);
 	if (r < 0)
 		return r;
-	subnet_owner6_drop_old(so, &st);
-	if (!st.have_prefix6 || !ip6_prefix_equal(&st.prefix6, &so->prefix6))
-		subnet_owner_save(so, &st);
+	subnet_owner6_drop_old(so, st);
+	if (!st->have_prefix6 || !ip6_prefix_equal(&st->prefix6, &so->prefix6))
+		*save = true;
 	return subnet_owner6_up(so);
 }
 
