@@ -17,6 +17,7 @@
 
 /* Each ACK is a datagram of its own, a few dozen bytes. */
 #define NAT_RECV_BUF_SIZE 8192
+#define NAT_RCVBUF (1 << 20)
 
 static void nat_err_printf(char *err, size_t errlen, const char *what,
 			   int errnum, const char *text)
@@ -103,7 +104,7 @@ bool nat_result_done(const struct nat_result *res, const struct nat_batch *b)
 static struct mnl_socket *nat_socket_open(void)
 {
 	struct mnl_socket *sock;
-	int one = 1, saved;
+	int one = 1, rcvbuf = NAT_RCVBUF, saved;
 
 	sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!sock)
@@ -118,6 +119,14 @@ static struct mnl_socket *nat_socket_open(void)
 	 * Kernels before 4.12 lack both; their errors come without text. */
 	(void)mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Every message of a batch is ACKed before we read any: the default
+	 * buffer (rmem_default, some 200 ACKs' worth) would overflow with
+	 * the largest batches. Best effort: without CAP_NET_ADMIN the kernel
+	 * caps it at rmem_max. */
+	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		(void)setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
 	return sock;
 }
 
