@@ -61,10 +61,13 @@ struct daemon {
 	/* Every NAT_GLUE_GUARD_LOG_S: what the guards dropped since. */
 	struct event *guard_timer;
 	uint64_t guard_logged[NAT_GUARD_COUNT];
-	/* SpoofProtection=yes: the bindings in the bridge table's sets, and
-	 * a batch kept for their changes (spoof_glue.c). */
+	/* SpoofProtection=yes: the bindings in the bridge table's sets, a
+	 * batch kept for their changes, and the changes not sent yet
+	 * (spoof_glue.c). */
 	struct nat_spoof_table spoof;
 	struct nat_batch *spoof_batch;
+	struct nat_spoof_op *spoof_queue;
+	size_t n_spoof_queue;
 	/* The ports the guards drop from (nflog); NULL: not bound, tried
 	 * once (guard_log_tried) or every guard off. */
 	struct guard_log *guard_log;

@@ -193,6 +193,11 @@ static void dhcp_glue_notice(const struct dhcp_event *ev)
 	}
 }
 
+static void dhcp_glue_before_acks(void *ctx)
+{
+	spoof_glue_flush(ctx);
+}
+
 static void dhcp_glue_event(void *ctx, const struct dhcp_event *ev)
 {
 	struct daemon *d = ctx;
@@ -276,7 +281,7 @@ static int dhcp_glue_opts(struct daemon *d, struct dhcp_service_opts *o,
 	static const struct dhcp_service_ops ops = {
 		.event = dhcp_glue_event, .name_owner = dhcp_glue_name_owner,
 		.is_port = dhcp_glue_is_port, .old_subnet_empty = dhcp_glue_old_subnet_empty,
-		.port_up = dhcp_glue_port_up,
+		.port_up = dhcp_glue_port_up, .before_acks = dhcp_glue_before_acks,
 	};
 	const struct config *cfg = &d->cfg;
 	const struct subnet_owner *sn = &d->subnet;

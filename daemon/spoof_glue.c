@@ -79,8 +79,17 @@ static int spoof_glue_send(struct daemon *d, const struct nat_spoof_op *ops, siz
 	if (!d->spoof_batch && !(d->spoof_batch = calloc(1, sizeof(*d->spoof_batch))))
 		return -ENOMEM;
 	r = nat_batch_build_spoof(d->spoof_batch, ops, n, flush, d->nat.seq, NAT_BATCH_COMMIT);
-	if (r < 0)
+	/* Changes of many leases alternate between the sets, a message each:
+	 * more than a batch holds goes in two, in order. */
+	if (r == -EMSGSIZE && n > 1 && !flush) {
+		r = spoof_glue_send(d, ops, n / 2, false);
+		return r < 0 ? r : spoof_glue_send(d, ops + n / 2, n - n / 2, false);
+	}
+	if (r < 0) {
+		log_warning("guards: spoof protection's sets: cannot build the change: %s",
+			    strerror(-r));
 		return r;
+	}
 	d->nat.seq += (uint32_t)d->spoof_batch->n_msgs + 2;
 	r = nat_conn_send(&d->nat, d->spoof_batch, err, sizeof(err));
 	if (r < 0)
@@ -128,6 +137,8 @@ void spoof_glue_sync(struct daemon *d)
 	bool flush = true;
 	int r = 0;
 
+	/* The sets are rebuilt from the lease store: queued changes are in it. */
+	d->n_spoof_queue = 0;
 	nat_spoof_table_clear(&d->spoof);
 	if (!d->cfg.guard_spoof || !d->nat.sock)
 		return;
@@ -145,6 +156,45 @@ void spoof_glue_sync(struct daemon *d)
 	else
 		log_debug("guards: spoof protection binds %zu lease%s to their ports", d->spoof.n,
 			  d->spoof.n == 1 ? "" : "s");
+}
+
+/* Sends ops; a change the kernel refused leaves the sets unknown, so they
+ * are rebuilt from the lease store. Whether ops went as they were. */
+static bool spoof_glue_apply(struct daemon *d, const struct nat_spoof_op *ops, size_t n)
+{
+	if (spoof_glue_send(d, ops, n, false) == 0)
+		return true;
+	spoof_glue_sync(d);
+	return false;
+}
+
+/* Sends the queue. Whether it went as it was. */
+static bool spoof_glue_send_queue(struct daemon *d)
+{
+	size_t n = d->n_spoof_queue;
+
+	d->n_spoof_queue = 0;
+	return !n || spoof_glue_apply(d, d->spoof_queue, n);
+}
+
+void spoof_glue_flush(struct daemon *d)
+{
+	spoof_glue_send_queue(d);
+}
+
+/* Queues ops, sending the queue first when they would not fit. A rebuild
+ * on the way has them already. */
+static void spoof_glue_queue(struct daemon *d, const struct nat_spoof_op *ops, size_t n)
+{
+	if (!d->spoof_queue &&
+	    !(d->spoof_queue = calloc(NAT_SPOOF_OPS_PER_BATCH, sizeof(*d->spoof_queue)))) {
+		spoof_glue_apply(d, ops, n);
+		return;
+	}
+	if (d->n_spoof_queue + n > NAT_SPOOF_OPS_PER_BATCH && !spoof_glue_send_queue(d))
+		return;
+	memcpy(d->spoof_queue + d->n_spoof_queue, ops, n * sizeof(*ops));
+	d->n_spoof_queue += n;
 }
 
 void spoof_glue_lease(struct daemon *d, const struct dhcp_event *ev)
@@ -174,14 +224,16 @@ void spoof_glue_lease(struct daemon *d, const struct dhcp_event *ev)
 		return;
 	}
 	if (r == 0 && n)
-		r = spoof_glue_send(d, ops, n, false);
-	/* A change the kernel refused leaves the sets unknown. */
-	if (r < 0 && r != -EINVAL)
+		spoof_glue_queue(d, ops, n);
+	else if (r < 0 && r != -EINVAL)
 		spoof_glue_sync(d);
 }
 
 void spoof_glue_stop(struct daemon *d)
 {
+	free(d->spoof_queue);
+	d->spoof_queue = NULL;
+	d->n_spoof_queue = 0;
 	nat_spoof_table_free(&d->spoof);
 	free(d->spoof_batch);
 	d->spoof_batch = NULL;

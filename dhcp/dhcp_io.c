@@ -593,6 +593,8 @@ static void dhcp_io_finish(struct dhcp_io *io)
 					    "until it works again", strerror(-r));
 		}
 	}
+	if (io->ops.before_acks)
+		io->ops.before_acks(io->ctx);
 	if (!failed)
 		dhcp_io_send(io, true);
 	io->n_out = 0;

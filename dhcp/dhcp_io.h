@@ -55,6 +55,10 @@ struct dhcp_io_ops {
 	/* Is ifindex a port of the bridge now? Asked once a second at most
 	 * per interface; without it nothing is served. */
 	bool (*is_port)(void *ctx, unsigned ifindex);
+	/* A batch's leases are on disk and its ACKs go out next: what must
+	 * be in place before a guest uses its address goes now. May be
+	 * NULL. */
+	void (*before_acks)(void *ctx);
 };
 
 /* Opens the sockets and starts reading. -EADDRINUSE: another server has

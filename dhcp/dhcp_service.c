@@ -126,6 +126,14 @@ static bool dhcp_service_is_port(void *ctx, unsigned ifindex)
 	return svc->o.ops->is_port(svc->o.ctx, ifindex);
 }
 
+static void dhcp_service_before_acks(void *ctx)
+{
+	struct dhcp_service *svc = ctx;
+
+	if (svc->o.ops->before_acks)
+		svc->o.ops->before_acks(svc->o.ctx);
+}
+
 static bool dhcp_service_port_up(void *ctx, unsigned ifindex)
 {
 	struct dhcp_service *svc = ctx;
@@ -174,6 +182,7 @@ static int dhcp_service_start_server(struct dhcp_service *svc, struct event_base
 	};
 	static const struct dhcp_io_ops io_ops = {
 		.mtu = dhcp_service_mtu, .is_port = dhcp_service_is_port,
+		.before_acks = dhcp_service_before_acks,
 	};
 	struct dhcp_io_config io_cfg = {
 		.ifname = svc->ifname, .ifindex = svc->o.ifindex,

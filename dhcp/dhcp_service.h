@@ -38,6 +38,10 @@ struct dhcp_service_ops {
 	/* Renumbering: no live lease is left in old_subnet (called from the
 	 * event loop, once the batch that emptied it is done). May be NULL. */
 	void (*old_subnet_empty)(void *ctx);
+	/* The leases of the events since the last call are on disk; their
+	 * ACKs go out when this returns (dhcp_io_ops.before_acks). May be
+	 * NULL. */
+	void (*before_acks)(void *ctx);
 };
 
 struct dhcp_service_opts {
