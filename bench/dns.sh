@@ -32,6 +32,8 @@ PARTS=" ${BENCH_PARTS:-miss hit lat cpu instr} "
 DN_LOGLEVEL=warning
 # shellcheck source=../tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 dn_find_binaries
 [ "$(nproc)" -ge 2 ] || dn_skip "needs two CPUs (server on one, load on the other)"
 
@@ -39,16 +41,8 @@ SERVER_CPU=0
 LOAD_CPU=1
 ZONE=bench.test
 DUR=10
-# The harness's /tmp/dn-* directory may be swept by other test runs on a
-# shared machine: this run's files live in a directory of its own, removed
-# at exit like the harness's; BENCH_OUT=FILE keeps the raw results.
-rm -rf "$DN_DIR"
-DN_DIR=$(mktemp -d /tmp/defnet-dnsbench.XXXXXX) || dn_fail "mktemp"
-DN_STATE="$DN_DIR/state"
-DN_RUNTIME="$DN_DIR/run"
-DN_CONF="$DN_DIR/defnet.conf"
-mkdir -p "$DN_STATE" "$DN_RUNTIME"
-dn_default_config >"$DN_CONF"
+# BENCH_OUT=FILE keeps the raw results.
+bench_own_dir dnsbench
 W=$DN_DIR
 RESULTS="$W/results"
 : >"$RESULTS"

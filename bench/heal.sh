@@ -23,6 +23,8 @@ DN_NEEDS="nft socat"
 DN_LOGLEVEL=info
 # shellcheck source=../tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 dn_find_binaries
 
 RUNS=${RUNS:-10}
@@ -36,7 +38,6 @@ GW=$(dn_json "$st" 'd["gateway"]')
 dn_static_guest g1 "$SUBNET" "$GW" 10
 G1=$DN_GUEST_NS
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }'; }
 
 # flush_to_connect RUN: ms from the flush starting to a guest connect.

@@ -37,20 +37,14 @@ DN_NEEDS="iperf3 socat"
 DN_LOGLEVEL=info
 # shellcheck source=../tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 dn_find_binaries
 
 RUNS=${RUNS:-5}
 MOVES=${MOVES:-10}
 FLOW="$DN_REPO/tests/integration/udp_flow.py"
-# The harness's /tmp/dn-* directory may be swept by other runs on a shared
-# machine: this run's files live in a directory of its own.
-rm -rf "$DN_DIR"
-DN_DIR=$(mktemp -d /tmp/defnet-natbench.XXXXXX) || dn_fail "mktemp"
-DN_STATE="$DN_DIR/state"
-DN_RUNTIME="$DN_DIR/run"
-DN_CONF="$DN_DIR/defnet.conf"
-mkdir -p "$DN_STATE" "$DN_RUNTIME"
-dn_default_config >"$DN_CONF"
+bench_own_dir natbench
 
 DN_SERVICES=0 dn_topology
 dn_start_defnetd
@@ -63,7 +57,6 @@ G1=$DN_GUEST_NS
 dn_in "$DN_UP" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.up0.rp_filter=0 \
 	net.ipv4.conf.up1.rp_filter=0 || dn_fail "upstream rp_filter"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ------------------------------------------------------- (a) throughput
 dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$DN_INTERNET"

@@ -22,18 +22,13 @@ DN_NEEDS="iperf3"
 DN_LOGLEVEL=info
 # shellcheck source=../tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 dn_find_binaries
 
 RUNS=${RUNS:-5}
 MOVES=${MOVES:-10}
-# This run's files in a directory of their own (see bench/nat.sh).
-rm -rf "$DN_DIR"
-DN_DIR=$(mktemp -d /tmp/defnet-nat6bench.XXXXXX) || dn_fail "mktemp"
-DN_STATE="$DN_DIR/state"
-DN_RUNTIME="$DN_DIR/run"
-DN_CONF="$DN_DIR/defnet.conf"
-mkdir -p "$DN_STATE" "$DN_RUNTIME"
-dn_default_config >"$DN_CONF"
+bench_own_dir nat6bench
 
 UP6_HOST=2001:db8:1::2
 UP6_PEER=2001:db8:1::1
@@ -61,7 +56,6 @@ dn_wait 10 slaac || dn_fail "the guest has no SLAAC address"
 ll=$(dn_in "$G1" ip -6 route show default proto ra | awk '{ print $3; exit }')
 dn_in "$G1" ip -6 route add default via "$ll" dev eth0 metric 4096 || dn_fail "static route"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ------------------------------------------------------- (a) throughput
 dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$UP6_FAR"
