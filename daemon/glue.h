@@ -27,16 +27,17 @@ void nat_glue_init(struct daemon *d);
 void nat_glue_stop(struct daemon *d);
 
 /* spoof_glue.c: SpoofProtection=yes. lease queues the few set element
- * changes that follow a DHCP lease event; flush sends what is queued in
- * one transaction, which the DHCP service asks for before its ACKs go out
- * (the guest may send from its address as soon as it has it); sync rebuilds the sets from the lease store (after the table
- * was replaced, when the ports changed, once the DHCP server runs). A
- * lease whose port is unknown (leases learn it again after a restart
- * only at their next ACK) takes the port where the bridge learned its
- * MAC. Failures are logged; a failed change is followed by a sync. */
+ * changes that follow a DHCP lease event; flush sends the queue in one
+ * transaction (returns whether it went as it was), which the DHCP service
+ * asks for before its ACKs go out (the guest may send from its address as
+ * soon as it has it); sync rebuilds the sets from the lease store (after
+ * the table was replaced, when the ports changed, once the DHCP server
+ * runs). A lease whose port is unknown (leases learn it again after a
+ * restart only at their next ACK) takes the port where the bridge learned
+ * its MAC. Failures are logged; a failed change is followed by a sync. */
 struct dhcp_event;
 void spoof_glue_lease(struct daemon *d, const struct dhcp_event *ev);
-void spoof_glue_flush(struct daemon *d);
+bool spoof_glue_flush(struct daemon *d);
 void spoof_glue_sync(struct daemon *d);
 void spoof_glue_stop(struct daemon *d);
 

@@ -168,18 +168,12 @@ static bool spoof_glue_apply(struct daemon *d, const struct nat_spoof_op *ops, s
 	return false;
 }
 
-/* Sends the queue. Whether it went as it was. */
-static bool spoof_glue_send_queue(struct daemon *d)
+bool spoof_glue_flush(struct daemon *d)
 {
 	size_t n = d->n_spoof_queue;
 
 	d->n_spoof_queue = 0;
 	return !n || spoof_glue_apply(d, d->spoof_queue, n);
-}
-
-void spoof_glue_flush(struct daemon *d)
-{
-	spoof_glue_send_queue(d);
 }
 
 /* Queues ops, sending the queue first when they would not fit. A rebuild
@@ -191,7 +185,7 @@ static void spoof_glue_queue(struct daemon *d, const struct nat_spoof_op *ops, s
 		spoof_glue_apply(d, ops, n);
 		return;
 	}
-	if (d->n_spoof_queue + n > NAT_SPOOF_OPS_PER_BATCH && !spoof_glue_send_queue(d))
+	if (d->n_spoof_queue + n > NAT_SPOOF_OPS_PER_BATCH && !spoof_glue_flush(d))
 		return;
 	memcpy(d->spoof_queue + d->n_spoof_queue, ops, n * sizeof(*ops));
 	d->n_spoof_queue += n;
