@@ -886,9 +886,17 @@ static bool lease_log_too_big(const struct lease_store *s)
 	return log > LEASE_COMPACT_MIN && log / 4 > live;
 }
 
+/* With no file, an empty store has nothing to save: the file is written
+ * with the first record (a first start fsyncs no empty file before it
+ * serves). A file there is rewritten even empty: its tail goes. */
+static bool lease_store_nothing_to_write(const struct lease_store *s)
+{
+	return s->fd < 0 && !s->count && !s->n_res && !s->n_quar;
+}
+
 bool lease_store_pending(const struct lease_store *s)
 {
-	return s && (s->queue_len > 0 || s->rewrite);
+	return s && (s->queue_len > 0 || (s->rewrite && !lease_store_nothing_to_write(s)));
 }
 
 int lease_store_flush(struct lease_store *s)
@@ -980,7 +988,7 @@ int lease_store_open(struct lease_store **out, const char *dir,
 		if (ret < 0)
 			goto fail;
 	}
-	info->rewritten = s->rewrite;
+	info->rewritten = lease_store_pending(s);
 	ret = lease_store_flush(s);
 	if (ret < 0)
 		goto fail;

@@ -62,7 +62,7 @@ int lease_store_load(struct lease_store *s, const uint8_t *buf, size_t len,
 /* The store of DIR/leases (missing: empty). A file from another boot, with
  * a dropped tail or too much garbage is rewritten before this returns; a
  * file with a bad header is renamed to DIR/leases.corrupt and replaced by
- * an empty one. */
+ * an empty one. A missing file stays missing until there is a record. */
 int lease_store_open(struct lease_store **out, const char *dir,
 		     const uint8_t boot_id[LEASE_BOOT_ID_LEN],
 		     uint64_t now_boot_ms, int64_t now_wall, struct lease_load_info *info);
