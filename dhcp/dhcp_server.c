@@ -30,6 +30,11 @@
 #define DHCP_SCAN_RETRY_MS 1000
 /* How often the probe refill runs while it is short of its target. */
 #define DHCP_REFILL_MS 20
+/* New probes per refill, at most; a refill that stops here goes on at the
+ * next tick, at once, after the loop has served what came meanwhile.
+ * 2,048 ARP frames take about 1.3 ms to send: in one go at start they
+ * came before the first DNS answer. */
+#define DHCP_REFILL_BATCH 64
 #define DHCP_NAME_PRINT_MAX 64
 
 struct dhcp_slot {              /* a ring entry */
@@ -91,6 +96,7 @@ struct dhcp_server {
 	struct dhcp_ring probing, ready, in_use;
 	uint32_t cursor;
 	uint32_t reserve_left;          /* DHCP_PROBE_RESERVE probes to start */
+	bool refill_more;               /* the last refill stopped at DHCP_REFILL_BATCH */
 	uint32_t quick_left;            /* probes still to wait the quick wait */
 	uint32_t scan_missed;
 	uint64_t scan_after;
@@ -663,14 +669,17 @@ static bool dhcp_probe_start(struct dhcp_server *srv, uint32_t ip, uint64_t now)
 
 static void dhcp_refill(struct dhcp_server *srv, uint64_t now)
 {
-	uint32_t target = dhcp_probe_target(srv), ip;
+	uint32_t target = dhcp_probe_target(srv), started = 0, ip;
 
-	while (srv->ready.len + srv->probing.len < target && dhcp_scan(srv, now, &ip))
-		if (!dhcp_probe_start(srv, ip, now))
-			break;
+	while (srv->ready.len + srv->probing.len < target && started < DHCP_REFILL_BATCH &&
+	       dhcp_scan(srv, now, &ip) && dhcp_probe_start(srv, ip, now))
+		started++;
+	srv->refill_more = started == DHCP_REFILL_BATCH &&
+			   srv->ready.len + srv->probing.len < target;
 	/* Set once: once started (or with no fresh address left to probe),
 	 * the reserve lives on as ordinary probed addresses. */
-	srv->reserve_left = 0;
+	if (!srv->refill_more)
+		srv->reserve_left = 0;
 }
 
 static void dhcp_mark_in_use(struct dhcp_server *srv, uint32_t ip, const uint8_t mac[6],
@@ -1555,7 +1564,9 @@ uint64_t dhcp_server_deadline(const struct dhcp_server *srv)
 		t = dhcp_min(t, srv->demand_window + 1000);
 	/* Counted from the last tick: requests coming in must not put the
 	 * refill off. */
-	if (srv->ready.len + srv->probing.len < dhcp_probe_target(srv))
+	if (srv->refill_more)
+		t = dhcp_min(t, srv->tick_ms);
+	else if (srv->ready.len + srv->probing.len < dhcp_probe_target(srv))
 		t = dhcp_min(t, srv->tick_ms + DHCP_REFILL_MS > srv->scan_after ?
 			     srv->tick_ms + DHCP_REFILL_MS : srv->scan_after);
 	return t;
@@ -1699,6 +1710,7 @@ static int dhcp_set_pool(struct dhcp_server *srv, uint32_t first, uint32_t last)
 	/* Half a small pool at most: the rest stays for the scan to find. */
 	srv->reserve_left = size / 2 < DHCP_PROBE_RESERVE ? size / 2 : DHCP_PROBE_RESERVE;
 	srv->quick_left = srv->reserve_left < DHCP_PROBE_QUICK ? srv->reserve_left : DHCP_PROBE_QUICK;
+	srv->refill_more = false;
 	srv->scan_after = 0;
 	srv->scan_missed = 0;
 	srv->probing.len = srv->ready.len = srv->in_use.len = 0;

@@ -53,7 +53,7 @@ struct fixture {
 	struct ev_copy ev[MAX_EVENTS];
 	size_t n_ev;
 	uint32_t probes[MAX_PROBES];
-	size_t n_probes;
+	size_t n_probes, all_probes;
 	/* The fake name table: one name held by another guest. */
 	char held_name[64];
 	uint32_t held_ip;
@@ -72,6 +72,7 @@ static void on_probe(void *ctx, uint32_t ip)
 {
 	struct fixture *f = ctx;
 
+	f->all_probes++;
 	if (f->n_probes < MAX_PROBES)
 		f->probes[f->n_probes++] = ip;
 }
@@ -253,6 +254,18 @@ static void advance(struct fixture *f, uint64_t ms)
 {
 	f->now += ms;
 	dhcp_server_tick(f->srv, f->now);
+}
+
+/* The ticks due now, as the I/O layer's timer runs them (a refill that
+ * stopped at its batch); returns how many ran. */
+static unsigned advance_due(struct fixture *f)
+{
+	unsigned ticks = 0;
+
+	while (dhcp_server_deadline(f->srv) <= f->now && ticks++ < 100)
+		advance(f, 0);
+	assert_true(ticks < 100);
+	return ticks;
 }
 
 /* Sends; a deferred DISCOVER waits for its probe and is sent again, as
@@ -928,6 +941,7 @@ static void test_probe_reserve(void **state)
 	wide_pool(f);
 	/* A new pool: half of its 231 addresses probed at once, unasked. */
 	advance(f, 0);
+	advance_due(f);
 	assert_int_equal(f->n_probes, 115);
 	advance(f, DHCP_PROBE_WAIT_MS);
 	/* The first guests need not wait for a probe. */
@@ -956,6 +970,7 @@ static void test_probe_quick_start(void **state)
 
 	wide_pool(f);
 	advance(f, 0);
+	advance_due(f);
 	assert_int_equal(f->n_probes, 115);
 	taken = f->probes[0];
 	dhcp_server_arp(f->srv, taken, squatter, f->now + 1);
@@ -977,6 +992,25 @@ static void test_probe_quick_start(void **state)
 	advance(f, 1);
 	assert_int_equal(send_msg(f, &m, 0, 0), DHCP_OUTCOME_OFFER);
 	assert_int_not_equal(f->got.hdr.yiaddr, taken);
+}
+
+/* A big pool's reserve goes out a batch per tick, the next tick due at
+ * once, so no one turn of the loop sends thousands of ARP frames. */
+static void test_probe_reserve_in_batches(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.prefix_len = 16;
+	f->cfg.pool_last = NET + 0xfffe;
+	assert_int_equal(dhcp_server_configure(f->srv, &f->cfg), 0);
+	advance(f, 0);
+	assert_true(f->all_probes >= DHCP_PROBE_QUICK && f->all_probes < DHCP_PROBE_RESERVE);
+	assert_true(advance_due(f) > 2);
+	assert_int_equal(f->all_probes, DHCP_PROBE_RESERVE);
+	/* Done: nothing more on an idle bridge. */
+	assert_true(dhcp_server_deadline(f->srv) > f->now);
+	advance(f, 1);
+	assert_int_equal(f->all_probes, DHCP_PROBE_RESERVE);
 }
 
 /* An answer after the wait, once the address is offered: the client's
@@ -1508,6 +1542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_passive_arp_and_prefill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_reserve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_quick_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_reserve_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_arp_after_offer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostname_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fqdn_option, setup, teardown),
