@@ -79,6 +79,9 @@ struct daemon {
 	uint64_t subnet_seed;       /* from the machine id */
 	uint64_t prefix6_seed;      /* likewise, for the ULA */
 	uint64_t started_ms;        /* CLOCK_BOOTTIME */
+	bool ready;                 /* READY=1 sent */
+	bool stop_asked;            /* SIGTERM or SIGINT, maybe during the start */
+	bool reload_asked;          /* SIGHUP before READY=1: reloaded after it */
 	struct subnet_owner subnet; /* subnet, gateway, renumbering: read only */
 	struct uplink_watch *watch; /* links, addresses, routes, nftables */
 	struct uplink *uplink;      /* where guest traffic leaves (uplink.h) */

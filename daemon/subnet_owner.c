@@ -169,10 +169,18 @@ int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *
 	r = subnet_owner_addresses(so, previous);
 	if (r == 0)
 		r = subnet_owner6_start(so, &st, &save);
-	/* One write (and fsync) of the state file for both choices. */
-	if (save)
-		subnet_owner_save(so, &st);
+	/* One write (and fsync) of the state file for both choices, later. */
+	so->unsaved = save;
+	so->start_state = st;
 	return r;
+}
+
+void subnet_owner_save_start(struct subnet_owner *so)
+{
+	if (!so->unsaved)
+		return;
+	so->unsaved = false;
+	subnet_owner_save(so, &so->start_state);
 }
 
 /* The drain ------------------------------------------------------------------ */

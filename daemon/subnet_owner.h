@@ -45,6 +45,7 @@
 #include "ip6.h"
 #include "nl.h"
 #include "port_flap.h"
+#include "subnet_state.h"
 
 struct subnet_owner_opts {
 	struct nl *nl;
@@ -85,12 +86,18 @@ struct subnet_owner {
 	struct ip6_prefix warned6;      /* fixed prefix: the overlap warned about */
 	struct ip6_prefix old_prefix6;  /* given up, advertised deprecated; len 0: none */
 	struct event *old6_timer;
+	bool unsaved;                   /* a new choice, for subnet_owner_save_start() */
+	struct subnet_state start_state;
 };
 
 /* Chooses the subnet and puts its gateway on the bridge (a gateway of the
- * last run's subnet, if that was given up, is removed). Returns 0, or
- * -errno after logging why. */
+ * last run's subnet, if that was given up, is removed). A new choice is
+ * saved by subnet_owner_save_start(), so that its fsync comes after the
+ * services that serve the first guests. Returns 0, or -errno after
+ * logging why. */
 int subnet_owner_start(struct subnet_owner *so, const struct subnet_owner_opts *opts);
+/* Writes the state file if the start chose anew (once). */
+void subnet_owner_save_start(struct subnet_owner *so);
 
 /* The host's routes or addresses changed: renumbers (auto) or warns once
  * (fixed) when the subnet now overlaps one. */
