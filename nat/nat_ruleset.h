@@ -39,11 +39,12 @@
  *   current (nat_batch_build_ports()): `meta ibrname` needs the
  *   nft_meta_bridge module, which not every kernel has;
  *   guard (filter, prerouting, priority -200, policy accept): frames that
- *   come in on a port of B and only a server or a router sends:
- *     meta iif @ports ether type ip udp sport 67 udp dport 68
+ *   come in on a port of B and only a server or a router sends (the
+ *   compares first: the hook sees every bridge of the host):
+ *     ether type ip udp sport 67 udp dport 68 meta iif @ports
  *       counter name dhcp4-server drop
- *     meta iif @ports ether type ip6 udp sport 547 counter name dhcp6-server drop
- *     meta iif @ports ether type ip6 icmpv6 type nd-router-advert
+ *     ether type ip6 udp sport 547 meta iif @ports counter name dhcp6-server drop
+ *     ether type ip6 icmpv6 type nd-router-advert meta iif @ports
  *       counter name router-advert drop
  *   with guard_log, before each guard's drop a rule with its matches that
  *   logs to nflog: limit rate 10/second log group 3567 prefix COUNTER

@@ -826,22 +826,26 @@ static void assert_l4_field(const struct nftnl_rule *r, size_t idx, uint32_t off
 	assert_cmp(expr_at(r, idx + 1), NFT_CMP_EQ, value, len);
 }
 
-/* meta iif @ports, meta protocol ETHERTYPE, meta l4proto PROTO. */
+/* meta protocol ETHERTYPE, meta l4proto PROTO. */
 static void assert_guard_head(const struct nftnl_rule *r, uint16_t ethertype, uint8_t proto)
 {
 	uint16_t et = htons(ethertype);
 
-	const struct nftnl_expr *e = expr_at(r, 1);
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 0), NFTNL_EXPR_META_KEY), NFT_META_PROTOCOL);
+	assert_cmp(expr_at(r, 1), NFT_CMP_EQ, &et, sizeof(et));
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 2), NFTNL_EXPR_META_KEY), NFT_META_L4PROTO);
+	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &proto, sizeof(proto));
+}
 
-	/* meta iif @ports */
-	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 0), NFTNL_EXPR_META_KEY), NFT_META_IIF);
+/* meta iif @ports, after the compares. */
+static void assert_guard_port(const struct nftnl_rule *r, size_t idx)
+{
+	const struct nftnl_expr *e = expr_at(r, idx + 1);
+
+	assert_int_equal(nftnl_expr_get_u32(expr_at(r, idx), NFTNL_EXPR_META_KEY), NFT_META_IIF);
 	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup");
 	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "ports");
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG), NFT_REG_1);
-	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 2), NFTNL_EXPR_META_KEY), NFT_META_PROTOCOL);
-	assert_cmp(expr_at(r, 3), NFT_CMP_EQ, &et, sizeof(et));
-	assert_int_equal(nftnl_expr_get_u32(expr_at(r, 4), NFTNL_EXPR_META_KEY), NFT_META_L4PROTO);
-	assert_cmp(expr_at(r, 5), NFT_CMP_EQ, &proto, sizeof(proto));
 }
 
 static void assert_counted_drop(const struct nftnl_rule *r, size_t idx, const char *counter)
@@ -903,16 +907,19 @@ static void test_batch_guards(void **state)
 	n = family_rules(&p, NFPROTO_BRIDGE, "guard", r, 4);
 	assert_int_equal(n, 3);
 	expr_names(r[0], names, sizeof(names));
-	assert_string_equal(names, "meta lookup meta cmp meta cmp payload cmp payload cmp objref immediate");
+	assert_string_equal(names, "meta cmp meta cmp payload cmp payload cmp meta lookup objref immediate");
 	assert_guard_head(r[0], ETH_P_IP, IPPROTO_UDP);
-	assert_l4_field(r[0], 6, 0, &p67, 2);
-	assert_l4_field(r[0], 8, 2, &p68, 2);
+	assert_l4_field(r[0], 4, 0, &p67, 2);
+	assert_l4_field(r[0], 6, 2, &p68, 2);
+	assert_guard_port(r[0], 8);
 	assert_counted_drop(r[0], 10, "dhcp4-server");
 	assert_guard_head(r[1], ETH_P_IPV6, IPPROTO_UDP);
-	assert_l4_field(r[1], 6, 0, &p547, 2);
+	assert_l4_field(r[1], 4, 0, &p547, 2);
+	assert_guard_port(r[1], 6);
 	assert_counted_drop(r[1], 8, "dhcp6-server");
 	assert_guard_head(r[2], ETH_P_IPV6, IPPROTO_ICMPV6);
-	assert_l4_field(r[2], 6, 0, &ra, 1);
+	assert_l4_field(r[2], 4, 0, &ra, 1);
+	assert_guard_port(r[2], 6);
 	assert_counted_drop(r[2], 8, "router-advert");
 	assert_string_equal(nat_batch_describe(b, SEQ0 + 27), "bridge rule router-advert");
 	assert_int_equal(p.nlh[28]->nlmsg_type, NFNL_MSG_BATCH_END);
@@ -1811,7 +1818,7 @@ static void test_batch_guard_log(void **state)
 	/* 3 guards, logged and dropped; 8 accepts, the log and the drop. */
 	assert_int_equal(n, 6 + 10);
 	expr_names(r[0], names, sizeof(names));
-	assert_string_equal(names, "meta lookup meta cmp meta cmp payload cmp payload cmp limit log");
+	assert_string_equal(names, "meta cmp meta cmp payload cmp payload cmp meta lookup limit log");
 	e = expr_at(r[0], 11);
 	assert_int_equal(nftnl_expr_get_u64(expr_at(r[0], 10), NFTNL_EXPR_LIMIT_RATE),
 			 NAT_NFLOG_RATE);
