@@ -313,10 +313,12 @@ static int forward_glue_commit(struct daemon *d, const struct forward_table *bef
 	if (r == 0 && (r = nat_glue_apply(d)) < 0)
 		snprintf(err, errlen, "nftables refused the rules (see the log)");
 	if (r < 0) {
-		char ignored[8];
+		char why[512];
 
 		d->forwards = *before;
-		(void)forward_glue_save(d, ignored, sizeof(ignored));
+		if (forward_glue_save(d, why, sizeof(why)) < 0)
+			log_warning("%s: the file keeps the refused forwards until the next "
+				    "change", why);
 	}
 	return r;
 }
