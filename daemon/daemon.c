@@ -352,7 +352,11 @@ int daemon_start(struct daemon *d)
 	subnet_owner_save_start(&d->subnet);
 	if (!daemon_serve(d))
 		return 0;
-	if ((r = daemon_watch_host(d)) < 0 || (r = daemon_open_control(d)) < 0)
+	if ((r = daemon_watch_host(d)) < 0)
+		return r;
+	if (!daemon_serve(d))
+		return 0;
+	if ((r = daemon_open_control(d)) < 0)
 		return r;
 	d->ready = true;
 	notify_send("READY=1\nSTATUS=%s up, subnet %s", d->cfg.bridge,
