@@ -64,12 +64,7 @@ dn_wait 5 dn_listening "$DN_UP" 5201 || dn_fail "iperf3 server"
 
 # iperf_gbps: one 5 s TCP run from the guest (IPERF_NS, g1 by default),
 # in Gbit/s received.
-iperf_gbps()
-{
-	dn_in "${IPERF_NS:-$G1}" timeout 30 taskset -c 0 iperf3 -c "$DN_INTERNET" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
-		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
-	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
-}
+iperf_gbps() { bench_iperf_gbps "${IPERF_NS:-$G1}" "$DN_INTERNET"; }
 
 # ------------------------------------------- (e) spoof protection on/off
 # spoof_conf yes|no: the configuration, reloaded.
@@ -83,28 +78,19 @@ spoof_conf()
 # medians and spoof_ratio; leaves SpoofProtection=no.
 spoof_part()
 {
-	local i g
 	dn_guest g2
 	dn_dhcp_guest g2 || dn_fail "g2: no lease"
 	IPERF_NS=$DN_GUEST_NS
-	spoof_on=()
-	spoof_off=()
-	for ((i = 1; i <= RUNS; i++)); do
-		spoof_conf yes
-		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=yes"
-		spoof_on+=("$g")
-		spoof_conf no
-		g=$(iperf_gbps) || dn_fail "iperf with SpoofProtection=no"
-		spoof_off+=("$g")
-		dn_say "run $i: spoof protection on ${spoof_on[-1]} Gbit/s, off ${spoof_off[-1]} Gbit/s"
-	done
+	spoof_ratio=''
+	spoof_conf yes
+	compare spoof_on spoof_off "spoof_conf yes" "spoof_conf no" iperf_gbps iperf_gbps \
+		spoof_ratio
+	spoof_conf no
 	unset IPERF_NS
-	spoof_on_med=$(printf '%s\n' "${spoof_on[@]}" | median)
-	spoof_off_med=$(printf '%s\n' "${spoof_off[@]}" | median)
-	spoof_ratio=$(awk -v a="$spoof_on_med" -v b="$spoof_off_med" 'BEGIN { printf "%.3f", a / b }')
 	ok_spoof=$(awk -v r="$spoof_ratio" 'BEGIN { print (r >= 0.95) ? "yes" : "NO" }')
 }
 
+# shellcheck disable=SC2154 # compare() assigns the arrays and medians by name
 spoof_report()
 {
 	printf '| TCP guest -> upstream, SpoofProtection=yes (median Gbit/s) | %s | %s (%s) | | |\n' \
@@ -140,44 +126,11 @@ mode()
 	fi
 }
 
-# paired_runs A B RUN_A RUN_B: RUNS interleaved runs, RUN_A with the
-# daemon and its table, RUN_B without (plain routing); the Gbit/s of each
-# are appended to the arrays A and B. Ends with the daemon running.
-paired_runs()
-{
-	local -n out_a=$1 out_b=$2
-	local i g
-	for ((i = 1; i <= RUNS; i++)); do
-		[ "$i" -gt 1 ] && mode nat
-		g=$("$3") || dn_fail "$3 ($1)"
-		out_a+=("$g")
-		mode plain
-		g=$("$4") || dn_fail "$4 ($2)"
-		out_b+=("$g")
-		dn_say "run $i: $1 ${out_a[-1]} Gbit/s, $2 ${out_b[-1]} Gbit/s"
-	done
-	mode nat
-}
-
-# compare A B RUN_A RUN_B RATIO: paired_runs into the arrays A and B, their
-# medians into A_med and B_med, and A_med / B_med into RATIO.
-compare()
-{
-	local -n runs_a=$1 runs_b=$2
-	runs_a=()
-	runs_b=()
-	paired_runs "$1" "$2" "$3" "$4"
-	printf -v "${1}_med" '%s' "$(printf '%s\n' "${runs_a[@]}" | median)"
-	printf -v "${2}_med" '%s' "$(printf '%s\n' "${runs_b[@]}" | median)"
-	local -n med_a=${1}_med med_b=${2}_med
-	printf -v "$5" '%s' "$(awk -v a="$med_a" -v b="$med_b" 'BEGIN { printf "%.3f", a / b }')"
-}
-
 # The ratios that compare() sets by name, for the report.
 ratio=''
 fwd_ratio=''
 fwd6_ratio=''
-compare nat plain iperf_gbps iperf_gbps ratio
+compare nat plain "mode nat" "mode plain" iperf_gbps iperf_gbps ratio
 
 # ------------------------------------------------- (b) route change -> flow
 LOG="$DN_DIR/udp.log"
@@ -246,7 +199,7 @@ inbound_gbps()
 
 through_forward() { inbound_gbps "$DN_UP0_HOST" "$FWD_PORT"; }
 routed_to_guest() { inbound_gbps "$G1_IP" 5202; }
-compare fwd routed through_forward routed_to_guest fwd_ratio
+compare fwd routed "mode nat" "mode plain" through_forward routed_to_guest fwd_ratio
 
 # Lease -> rule: a guest by MAC takes a new address MOVES times (a
 # reservation each time, then a fresh DORA); the daemon logs the time from
@@ -294,7 +247,7 @@ fwd6_ready()
 through_forward6() { dn_wait 5 fwd6_ready || return 1; inbound_gbps "$UP6_HOST" "$FWD6_PORT"; }
 routed6_to_guest() { inbound_gbps "$G1_IP6" 5202; }
 PREFIX6=$P6
-compare fwd6 routed6 through_forward6 routed6_to_guest fwd6_ratio
+compare fwd6 routed6 "mode nat" "mode plain" through_forward6 routed6_to_guest fwd6_ratio
 
 spoof_part
 

@@ -62,12 +62,7 @@ dn_bg "$DN_UP" "$DN_DIR/iperf3-server.out" taskset -c 1 iperf3 -s -B "$UP6_FAR"
 listening6() { [ -n "$(dn_in "$DN_UP" ss -Hltn6 "sport = :5201")" ]; }
 dn_wait 5 listening6 || dn_fail "iperf3 server"
 
-iperf_gbps()
-{
-	dn_in "$G1" timeout 30 taskset -c 0 iperf3 -c "$UP6_FAR" -t 5 -J >"$DN_DIR/iperf.json" 2>&1 ||
-		{ cat "$DN_DIR/iperf.json" >&2; return 1; }
-	dn_json "$DN_DIR/iperf.json" '"%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)'
-}
+iperf_gbps() { bench_iperf_gbps "$G1" "$UP6_FAR"; }
 
 # mode nat|plain: with the daemon's table (NAT66), or plain routing.
 mode()
@@ -82,21 +77,8 @@ mode()
 	fi
 }
 
-nat=()
-plain=()
-for ((i = 1; i <= RUNS; i++)); do
-	[ "$i" -gt 1 ] && mode nat
-	g=$(iperf_gbps) || dn_fail "NAT66 run $i"
-	nat+=("$g")
-	mode plain
-	g=$(iperf_gbps) || dn_fail "plain run $i"
-	plain+=("$g")
-	dn_say "run $i: NAT66 ${nat[-1]} Gbit/s, plain ${plain[-1]} Gbit/s"
-done
-mode nat
-nat_med=$(printf '%s\n' "${nat[@]}" | median)
-plain_med=$(printf '%s\n' "${plain[@]}" | median)
-ratio=$(awk -v a="$nat_med" -v b="$plain_med" 'BEGIN { printf "%.3f", a / b }')
+ratio=''  # compare() sets it by name
+compare nat plain "mode nat" "mode plain" iperf_gbps iperf_gbps ratio
 
 # ------------------------------------------- (b) host route -> guest route
 # flip WANT CMD...: runs CMD in the host namespace, then polls the guest
@@ -138,6 +120,7 @@ rss_after=$(rss)
 ok_ratio=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "NO" }')
 ok_gone=$(awk -v m="$gone_med" 'BEGIN { print (m < 2000) ? "yes" : "NO" }')
 ok_back=$(awk -v m="$back_med" 'BEGIN { print (m < 2000) ? "yes" : "NO" }')
+# shellcheck disable=SC2154 # compare() assigns the arrays and medians by name
 cat <<EOF
 
 | measure | runs | result | target | met |
